@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ClaimantsConfig(AppConfig):
+    name = "claimants"
+    verbose_name = "Claimants and regimes"

@@ -1,0 +1,55 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from iwp.models import AuditEvent, BackgroundJob, District, Jobcentre, StaffMember, Team
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(Jobcentre)
+class JobcentreAdmin(admin.ModelAdmin):
+    list_display = ["name", "district", "postcode"]
+    list_filter = ["district"]
+    search_fields = ["name"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "jobcentre", "target_caseload"]
+    list_filter = ["jobcentre__district"]
+    list_select_related = ["jobcentre"]
+
+
+@admin.register(StaffMember)
+class StaffMemberAdmin(UserAdmin):
+    list_display = ["username", "first_name", "last_name", "role", "jobcentre", "team", "is_active"]
+    list_filter = ["role", "jobcentre__district", "is_active"]
+    list_select_related = ["jobcentre", "team__jobcentre"]
+    fieldsets = (*UserAdmin.fieldsets, ("Jobcentre role", {"fields": ("role", "jobcentre", "team")}))
+    add_fieldsets = (*UserAdmin.add_fieldsets, ("Jobcentre role", {"fields": ("role", "jobcentre", "team")}))
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor", "verb", "target_type", "target_id"]
+    list_filter = ["verb", "target_type"]
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    # The audit log is append-only, even for administrators.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(BackgroundJob)
+class BackgroundJobAdmin(admin.ModelAdmin):
+    list_display = ["pk", "kind", "state", "done", "total", "created_by", "created_at"]
+    list_filter = ["kind", "state"]

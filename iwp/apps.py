@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IwpConfig(AppConfig):
+    name = "iwp"
+    verbose_name = "Organisation, access and audit"

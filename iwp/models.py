@@ -1,0 +1,183 @@
+"""The cross-cutting core: organisation (district → jobcentre → team → staff), audit log, background jobs."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+
+class District(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Jobcentre(models.Model):
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="jobcentres")
+    name = models.CharField(max_length=120, unique=True)
+    postcode = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    jobcentre = models.ForeignKey(Jobcentre, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=120)
+    target_caseload = models.PositiveIntegerField(
+        default=150, help_text="Claimants per work coach the team aims for (research: 100–180)."
+    )
+
+    class Meta:
+        ordering = ["jobcentre__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["jobcentre", "name"], name="team_name_unique_in_jobcentre")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.jobcentre.name}"
+
+
+class Role(models.TextChoices):
+    WORK_COACH = "work_coach", "Work coach"
+    TEAM_LEADER = "team_leader", "Team leader"
+    PROGRESSION_LEAD = "progression_lead", "Progression lead"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+class StaffMember(AbstractUser):
+    """A member of Jobcentre staff. The role decides the start page and what they may see and change.
+
+    Work coaches and team leaders belong to a team (and so a jobcentre and district); a progression lead
+    works for a district from a jobcentre office; administrators may have no office (national service).
+    """
+
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.WORK_COACH)
+    jobcentre = models.ForeignKey(
+        Jobcentre, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="members")
+
+    class Meta:
+        verbose_name = "member of staff"
+        verbose_name_plural = "staff"
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(
+                name="coach_and_leader_have_team",
+                condition=Q(role__in=["progression_lead", "administrator"])
+                | Q(team__isnull=False)
+                | Q(is_superuser=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def effective_role(self) -> str:
+        # A superuser created with createsuperuser has no office; treat them as an administrator.
+        return Role.ADMINISTRATOR if self.is_superuser else self.role
+
+    @property
+    def district(self) -> District | None:
+        return self.jobcentre.district if self.jobcentre_id else None
+
+    @property
+    def office(self) -> str:
+        if self.team_id:
+            return str(self.team)
+        if self.jobcentre_id:
+            return self.jobcentre.name
+        return "National service"
+
+
+class AuditVerb(models.TextChoices):
+    LOGGED_IN = "logged_in", "Logged in"
+    LOGGED_OUT = "logged_out", "Logged out"
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    VIEWED_SENSITIVE = "viewed_sensitive", "Viewed sensitive information"
+    REASSIGNED = "reassigned", "Reassigned"
+    RECALCULATED = "recalculated", "Recalculated"
+    IMPORTED = "imported", "Imported"
+    EXPORTED = "exported", "Exported"
+    JOB_STARTED = "job_started", "Started a background job"
+
+
+class AuditEvent(models.Model):
+    """Who did what to which record, written in the same transaction as the change (never edited)."""
+
+    actor = models.ForeignKey(StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    verb = models.CharField(max_length=30, choices=AuditVerb.choices)
+    target_type = models.CharField(max_length=100, help_text="app_label.model of the record acted on")
+    target_id = models.CharField(max_length=64, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id", "-at"], name="audit_target_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.verb} {self.target_type}#{self.target_id}"
+
+
+class BackgroundJobState(models.TextChoices):
+    PENDING = "pending", "Waiting to start"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Finished"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class BackgroundJob(models.Model):
+    """A long Celery job with progress, so a user can watch it and an operator can resume it."""
+
+    FINISHED_STATES = (BackgroundJobState.SUCCEEDED, BackgroundJobState.FAILED, BackgroundJobState.CANCELLED)
+
+    kind = models.CharField(max_length=60)
+    description = models.CharField(max_length=200, blank=True)
+    celery_task_id = models.CharField(max_length=64, blank=True)
+    state = models.CharField(
+        max_length=12, choices=BackgroundJobState.choices, default=BackgroundJobState.PENDING
+    )
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    parameters = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(name="job_done_not_above_total", condition=Q(done__lte=models.F("total"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.state})"
+
+    @property
+    def percent(self) -> int:
+        if self.total == 0:
+            return 100 if self.state == BackgroundJobState.SUCCEEDED else 0
+        return int(self.done * 100 / self.total)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in self.FINISHED_STATES

@@ -1,0 +1,163 @@
+// Project entry point, loaded with <script type="module" nonce="…">.
+// The vendored bundles are self-contained ES modules (no imports of their own).
+import { initAll } from '../vendor/govuk/govuk-frontend.min.js'
+import { initAll as mojInitAll } from '../vendor/moj/moj-frontend.min.js'
+
+// A browser running this module supports GOV.UK Frontend; set the body classes
+// in case the template's inline snippet did not (harmless if it already did).
+document.body.classList.add('js-enabled', 'govuk-frontend-supported')
+
+initAll()
+mojInitAll()
+
+const POLL_MS = 1500
+const MAX_FAILURES = 5
+const numberFormat = new Intl.NumberFormat('en-GB')
+
+function toNumber (value) {
+  if (value === null || value === undefined || value === '') return null
+  const n = Number(value)
+  return Number.isFinite(n) ? n : null
+}
+
+function clampPercent (value) {
+  return Math.max(0, Math.min(100, value))
+}
+
+// Bar chart widths come from data attributes so no inline style attributes are
+// needed (CSP-friendly: CSSOM changes are allowed).
+for (const bar of document.querySelectorAll('[data-iwp-chart-value]')) {
+  const value = toNumber(bar.getAttribute('data-iwp-chart-value'))
+  bar.style.width = `${clampPercent(value ?? 0)}%`
+}
+
+// Job progress poller.
+//
+// <div data-iwp-job-progress-url="/jobs/1/progress.json" data-iwp-job-redirect="/jobs/1/">
+//   <progress class="iwp-progress" max="100"></progress>   (or any [data-iwp-job-progress-bar])
+//   <p data-iwp-job-progress-text>Starting…</p>
+// </div>
+//
+// The URL returns JSON {state, total, done, percent, error, finished}.
+function initJobProgress (root) {
+  const url = root.getAttribute('data-iwp-job-progress-url')
+  if (!url || root.hasAttribute('data-iwp-job-progress-init')) return
+  root.setAttribute('data-iwp-job-progress-init', '')
+
+  const bars = root.querySelectorAll('progress, [data-iwp-job-progress-bar]')
+  const text = root.querySelector('[data-iwp-job-progress-text]')
+  let live = root.querySelector('[data-iwp-job-progress-live]')
+  if (!live) {
+    live = document.createElement('div')
+    live.className = 'govuk-visually-hidden'
+    live.setAttribute('role', 'status')
+    live.setAttribute('aria-live', 'polite')
+    live.setAttribute('aria-atomic', 'true')
+    live.setAttribute('data-iwp-job-progress-live', '')
+    root.append(live)
+  }
+
+  let failures = 0
+  let lastState = null
+  let lastStep = null
+
+  const announce = (message) => { live.textContent = message }
+  const setText = (message) => { if (text) text.textContent = message }
+
+  function render (data) {
+    const total = toNumber(data.total)
+    const done = toNumber(data.done) ?? 0
+    let percent = toNumber(data.percent)
+    if (percent === null && total) percent = (done / total) * 100
+    if (percent === null && data.finished && !data.error) percent = 100
+    if (percent !== null) percent = clampPercent(percent)
+    const shown = percent === null ? null : Math.floor(percent)
+
+    let message = total
+      ? `${numberFormat.format(done)} of ${numberFormat.format(total)}`
+      : `${numberFormat.format(done)} processed`
+    if (shown !== null) message += ` (${shown}%)`
+
+    for (const bar of bars) {
+      if (bar instanceof HTMLProgressElement) {
+        bar.max = 100
+        if (percent === null) bar.removeAttribute('value')
+        else bar.value = percent
+        bar.textContent = message
+      } else {
+        bar.style.width = `${percent ?? 0}%`
+        bar.setAttribute('role', 'progressbar')
+        bar.setAttribute('aria-valuemin', '0')
+        bar.setAttribute('aria-valuemax', '100')
+        if (shown !== null) bar.setAttribute('aria-valuenow', String(shown))
+      }
+    }
+
+    if (data.error) {
+      setText(`${message}. Error: ${data.error}`)
+    } else {
+      setText(message)
+    }
+
+    // Announce sparingly: state changes, every 10%, the end and errors.
+    const step = shown === null ? null : Math.floor(shown / 10)
+    if (data.finished) {
+      announce(data.error ? `Failed: ${data.error}` : `Finished. ${message}`)
+    } else if (data.error) {
+      announce(`Error: ${data.error}`)
+    } else if (data.state !== lastState || step !== lastStep) {
+      announce(data.state && data.state !== lastState ? `${data.state}. ${message}` : message)
+    }
+    lastState = data.state
+    lastStep = step
+  }
+
+  function finish (data) {
+    root.dispatchEvent(new CustomEvent('iwp:job-finished', { bubbles: true, detail: data }))
+    const redirect = root.getAttribute('data-iwp-job-redirect')
+    if (!redirect) return
+    const target = new URL(redirect, window.location.href)
+    if (target.origin === window.location.origin) window.location.assign(target.href)
+  }
+
+  function giveUp (message) {
+    setText(message)
+    announce(message)
+  }
+
+  async function poll () {
+    if (!root.isConnected) return
+    try {
+      const response = await fetch(url, {
+        headers: { Accept: 'application/json' },
+        credentials: 'same-origin',
+        cache: 'no-store'
+      })
+      if (response.status >= 400 && response.status < 500 && response.status !== 429) {
+        giveUp('Could not check progress. Refresh the page to try again.')
+        return
+      }
+      if (!response.ok) throw new Error(`HTTP ${response.status}`)
+      const data = await response.json()
+      failures = 0
+      render(data)
+      if (data.finished) {
+        finish(data)
+        return
+      }
+    } catch (error) {
+      failures += 1
+      if (failures >= MAX_FAILURES) {
+        giveUp('Could not check progress. Refresh the page to try again.')
+        return
+      }
+    }
+    window.setTimeout(poll, POLL_MS * (1 + failures))
+  }
+
+  poll()
+}
+
+for (const root of document.querySelectorAll('[data-iwp-job-progress-url]')) {
+  initJobProgress(root)
+}

@@ -1,0 +1,72 @@
+"""factory-boy factories for the organisation (apps add theirs beside these)."""
+
+import factory
+from factory.django import DjangoModelFactory
+
+from iwp.models import District, Jobcentre, Role, StaffMember, Team
+
+TEST_PASSWORD = "correct-horse-battery-staple"
+
+
+class DistrictFactory(DjangoModelFactory):
+    class Meta:
+        model = District
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"District {n}")
+
+
+class JobcentreFactory(DjangoModelFactory):
+    class Meta:
+        model = Jobcentre
+
+    district = factory.SubFactory(DistrictFactory)
+    name = factory.Sequence(lambda n: f"Jobcentre {n}")
+    postcode = "LS1 4HR"
+
+
+class TeamFactory(DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    jobcentre = factory.SubFactory(JobcentreFactory)
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class StaffMemberFactory(DjangoModelFactory):
+    class Meta:
+        model = StaffMember
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    first_name = factory.Faker("first_name", locale="en_GB")
+    last_name = factory.Faker("last_name", locale="en_GB")
+    role = Role.WORK_COACH
+    team = factory.SubFactory(TeamFactory)
+    jobcentre = factory.LazyAttribute(lambda o: o.team.jobcentre if o.team else None)
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class WorkCoachFactory(StaffMemberFactory):
+    role = Role.WORK_COACH
+
+
+class TeamLeaderFactory(StaffMemberFactory):
+    role = Role.TEAM_LEADER
+
+
+class ProgressionLeadFactory(StaffMemberFactory):
+    role = Role.PROGRESSION_LEAD
+    team = None
+    jobcentre = factory.SubFactory(JobcentreFactory)
+
+
+class AdministratorFactory(StaffMemberFactory):
+    role = Role.ADMINISTRATOR
+    team = None
+    jobcentre = None

@@ -1,0 +1,36 @@
+import pytest
+from django.core.management import call_command
+
+from iwp.models import District, Jobcentre, Role, StaffMember
+
+
+@pytest.mark.django_db
+def test_demo_data_builds_the_organisation_and_prints_logins(capsys):
+    call_command("demo_data", "--seed", "7")
+    out = capsys.readouterr().out
+    assert District.objects.count() == 2
+    assert Jobcentre.objects.count() == 4
+    assert 25 <= StaffMember.objects.count() <= 40
+    for role in Role:
+        assert StaffMember.objects.filter(role=role).exists(), role
+    for label in ("Work coach", "Team leader", "Progression lead", "Administrator", "demo-password-2026"):
+        assert label in out
+
+
+@pytest.mark.django_db
+def test_demo_data_is_reproducible():
+    from django.db import transaction
+
+    from iwp.demo import demo_build
+
+    def snapshot():
+        return list(
+            StaffMember.objects.order_by("username").values_list("username", "first_name", "last_name")
+        )
+
+    with transaction.atomic():
+        demo_build(seed=11)
+        first = snapshot()
+        transaction.set_rollback(True)
+    demo_build(seed=11)
+    assert snapshot() == first

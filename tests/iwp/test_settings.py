@@ -1,0 +1,141 @@
+"""The settings that matter are really in effect (a misspelt Celery key silently does nothing)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import json, django
+django.setup()
+from django.conf import settings
+from iwp.celery import app
+print(json.dumps({
+    "engine": settings.DATABASES["default"]["ENGINE"],
+    "atomic_requests": settings.DATABASES["default"]["ATOMIC_REQUESTS"],
+    "eager": app.conf.task_always_eager,
+    "eager_propagates": app.conf.task_eager_propagates,
+    "broker": app.conf.broker_url,
+    "acks_late": app.conf.task_acks_late,
+    "reject_on_worker_lost": app.conf.task_reject_on_worker_lost,
+    "prefetch": app.conf.worker_prefetch_multiplier,
+    "beat": sorted(app.conf.beat_schedule),
+    "timezone": app.conf.timezone,
+    "debug": settings.DEBUG,
+    "csrf_secure": settings.CSRF_COOKIE_SECURE,
+    "session_secure": settings.SESSION_COOKIE_SECURE,
+    "hsts": settings.SECURE_HSTS_SECONDS,
+    "storage": settings.STORAGES["staticfiles"]["BACKEND"],
+    "allowed_hosts": settings.ALLOWED_HOSTS,
+    "middleware": settings.MIDDLEWARE,
+}))
+"""
+
+CONFIG_VARS = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DJANGO_DEBUG",
+    "DJANGO_SECRET_KEY",
+    "DJANGO_ALLOWED_HOSTS",
+    "DJANGO_SECURE_COOKIES",
+    "IWP_PLAIN_STATIC",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
+
+
+def settings_with(**env: str) -> dict:
+    clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
+    clean.update(env, DJANGO_SETTINGS_MODULE="iwp.settings")
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_embedded_default_is_sqlite_and_eager_tasks():
+    conf = settings_with()
+    assert conf["engine"] == "django.db.backends.sqlite3"
+    assert conf["eager"] is True
+    assert conf["eager_propagates"] is True
+    assert conf["broker"] == "memory://"
+
+
+def test_redis_url_gives_a_real_broker_and_postgres_url_gives_postgres():
+    conf = settings_with(REDIS_URL="redis://127.0.0.1:6379/3", DATABASE_URL="postgres://u:p@db:5432/iwp")
+    assert conf["engine"] == "django.db.backends.postgresql"
+    assert conf["eager"] is False
+    assert conf["broker"] == "redis://127.0.0.1:6379/3"
+    # Resumable jobs: a task a dead worker held is redelivered, one task at a time per worker process.
+    assert conf["acks_late"] is True
+    assert conf["reject_on_worker_lost"] is True
+    assert conf["prefetch"] == 1
+    assert conf["timezone"] == "Europe/London"
+    assert "background-jobs-housekeeping" in conf["beat"]
+
+
+def test_production_cookies_are_secure_and_hsts_on():
+    conf = settings_with(DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 60)
+    assert conf["debug"] is False
+    assert conf["csrf_secure"] is True
+    assert conf["session_secure"] is True
+    assert conf["hsts"] >= 31536000
+    assert conf["storage"] == "iwp.storage.StaticFilesStorage"
+    assert conf["atomic_requests"] is False  # services own their transactions (DESIGN §2)
+
+
+def test_debug_demo_relaxes_cookies_for_plain_http():
+    conf = settings_with(DJANGO_DEBUG="true")
+    assert conf["csrf_secure"] is False
+    assert conf["session_secure"] is False
+
+
+def test_security_middleware_in_effect():
+    conf = settings_with()
+    mw = conf["middleware"]
+    for required in (
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.LoginRequiredMiddleware",
+        "csp.middleware.CSPMiddleware",
+    ):
+        assert required in mw
+    assert mw[-1] == "axes.middleware.AxesMiddleware"
+
+
+def test_allowed_hosts_from_environment():
+    assert settings_with(DJANGO_ALLOWED_HOSTS="iwp.example,web")["allowed_hosts"] == ["iwp.example", "web"]
+
+
+def test_check_deploy_is_clean_with_production_environment():
+    env = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
+    env.update(
+        DJANGO_SETTINGS_MODULE="iwp.settings",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="k3y-" + "q8Zr!vW2@pL9#mT4$sX7%bN1^cF6&hJ0*" * 2,
+        DJANGO_ALLOWED_HOSTS="iwp.example",
+        DJANGO_SECURE_SSL_REDIRECT="true",
+        DATABASE_URL="postgres://iwp:iwp@db:5432/iwp",
+        REDIS_URL="redis://redis:6379/0",
+    )
+    out = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "no issues" in out.stdout
+
+
+@pytest.mark.django_db
+def test_this_run_uses_postgresql_and_the_real_broker():
+    from django.db import connection
+
+    assert connection.vendor == "postgresql"
+    assert settings.CELERY_BROKER_URL.startswith("redis://")
