@@ -1,0 +1,12 @@
+"""Thin Celery tasks: take ids, call a service. Safe to run twice (the service writes only differences)."""
+
+from celery import shared_task
+
+from claimants.recalculation import claimant_recalculate
+from claimants.regimes import Cause
+
+
+@shared_task(name="claimants.recalculate_claimant", acks_late=True)
+def recalculate_claimant(claimant_id: int, cause: str) -> dict:
+    result = claimant_recalculate(claimant_id=claimant_id, cause=Cause(cause))
+    return {"claimant_id": claimant_id, "rows_written": result.rows_written, "regime": result.current_regime}

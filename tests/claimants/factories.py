@@ -1,0 +1,31 @@
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from factory.django import DjangoModelFactory
+
+from claimants.models import Claimant, EarningsRecord
+from tests.factories import JobcentreFactory
+
+
+class ClaimantFactory(DjangoModelFactory):
+    class Meta:
+        model = Claimant
+
+    nino = factory.Sequence(lambda n: f"QQ{n:06d}C")
+    first_name = factory.Faker("first_name", locale="en_GB")
+    last_name = factory.Faker("last_name", locale="en_GB")
+    date_of_birth = dt.date(1995, 1, 1)
+    jobcentre = factory.SubFactory(JobcentreFactory)
+    assessment_day = 10
+
+
+class EarningsRecordFactory(DjangoModelFactory):
+    class Meta:
+        model = EarningsRecord
+
+    claimant = factory.SubFactory(ClaimantFactory)
+    period_start = dt.date(2025, 6, 10)
+    employed_earnings = Decimal("0.00")
+    self_employed_earnings = Decimal("0.00")
+    received_at = factory.LazyFunction(lambda: dt.datetime(2025, 7, 10, tzinfo=dt.UTC))
