@@ -32,7 +32,7 @@ def normalise_nino(value: str) -> str:
 def validate_nino(value: str) -> None:
     if not NINO_RE.match(normalise_nino(value)):
         raise ValidationError(
-            "Enter a National Insurance number in the correct format, like QQ 12 34 56 C", code="nino"
+            "Enter a National Insurance number in the correct format, like AB 12 34 56 C", code="nino"
         )
 
 
@@ -57,10 +57,20 @@ class AetParameter(models.Model):
             models.CheckConstraint(
                 name="aet_cash_or_hours",
                 condition=(
-                    Q(single_cash__isnull=False, couple_cash__isnull=False, single_hours__isnull=True,
-                      couple_hours__isnull=True, hourly_rate__isnull=True)
-                    | Q(single_cash__isnull=True, couple_cash__isnull=True, single_hours__isnull=False,
-                        couple_hours__isnull=False, hourly_rate__isnull=False)
+                    Q(
+                        single_cash__isnull=False,
+                        couple_cash__isnull=False,
+                        single_hours__isnull=True,
+                        couple_hours__isnull=True,
+                        hourly_rate__isnull=True,
+                    )
+                    | Q(
+                        single_cash__isnull=True,
+                        couple_cash__isnull=True,
+                        single_hours__isnull=False,
+                        couple_hours__isnull=False,
+                        hourly_rate__isnull=False,
+                    )
                 ),
                 violation_error_message="Give either both cash figures or hours for single and couple and an hourly rate.",
             ),
@@ -76,7 +86,8 @@ class AetParameter(models.Model):
             ),
             models.CheckConstraint(
                 name="aet_rate_hours_positive",
-                condition=Q(hourly_rate__isnull=True) | Q(hourly_rate__gt=0, single_hours__gt=0, couple_hours__gt=0),
+                condition=Q(hourly_rate__isnull=True)
+                | Q(hourly_rate__gt=0, single_hours__gt=0, couple_hours__gt=0),
                 violation_error_message="Hours and the hourly rate must be more than 0.",
             ),
         ]
@@ -98,21 +109,31 @@ class WageRate(models.Model):
 
     effective_from = models.DateField()
     band = models.CharField(max_length=12, choices=WageBand.choices)
-    min_age = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty for the apprentice rate")
+    min_age = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Empty for the apprentice rate"
+    )
     max_age = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty means 'and over'")
-    rate = models.DecimalField(max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    rate = models.DecimalField(
+        max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
 
     class Meta:
         ordering = ["effective_from", "-min_age"]
         constraints = [
             models.UniqueConstraint(fields=["effective_from", "band"], name="one_rate_per_band_per_date"),
-            models.CheckConstraint(name="wage_rate_positive", condition=Q(rate__gt=0),
-                                   violation_error_message="The rate must be more than £0."),
+            models.CheckConstraint(
+                name="wage_rate_positive",
+                condition=Q(rate__gt=0),
+                violation_error_message="The rate must be more than £0.",
+            ),
             models.CheckConstraint(
                 name="wage_band_ages",
                 condition=Q(band="apprentice", min_age__isnull=True, max_age__isnull=True)
-                | (~Q(band="apprentice") & Q(min_age__isnull=False)
-                   & (Q(max_age__isnull=True) | Q(max_age__gte=models.F("min_age")))),
+                | (
+                    ~Q(band="apprentice")
+                    & Q(min_age__isnull=False)
+                    & (Q(max_age__isnull=True) | Q(max_age__gte=models.F("min_age")))
+                ),
                 violation_error_message="Age bands need a minimum age (and a maximum no lower); apprentices have none.",
             ),
         ]
@@ -150,34 +171,52 @@ class IwpOfferStatus(models.TextChoices):
 
 
 class Claimant(models.Model):
-    nino = models.CharField("National Insurance number", max_length=9, unique=True, validators=[validate_nino])
+    nino = models.CharField(
+        "National Insurance number", max_length=9, unique=True, validators=[validate_nino]
+    )
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()
     jobcentre = models.ForeignKey(Jobcentre, on_delete=models.PROTECT, related_name="claimants")
-    coach = models.ForeignKey(StaffMember, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="caseload", help_text="The usual work coach")
+    coach = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="caseload",
+        help_text="The usual work coach",
+    )
     postcode = models.CharField(max_length=10, blank=True)
-    contact_preference = models.CharField(max_length=10, choices=ContactPreference.choices,
-                                          default=ContactPreference.JOURNAL)
+    contact_preference = models.CharField(
+        max_length=10, choices=ContactPreference.choices, default=ContactPreference.JOURNAL
+    )
     interpreter_language = models.CharField(max_length=60, blank=True)
     digitally_excluded = models.BooleanField(default=False)
     assessment_day = models.PositiveSmallIntegerField(
-        default=1, validators=[MinValueValidator(1), MaxValueValidator(31)],
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
         help_text="Day of the month each assessment period starts",
     )
 
     # Facts the regime engine needs.
-    conditionality_group = models.CharField(max_length=40, choices=GroupChoices.choices,
-                                            default=ConditionalityGroup.ALL_WORK_RELATED_REQUIREMENTS)
-    expected_hours = models.DecimalField(**HOURS, default=Decimal(35),
-                                         validators=[MinValueValidator(0), MaxValueValidator(168)])
+    conditionality_group = models.CharField(
+        max_length=40, choices=GroupChoices.choices, default=ConditionalityGroup.ALL_WORK_RELATED_REQUIREMENTS
+    )
+    expected_hours = models.DecimalField(
+        **HOURS, default=Decimal(35), validators=[MinValueValidator(0), MaxValueValidator(168)]
+    )
     expected_hours_reason = models.CharField(max_length=20, choices=ExpectedHoursReason.choices, blank=True)
     apprentice = models.BooleanField(default=False)
     self_employed = models.BooleanField(default=False)
     minimum_income_floor = models.BooleanField(default=False, help_text="Self-employed with the MIF applied")
-    partner = models.OneToOneField("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", help_text="Partner who is also a claimant")
+    partner = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Partner who is also a claimant",
+    )
     # A partner not eligible for UC (reg 3(3)): their earnings are recorded on this claimant's earnings.
     has_non_uc_partner = models.BooleanField("Partner not eligible for UC", default=False)
     non_uc_partner_date_of_birth = models.DateField(null=True, blank=True)
@@ -191,8 +230,9 @@ class Claimant(models.Model):
     cycling_marginal = models.BooleanField(default=False)
     cycling_pay_cycle = models.BooleanField(default=False)
     cycling_explanation = models.JSONField(default=list, blank=True)
-    iwp_offer_status = models.CharField(max_length=14, choices=IwpOfferStatus.choices,
-                                        default=IwpOfferStatus.NOT_ELIGIBLE, db_index=True)
+    iwp_offer_status = models.CharField(
+        max_length=14, choices=IwpOfferStatus.choices, default=IwpOfferStatus.NOT_ELIGIBLE, db_index=True
+    )
     iwp_offer_eligible_since = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -210,15 +250,18 @@ class Claimant(models.Model):
                 violation_error_message="Give the reason when expected hours are below 35.",
             ),
             models.CheckConstraint(
-                name="hours_in_week", condition=Q(expected_hours__gte=0, expected_hours__lte=168),
+                name="hours_in_week",
+                condition=Q(expected_hours__gte=0, expected_hours__lte=168),
                 violation_error_message="Expected hours must be between 0 and 168.",
             ),
             models.CheckConstraint(
-                name="mif_only_self_employed", condition=Q(minimum_income_floor=False) | Q(self_employed=True),
+                name="mif_only_self_employed",
+                condition=Q(minimum_income_floor=False) | Q(self_employed=True),
                 violation_error_message="The Minimum Income Floor applies only to self-employed claimants.",
             ),
             models.CheckConstraint(
-                name="one_kind_of_partner", condition=Q(partner__isnull=True) | Q(has_non_uc_partner=False),
+                name="one_kind_of_partner",
+                condition=Q(partner__isnull=True) | Q(has_non_uc_partner=False),
                 violation_error_message="A partner is either a claimant or not eligible for UC, not both.",
             ),
         ]
@@ -255,9 +298,13 @@ class Easement(models.Model):
 
     class Meta:
         ordering = ["-starts_on"]
-        constraints = [models.CheckConstraint(name="easement_ends_after_start",
-                                              condition=Q(ends_on__gte=models.F("starts_on")),
-                                              violation_error_message="The end date must be after the start date.")]
+        constraints = [
+            models.CheckConstraint(
+                name="easement_ends_after_start",
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                violation_error_message="The end date must be after the start date.",
+            )
+        ]
 
     @property
     def sensitive(self) -> bool:
@@ -277,27 +324,39 @@ class EarningsRecord(models.Model):
     claimant = models.ForeignKey(Claimant, on_delete=models.CASCADE, related_name="earnings")
     period_start = models.DateField()
     employed_earnings = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
-    self_employed_earnings = models.DecimalField(**MONEY, default=Decimal(0), validators=[MinValueValidator(0)])
+    self_employed_earnings = models.DecimalField(
+        **MONEY, default=Decimal(0), validators=[MinValueValidator(0)]
+    )
     paydays = models.PositiveSmallIntegerField(null=True, blank=True)
     # Earnings of a partner not eligible for UC, reported on this claim.
     non_uc_partner_employed = models.DecimalField(**MONEY, null=True, blank=True)
     non_uc_partner_self_employed = models.DecimalField(**MONEY, null=True, blank=True)
     source = models.CharField(max_length=12, choices=EarningsSource.choices, default=EarningsSource.MANUAL)
     received_at = models.DateTimeField()
-    recorded_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     is_current = models.BooleanField(default=True)
     superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["claimant", "-period_start", "-received_at"]
         constraints = [
-            models.UniqueConstraint(fields=["claimant", "period_start"], condition=Q(is_current=True),
-                                    name="one_current_earnings_per_period"),
-            models.CheckConstraint(name="earnings_not_negative",
-                                   condition=Q(employed_earnings__gte=0, self_employed_earnings__gte=0)),
+            models.UniqueConstraint(
+                fields=["claimant", "period_start"],
+                condition=Q(is_current=True),
+                name="one_current_earnings_per_period",
+            ),
+            models.CheckConstraint(
+                name="earnings_not_negative",
+                condition=Q(employed_earnings__gte=0, self_employed_earnings__gte=0),
+            ),
         ]
-        indexes = [models.Index(fields=["claimant", "period_start"], condition=Q(is_current=True),
-                                name="earnings_current_idx")]
+        indexes = [
+            models.Index(
+                fields=["claimant", "period_start"], condition=Q(is_current=True), name="earnings_current_idx"
+            )
+        ]
 
 
 class RegimeAssessment(models.Model):
@@ -322,17 +381,24 @@ class RegimeAssessment(models.Model):
     explanation = models.JSONField(default=list)
     calculated_at = models.DateTimeField(auto_now_add=True)
     is_latest = models.BooleanField(default=True)
-    background_job = models.ForeignKey("iwp.BackgroundJob", on_delete=models.SET_NULL, null=True, blank=True,
-                                       related_name="+")
+    background_job = models.ForeignKey(
+        "iwp.BackgroundJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["claimant", "-period_start", "-calculated_at"]
         constraints = [
-            models.UniqueConstraint(fields=["claimant", "period_start"], condition=Q(is_latest=True),
-                                    name="one_latest_assessment_per_period"),
+            models.UniqueConstraint(
+                fields=["claimant", "period_start"],
+                condition=Q(is_latest=True),
+                name="one_latest_assessment_per_period",
+            ),
         ]
-        indexes = [models.Index(fields=["claimant", "period_start"], condition=Q(is_latest=True),
-                                name="assessment_latest_idx")]
+        indexes = [
+            models.Index(
+                fields=["claimant", "period_start"], condition=Q(is_latest=True), name="assessment_latest_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.claimant_id} {self.period_start}: {self.regime}"

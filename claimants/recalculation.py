@@ -115,14 +115,17 @@ def _recalculate_one(
 ) -> RecalculationResult:
     result = RecalculationResult(claimant_id=claimant.pk, previous_regime=claimant.current_regime)
     records = list(
-        EarningsRecord.objects.filter(claimant=claimant, is_current=True).order_by("-period_start")[:CYCLING_HISTORY]
+        EarningsRecord.objects.filter(claimant=claimant, is_current=True).order_by("-period_start")[
+            :CYCLING_HISTORY
+        ]
     )[::-1]
     partner_records: dict[date, EarningsRecord] = {}
     if claimant.partner_id:
         partner_records = {
             r.period_start: r
             for r in EarningsRecord.objects.filter(
-                claimant_id=claimant.partner_id, is_current=True,
+                claimant_id=claimant.partner_id,
+                is_current=True,
                 period_start__in=[r.period_start for r in records],
             )
         }
@@ -139,11 +142,21 @@ def _recalculate_one(
         parameters = parameters_on(record.period_start, tables)
         claimant_person = person_for(claimant, record.employed_earnings, record.self_employed_earnings)
         partner_person = _partner_for(claimant, record, partner_records)
-        outcome = assess(period_start=record.period_start, claimant=claimant_person, partner=partner_person,
-                         parameters=parameters)
+        outcome = assess(
+            period_start=record.period_start,
+            claimant=claimant_person,
+            partner=partner_person,
+            parameters=parameters,
+        )
         easement = any(s <= outcome.period_end and e >= record.period_start for s, e in easements)
-        facts = PeriodFacts(period_start=record.period_start, claimant=claimant_person, partner=partner_person,
-                            parameters=parameters, paydays=record.paydays, easement_active=easement)
+        facts = PeriodFacts(
+            period_start=record.period_start,
+            claimant=claimant_person,
+            partner=partner_person,
+            parameters=parameters,
+            paydays=record.paydays,
+            easement_active=easement,
+        )
         existing = latest_rows.get(record.period_start)
         if existing is None or not _same_outcome(existing, outcome, record, easement):
             row_cause = cause
@@ -157,15 +170,27 @@ def _recalculate_one(
             money = outcome.thresholds.as_money()
             household = None
             if partner_person is not None:
-                household = (record.employed_earnings + record.self_employed_earnings
-                             + partner_person.employed_earnings + partner_person.self_employed_earnings)
+                household = (
+                    record.employed_earnings
+                    + record.self_employed_earnings
+                    + partner_person.employed_earnings
+                    + partner_person.self_employed_earnings
+                )
             RegimeAssessment.objects.create(
-                claimant=claimant, period_start=record.period_start, period_end=outcome.period_end,
-                regime=outcome.regime, partner_regime=outcome.partner_regime or "",
-                previous_regime=outcomes[-1][1] if outcomes else "", cause=row_cause,
-                employed_earnings=record.employed_earnings, self_employed_earnings=record.self_employed_earnings,
-                household_earnings=household, easement_active=easement, explanation=list(outcome.explanation),
-                background_job_id=job_id, **money,
+                claimant=claimant,
+                period_start=record.period_start,
+                period_end=outcome.period_end,
+                regime=outcome.regime,
+                partner_regime=outcome.partner_regime or "",
+                previous_regime=outcomes[-1][1] if outcomes else "",
+                cause=row_cause,
+                employed_earnings=record.employed_earnings,
+                self_employed_earnings=record.self_employed_earnings,
+                household_earnings=household,
+                easement_active=easement,
+                explanation=list(outcome.explanation),
+                background_job_id=job_id,
+                **money,
             )
             result.rows_written += 1
             result.changed_periods.append(record.period_start)
@@ -185,37 +210,63 @@ def _recalculate_one(
     claimant.iwp_offer_status, claimant.iwp_offer_eligible_since = _offer_status(
         claimant, claimant.current_regime, timezone.localdate()
     )
-    claimant.save(update_fields=[
-        "current_regime", "current_period_start", "regime_since", "regime_cycling", "cycling_seasonal",
-        "cycling_marginal", "cycling_pay_cycle", "cycling_explanation", "iwp_offer_status",
-        "iwp_offer_eligible_since", "updated_at",
-    ])
+    claimant.save(
+        update_fields=[
+            "current_regime",
+            "current_period_start",
+            "regime_since",
+            "regime_cycling",
+            "cycling_seasonal",
+            "cycling_marginal",
+            "cycling_pay_cycle",
+            "cycling_explanation",
+            "iwp_offer_status",
+            "iwp_offer_eligible_since",
+            "updated_at",
+        ]
+    )
     result.current_regime = claimant.current_regime
     return result
 
 
 def claimant_recalculate(
-    *, claimant_id: int, cause: Cause, actor: StaffMember | None = None, job_id: int | None = None,
+    *,
+    claimant_id: int,
+    cause: Cause,
+    actor: StaffMember | None = None,
+    job_id: int | None = None,
     settings: CyclingSettings | None = None,
 ) -> RecalculationResult:
     """Recalculate a claimant and, for joint claimants, their partner, in one transaction."""
     settings = settings or CyclingSettings()
     tables = rate_tables()
     with transaction.atomic():
-        claimant = Claimant.objects.select_for_update().select_related("partner").get(pk=claimant_id)
+        claimant = (
+            Claimant.objects.select_for_update(of=("self",)).select_related("partner").get(pk=claimant_id)
+        )
         if claimant.partner_id:
             # Lock both rows in id order so two recalculations of one couple cannot deadlock.
-            list(Claimant.objects.select_for_update().filter(pk__in=[claimant.pk, claimant.partner_id])
-                 .order_by("pk"))
+            list(
+                Claimant.objects.select_for_update()
+                .filter(pk__in=[claimant.pk, claimant.partner_id])
+                .order_by("pk")
+            )
         result = _recalculate_one(claimant, cause=cause, tables=tables, job_id=job_id, settings=settings)
         if claimant.partner_id:
             partner = Claimant.objects.select_related("partner").get(pk=claimant.partner_id)
-            result.partner_result = _recalculate_one(partner, cause=cause, tables=tables, job_id=job_id,
-                                                     settings=settings)
+            result.partner_result = _recalculate_one(
+                partner, cause=cause, tables=tables, job_id=job_id, settings=settings
+            )
         if result.rows_written or (result.partner_result and result.partner_result.rows_written):
             audit_record(
-                actor=actor, verb=AuditVerb.RECALCULATED, target=claimant,
-                payload={"cause": str(cause), "from": result.previous_regime, "to": result.current_regime,
-                         "periods": [d.isoformat() for d in result.changed_periods]},
+                actor=actor,
+                verb=AuditVerb.RECALCULATED,
+                target=claimant,
+                payload={
+                    "cause": str(cause),
+                    "from": result.previous_regime,
+                    "to": result.current_regime,
+                    "periods": [d.isoformat() for d in result.changed_periods],
+                },
             )
     return result

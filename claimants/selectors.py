@@ -17,8 +17,12 @@ def rate_tables() -> tuple[tuple[AetParameters, ...], tuple[WageRates, ...]]:
     """All AET rows and wage-rate rows as the engine's dataclasses, oldest first."""
     aet = tuple(
         AetParameters(
-            effective_from=row.effective_from, single_cash=row.single_cash, couple_cash=row.couple_cash,
-            single_hours=row.single_hours, couple_hours=row.couple_hours, hourly_rate=row.hourly_rate,
+            effective_from=row.effective_from,
+            single_cash=row.single_cash,
+            couple_cash=row.couple_cash,
+            single_hours=row.single_hours,
+            couple_hours=row.couple_hours,
+            hourly_rate=row.hourly_rate,
         )
         for row in AetParameter.objects.order_by("effective_from")
     )
@@ -28,8 +32,11 @@ def rate_tables() -> tuple[tuple[AetParameters, ...], tuple[WageRates, ...]]:
     wages = []
     for effective_from, rows in sorted(by_date.items()):
         apprentice = next((r.rate for r in rows if r.band == WageBand.APPRENTICE), None)
-        bands = tuple(AgeBandRate(min_age=r.min_age, max_age=r.max_age, rate=r.rate)
-                      for r in rows if r.band != WageBand.APPRENTICE)
+        bands = tuple(
+            AgeBandRate(min_age=r.min_age, max_age=r.max_age, rate=r.rate)
+            for r in rows
+            if r.band != WageBand.APPRENTICE
+        )
         if apprentice is None:
             # Rates without an apprentice row carry the previous one forward (never leave apprentices rateless).
             apprentice = wages[-1].apprentice_rate if wages else min(b.rate for b in bands)

@@ -16,8 +16,16 @@ from iwp.models import AuditVerb, StaffMember
 
 # Facts whose change can move a regime (rulebook §3 "events that must recompute a regime").
 REGIME_FACTS = (
-    "date_of_birth", "conditionality_group", "expected_hours", "expected_hours_reason", "apprentice",
-    "self_employed", "minimum_income_floor", "partner", "has_non_uc_partner", "non_uc_partner_date_of_birth",
+    "date_of_birth",
+    "conditionality_group",
+    "expected_hours",
+    "expected_hours_reason",
+    "apprentice",
+    "self_employed",
+    "minimum_income_floor",
+    "partner",
+    "has_non_uc_partner",
+    "non_uc_partner_date_of_birth",
 )
 
 
@@ -53,8 +61,10 @@ def claimant_record_earnings(
             .first()
         )
         figures = {
-            "employed_earnings": employed_earnings, "self_employed_earnings": self_employed_earnings,
-            "paydays": paydays, "non_uc_partner_employed": non_uc_partner_employed,
+            "employed_earnings": employed_earnings,
+            "self_employed_earnings": self_employed_earnings,
+            "paydays": paydays,
+            "non_uc_partner_employed": non_uc_partner_employed,
             "non_uc_partner_self_employed": non_uc_partner_self_employed,
         }
         if current is not None and all(getattr(current, k) == v for k, v in figures.items()):
@@ -63,14 +73,25 @@ def claimant_record_earnings(
         if current is not None:
             EarningsRecord.objects.filter(pk=current.pk).update(is_current=False, superseded_at=now)
         record = EarningsRecord.objects.create(
-            claimant=claimant, period_start=period_start, source=source, received_at=received_at or now,
-            recorded_by=actor, **figures,
+            claimant=claimant,
+            period_start=period_start,
+            source=source,
+            received_at=received_at or now,
+            recorded_by=actor,
+            **figures,
         )
         audit_record(
-            actor=actor, verb=AuditVerb.CREATED if current is None else AuditVerb.UPDATED, target=record,
-            payload={"claimant": claimant.pk, "period_start": period_start.isoformat(), "source": source,
-                     "employed": str(employed_earnings), "self_employed": str(self_employed_earnings),
-                     "correction_of": current.pk if current else None},
+            actor=actor,
+            verb=AuditVerb.CREATED if current is None else AuditVerb.UPDATED,
+            target=record,
+            payload={
+                "claimant": claimant.pk,
+                "period_start": period_start.isoformat(),
+                "source": source,
+                "employed": str(employed_earnings),
+                "self_employed": str(self_employed_earnings),
+                "correction_of": current.pk if current else None,
+            },
         )
         if recalculate:
             enqueue_recalculation(claimant.pk, Cause.EARNINGS)
@@ -102,8 +123,14 @@ def claimant_add_easement(
     *, claimant: Claimant, kind: str, starts_on: date, ends_on: date, reason: str, actor: StaffMember | None
 ) -> Easement:
     with transaction.atomic():
-        easement = Easement(claimant=claimant, kind=kind, starts_on=starts_on, ends_on=ends_on, reason=reason,
-                            recorded_by=actor)
+        easement = Easement(
+            claimant=claimant,
+            kind=kind,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            reason=reason,
+            recorded_by=actor,
+        )
         easement.full_clean()
         easement.save()
         # The payload deliberately leaves out the reason: it may be sensitive (domestic abuse).

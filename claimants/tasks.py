@@ -10,3 +10,11 @@ from claimants.regimes import Cause
 def recalculate_claimant(claimant_id: int, cause: str) -> dict:
     result = claimant_recalculate(claimant_id=claimant_id, cause=Cause(cause))
     return {"claimant_id": claimant_id, "rows_written": result.rows_written, "regime": result.current_regime}
+
+
+@shared_task(name="claimants.iwp_offer_sweep")
+def iwp_offer_sweep_task() -> dict:
+    from claimants.iwp_offer import iwp_offer_sweep
+
+    sweep = iwp_offer_sweep()
+    return {"newly_eligible": sweep.newly_eligible, "no_longer_eligible": sweep.no_longer_eligible}

@@ -2,7 +2,7 @@
 them itself (session or token) and answers 401/403 — the default permission still requires staff."""
 
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 
@@ -12,4 +12,5 @@ def api_path(route: str, view, name: str):
 
 urlpatterns: list = [
     api_path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("", include("claimants.api_urls")),
 ]

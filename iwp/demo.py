@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils.module_loading import import_string
 from faker import Faker
 
 from iwp.models import District, Jobcentre, Role, StaffMember, Team
@@ -23,11 +24,12 @@ DISTRICTS = {
 
 @dataclass
 class DemoResult:
+    claimants_per_coach: tuple[int, int] = (8, 14)
     counts: dict[str, int] = field(default_factory=dict)
 
 
-# Each builder takes (faker, rng, result) and adds its records; apps register theirs here.
-DEMO_BUILDERS: list[Callable[[Faker, random.Random, DemoResult], None]] = []
+# Each builder takes (faker, rng, result) and adds its records, in this order (apps after the organisation).
+DEMO_BUILDERS = ["claimants.demo.build"]
 
 
 @functools.cache
@@ -55,11 +57,11 @@ def _staff(
 
 
 @transaction.atomic
-def demo_build(*, seed: int = 2026) -> DemoResult:
+def demo_build(*, seed: int = 2026, claimants_per_coach: tuple[int, int] = (8, 14)) -> DemoResult:
     faker = Faker("en_GB")
     faker.seed_instance(seed)
     rng = random.Random(seed)
-    result = DemoResult()
+    result = DemoResult(claimants_per_coach=claimants_per_coach)
     _staff(faker, "admin", Role.ADMINISTRATOR, jobcentre=None, team=None, is_staff=True, is_superuser=True)
     coach_no = 0
     for district_name, offices in DISTRICTS.items():
@@ -85,7 +87,8 @@ def demo_build(*, seed: int = 2026) -> DemoResult:
                 for _ in range(rng.randint(4, 6)):
                     coach_no += 1
                     _staff(faker, f"coach{coach_no}", Role.WORK_COACH, jobcentre=jobcentre, team=team)
-    for builder in DEMO_BUILDERS:
+    for dotted in DEMO_BUILDERS:
+        builder: Callable[[Faker, random.Random, DemoResult], None] = import_string(dotted)
         builder(faker, rng, result)
     result.counts["staff"] = StaffMember.objects.count()
     result.counts["jobcentres"] = Jobcentre.objects.count()

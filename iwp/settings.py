@@ -200,6 +200,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "iwp-offer-nightly": {"task": "claimants.iwp_offer_sweep", "schedule": crontab(hour=2, minute=0)},
     "background-jobs-housekeeping": {
         "task": "iwp.background_jobs_mark_stalled",
         "schedule": crontab(minute="*/15"),

@@ -12,7 +12,7 @@ class ClaimantFactory(DjangoModelFactory):
     class Meta:
         model = Claimant
 
-    nino = factory.Sequence(lambda n: f"QQ{n:06d}C")
+    nino = factory.Sequence(lambda n: f"AB{n:06d}C")
     first_name = factory.Faker("first_name", locale="en_GB")
     last_name = factory.Faker("last_name", locale="en_GB")
     date_of_birth = dt.date(1995, 1, 1)

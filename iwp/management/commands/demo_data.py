@@ -9,16 +9,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--claimants-per-coach", type=int, nargs=2, default=(8, 14), metavar=("MIN", "MAX")
+        )
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if staff already exist.")
 
-    def handle(self, *args, seed: int, if_empty: bool, **options) -> None:
+    def handle(self, *args, seed: int, if_empty: bool, claimants_per_coach: list[int], **options) -> None:
         if StaffMember.objects.exists():
             if if_empty:
                 self.stdout.write("Demo data already loaded.")
                 self._print_logins()
                 return
             raise CommandError("The database already has staff; use a fresh database (or --if-empty).")
-        result = demo_build(seed=seed)
+        result = demo_build(seed=seed, claimants_per_coach=(claimants_per_coach[0], claimants_per_coach[1]))
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data created: " + ", ".join(f"{v} {k}" for k, v in result.counts.items())
