@@ -1,6 +1,8 @@
 """Django admin for reference data only (thresholds and wage rates), as DESIGN §2 says; casework has its own
 pages. Saving a row here does not recalculate anyone: the uprating page previews and runs that."""
 
+import itertools
+
 from django import forms
 from django.contrib import admin
 
@@ -11,7 +13,7 @@ from claimants.regimes import AgeBandRate
 class WageRateForm(forms.ModelForm):
     class Meta:
         model = WageRate
-        fields = "__all__"
+        fields = ["effective_from", "band", "min_age", "max_age", "rate"]
 
     def clean(self):
         cleaned = super().clean()
@@ -29,7 +31,7 @@ class WageRateForm(forms.ModelForm):
         if any(b.max_age is None for b in bands[:-1]) and cleaned.get("max_age") is None:
             raise forms.ValidationError("Only one band from a date can be open-ended (the adult rate).")
         ordered = sorted(bands, key=lambda b: b.min_age)
-        for lower, upper in zip(ordered, ordered[1:], strict=False):
+        for lower, upper in itertools.pairwise(ordered):
             if lower.max_age is None or upper.min_age <= lower.max_age:
                 raise forms.ValidationError(
                     f"Age bands from {effective_from:%d %B %Y} overlap ({lower.min_age}–{lower.max_age or 'over'} "

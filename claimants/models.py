@@ -306,6 +306,9 @@ class Easement(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} easement {self.starts_on} to {self.ends_on}"
+
     @property
     def sensitive(self) -> bool:
         return self.kind == EasementKind.DOMESTIC_ABUSE
@@ -357,6 +360,9 @@ class EarningsRecord(models.Model):
                 fields=["claimant", "period_start"], condition=Q(is_current=True), name="earnings_current_idx"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"Earnings for the assessment period from {self.period_start}: £{self.employed_earnings}"
 
 
 class RegimeAssessment(models.Model):

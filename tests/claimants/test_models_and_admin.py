@@ -45,7 +45,7 @@ def test_nino_normalised():
 def test_data_migration_loaded_every_reference_row():
     assert AetParameter.objects.count() == len(AET_TABLE)
     assert WageRate.objects.count() == sum(len(r["bands"]) + 1 for r in WAGE_TABLE)
-    aet, wages = rate_tables()
+    aet, _wages = rate_tables()
     assert [a.effective_from for a in aet] == [r["effective_from"] for r in AET_TABLE]
     assert parameters_on(dt.date(2025, 6, 10)).aet.single_threshold == Decimal("952.38")
     assert parameters_on(dt.date(2025, 4, 3)).aet.hourly_rate == Decimal("11.44")  # AET's own date
