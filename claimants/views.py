@@ -1,6 +1,12 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
+from claimants.iwp_offer import iwp_offer_invite
+from claimants.models import IwpOfferStatus
+from claimants.selectors import claimants_visible_to
 from iwp.access import role_required
 from iwp.models import Role
 
@@ -16,3 +22,38 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "what": "the claimants assigned to you, today's appointments, overdue actions and unrecorded outcomes.",
         },
     )
+
+
+def _offer_list_scope(user):
+    claimants = claimants_visible_to(user)
+    if user.effective_role == Role.WORK_COACH:
+        return claimants.filter(coach=user)
+    if user.effective_role == Role.TEAM_LEADER:
+        return claimants.filter(coach__team_id=user.team_id)
+    return claimants
+
+
+@role_required(Role.WORK_COACH, Role.TEAM_LEADER, Role.ADMINISTRATOR)
+def iwp_offer_list(request: HttpRequest) -> HttpResponse:
+    """The onboarding list the nightly job keeps: claimants eligible for the IWP offer and not yet invited."""
+    eligible = (
+        _offer_list_scope(request.user)
+        .filter(iwp_offer_status=IwpOfferStatus.ELIGIBLE)
+        .select_related("coach", "jobcentre")
+        .order_by("iwp_offer_eligible_since", "last_name", "first_name")
+    )
+    page = Paginator(eligible, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "claimants/iwp_offer_list.html", {"title": "IWP offer: who to invite", "page": page}
+    )
+
+
+@require_POST
+@role_required(Role.WORK_COACH, Role.TEAM_LEADER, Role.ADMINISTRATOR)
+def iwp_offer_invite_view(request: HttpRequest, pk: int) -> HttpResponse:
+    claimant = get_object_or_404(_offer_list_scope(request.user), pk=pk)
+    if iwp_offer_invite(claimant=claimant, actor=request.user):
+        messages.success(request, f"{claimant.full_name} has been invited to the in-work progression offer.")
+    else:
+        messages.info(request, f"{claimant.full_name} was not waiting for an invitation.")
+    return redirect("claimants:iwp_offer_list")

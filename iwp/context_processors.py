@@ -10,11 +10,13 @@ from iwp.models import Role
 NAVIGATION: dict[str, list[tuple[str, str]]] = {
     Role.WORK_COACH: [
         ("My caseload", "claimants:caseload"),
+        ("IWP offer", "claimants:iwp_offer_list"),
         ("Regime calculator", "claimants:calculator"),
         ("Provision", "provision:offer_list"),
     ],
     Role.TEAM_LEADER: [
         ("Team dashboard", "iwp:team_dashboard"),
+        ("IWP offer", "claimants:iwp_offer_list"),
         ("Regime calculator", "claimants:calculator"),
     ],
     Role.PROGRESSION_LEAD: [
