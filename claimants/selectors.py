@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from claimants.models import AetParameter, Claimant, WageBand, WageRate
 from claimants.regimes import AetParameters, AgeBandRate, Parameters, WageRates, parameters_in_force
@@ -53,3 +53,45 @@ def parameters_on(day: date, tables: tuple | None = None) -> Parameters:
 def claimants_visible_to(user: StaffMember) -> QuerySet[Claimant]:
     """The one scoping rule for claimants: own jobcentre (coach, team leader), district (lead), all (admin)."""
     return Claimant.objects.filter(jobcentre_scope(user))
+
+
+def caseload_for(user: StaffMember, *, search: str = "", regime: str = "", cycling: bool = False):
+    """My caseload: a coach's own claimants (team leaders and administrators: everyone they can see)."""
+    claimants = claimants_visible_to(user).select_related("coach")
+    if user.effective_role == "work_coach":
+        claimants = claimants.filter(coach=user)
+    if search:
+        term = search.strip()
+        compact = term.replace(" ", "").upper()
+        claimants = claimants.filter(
+            Q(nino=compact) | Q(last_name__icontains=term) | Q(first_name__icontains=term)
+        )
+    if regime:
+        claimants = claimants.filter(current_regime=regime)
+    if cycling:
+        claimants = claimants.filter(regime_cycling=True)
+    return claimants.order_by("last_name", "first_name", "pk")
+
+
+def regime_history(claimant: Claimant, *, periods: int = 12) -> list:
+    """The latest assessment for each of the last ``periods`` assessment periods, oldest first."""
+    from claimants.models import RegimeAssessment
+
+    rows = list(
+        RegimeAssessment.objects.filter(claimant=claimant, is_latest=True).order_by("-period_start")[:periods]
+    )
+    return rows[::-1]
+
+
+def regime_changes(claimant: Claimant, *, limit: int = 20) -> list:
+    """Every recorded calculation that changed the regime, newest first (for the timeline)."""
+    from django.db.models import F
+
+    from claimants.models import RegimeAssessment
+
+    return list(
+        RegimeAssessment.objects.filter(claimant=claimant)
+        .exclude(previous_regime="")
+        .exclude(regime=F("previous_regime"))
+        .order_by("-calculated_at", "-pk")[:limit]
+    )

@@ -4,22 +4,33 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from claimants.charts import earnings_chart
 from claimants.iwp_offer import iwp_offer_invite
-from claimants.models import IwpOfferStatus
-from claimants.selectors import claimants_visible_to
+from claimants.models import IwpOfferStatus, RegimeChoices
+from claimants.selectors import caseload_for, claimants_visible_to, regime_changes, regime_history
 from iwp.access import role_required
 from iwp.models import Role
 
 
 @role_required(Role.WORK_COACH, Role.TEAM_LEADER, Role.ADMINISTRATOR)
 def caseload(request: HttpRequest) -> HttpResponse:
+    """My caseload, searchable and filterable by regime and cycling flag (appointments arrive with issue #4)."""
+    search = request.GET.get("q", "")[:60]
+    regime = request.GET.get("regime", "")
+    regime = regime if regime in RegimeChoices.values else ""
+    cycling = request.GET.get("cycling") == "1"
+    claimants = caseload_for(request.user, search=search, regime=regime, cycling=cycling)
+    page = Paginator(claimants, 25).get_page(request.GET.get("page"))
     return render(
         request,
-        "iwp/not_built_yet.html",
+        "claimants/caseload.html",
         {
             "title": "My caseload",
-            "issue": 4,
-            "what": "the claimants assigned to you, today's appointments, overdue actions and unrecorded outcomes.",
+            "page": page,
+            "search": search,
+            "regime": regime,
+            "cycling": cycling,
+            "regimes": RegimeChoices.choices,
         },
     )
 
@@ -57,3 +68,24 @@ def iwp_offer_invite_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.info(request, f"{claimant.full_name} was not waiting for an invitation.")
     return redirect("claimants:iwp_offer_list")
+
+
+@role_required(Role.WORK_COACH, Role.TEAM_LEADER, Role.ADMINISTRATOR)
+def claimant_regime(request: HttpRequest, pk: int) -> HttpResponse:
+    """The claimant's regime, why, the last 12 periods of earnings against the thresholds, and cycling flags."""
+    claimant = get_object_or_404(
+        claimants_visible_to(request.user).select_related("coach", "jobcentre", "partner"), pk=pk
+    )
+    history = regime_history(claimant)
+    return render(
+        request,
+        "claimants/claimant_regime.html",
+        {
+            "title": f"{claimant.full_name}: regime",
+            "claimant": claimant,
+            "latest": history[-1] if history else None,
+            "history": history,
+            "chart": earnings_chart(history),
+            "changes": regime_changes(claimant),
+        },
+    )

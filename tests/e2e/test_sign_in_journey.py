@@ -27,7 +27,7 @@ def test_work_coach_signs_in_sees_office_and_role_then_signs_out(
     expect(identity).to_contain_text(work_coach.get_full_name())
     expect(identity).to_contain_text("Work coach")
     expect(identity).to_contain_text(work_coach.team.jobcentre.name)
-    expect(page.get_by_test_id("not-built-yet")).to_be_visible()
+    expect(page.get_by_role("heading", name="My caseload")).to_be_visible()
     # GOV.UK Frontend's JavaScript ran under the nonce CSP (it marks the body as supported).
     expect(page.locator("body")).to_have_class(__import__("re").compile(r"govuk-frontend-supported"))
     page.screenshot(path=screenshot_dir / "work-coach-start.png", full_page=True)

@@ -76,8 +76,8 @@ def test_superuser_without_role_is_an_administrator(client, django_user_model):
 
 
 @pytest.mark.django_db
-def test_stub_start_pages_say_they_are_not_built(coach_client):
-    page = coach_client.get(reverse("claimants:caseload"))
+def test_stub_start_pages_say_they_are_not_built(leader_client):
+    page = leader_client.get(reverse("iwp:team_dashboard"))
     assert b"This page is not built yet" in page.content
 
 

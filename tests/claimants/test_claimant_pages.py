@@ -1,0 +1,69 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from claimants.recalculation import claimant_recalculate
+from claimants.regimes import Cause
+from claimants.services import claimant_record_earnings
+from tests.claimants.factories import ClaimantFactory
+from tests.factories import JobcentreFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _cycling_claimant(coach):
+    c = ClaimantFactory(jobcentre=coach.jobcentre, coach=coach)
+    for i, pay in enumerate(["700", "1000", "650", "1100", "900", "1200"]):
+        claimant_record_earnings(
+            claimant=c,
+            period_start=dt.date(2025, 6 + i, 10),
+            employed_earnings=Decimal(pay),
+            recalculate=False,
+        )
+    claimant_recalculate(claimant_id=c.pk, cause=Cause.EARNINGS)
+    return c
+
+
+def test_regime_page_shows_explanation_chart_history_and_cycling(coach_client, work_coach):
+    c = _cycling_claimant(work_coach)
+    page = coach_client.get(reverse("claimants:claimant_regime", args=[c.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Working Enough" in html or "Light Touch" in html
+    assert "Regime cycling" in html and "crossed" in html
+    assert "<svg" in html and "iwp-chart-bar" in html
+    assert html.count('class="govuk-table__row"') >= 7  # header + 6 periods
+
+
+def test_regime_page_scoped_to_the_jobcentre(coach_client):
+    other = ClaimantFactory(jobcentre=JobcentreFactory())
+    assert coach_client.get(reverse("claimants:claimant_regime", args=[other.pk])).status_code == 404
+
+
+def test_caseload_lists_my_claimants_with_filters(coach_client, work_coach):
+    c = _cycling_claimant(work_coach)
+    steady = ClaimantFactory(jobcentre=work_coach.jobcentre, coach=work_coach, last_name="Zephaniah")
+    page = coach_client.get(reverse("claimants:caseload"), {"cycling": "1"})
+    assert c.full_name in page.content.decode()
+    assert steady.full_name not in page.content.decode()
+    by_nino = coach_client.get(reverse("claimants:caseload"), {"q": c.nino_display})
+    assert c.full_name in by_nino.content.decode()
+
+
+def test_caseload_and_regime_page_run_constant_queries(coach_client, work_coach):
+    def count(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert coach_client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    first = _cycling_claimant(work_coach)
+    small = count(reverse("claimants:caseload"))
+    small_record = count(reverse("claimants:claimant_regime", args=[first.pk]))
+    for _ in range(6):
+        _cycling_claimant(work_coach)
+    assert count(reverse("claimants:caseload")) == small
+    assert count(reverse("claimants:claimant_regime", args=[first.pk])) == small_record
