@@ -408,3 +408,16 @@ class RegimeAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claimant_id} {self.period_start}: {self.regime}"
+
+    @property
+    def conclusion(self) -> list[str]:
+        """The sentences of the explanation that state the outcome ("… so you are in the Light Touch regime"),
+        for headlines and timelines; the full working stays in ``explanation``."""
+        labels = {
+            Regime(self.regime).label,
+            Regime(self.partner_regime).label if self.partner_regime else None,
+        }
+        lines = [
+            line for line in self.explanation if any(f"in the {label} " in line for label in labels if label)
+        ]
+        return lines or self.explanation[-1:]

@@ -67,3 +67,15 @@ def test_caseload_and_regime_page_run_constant_queries(coach_client, work_coach)
         _cycling_claimant(work_coach)
     assert count(reverse("claimants:caseload")) == small
     assert count(reverse("claimants:claimant_regime", args=[first.pk])) == small_record
+
+
+def test_conclusion_picks_the_outcome_sentences():
+    c = ClaimantFactory()
+    claimant_record_earnings(
+        claimant=c, period_start=dt.date(2025, 6, 10), employed_earnings=Decimal("880"), recalculate=False
+    )
+    claimant_recalculate(claimant_id=c.pk, cause=Cause.EARNINGS)
+    row = c.assessments.get()
+    assert row.conclusion
+    assert all("Intensive Work Search" in line for line in row.conclusion)
+    assert len(row.conclusion) < len(row.explanation)
