@@ -170,6 +170,14 @@ class IwpOfferStatus(models.TextChoices):
     EXCLUDED = "excluded", "Excluded"
 
 
+class SupportIntensity(models.TextChoices):
+    """In-work progression trial intensities (rulebook §7); they drive the suggested next appointment."""
+
+    FORTNIGHTLY = "fortnightly", "Frequent – every 2 weeks"
+    EIGHT_WEEKLY = "eight_weekly", "Moderate – every 8 weeks"
+    QUARTERLY = "quarterly", "Light – every 3 months"
+
+
 class Claimant(models.Model):
     nino = models.CharField(
         "National Insurance number", max_length=9, unique=True, validators=[validate_nino]
@@ -234,6 +242,9 @@ class Claimant(models.Model):
         max_length=14, choices=IwpOfferStatus.choices, default=IwpOfferStatus.NOT_ELIGIBLE, db_index=True
     )
     iwp_offer_eligible_since = models.DateField(null=True, blank=True)
+    support_intensity = models.CharField(
+        max_length=12, choices=SupportIntensity.choices, default=SupportIntensity.EIGHT_WEEKLY
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -421,3 +432,14 @@ class RegimeAssessment(models.Model):
             line for line in self.explanation if any(f"in the {label} " in line for label in labels if label)
         ]
         return lines or self.explanation[-1:]
+
+
+# Casework records live in their own module to keep this one readable; Django needs them imported here.
+from claimants.casework_models import (  # noqa: E402, F401
+    BusyTime,
+    Circumstance,
+    ClaimantCommitment,
+    CoachAssignment,
+    CommitmentItem,
+    Employment,
+)
