@@ -95,3 +95,50 @@ def regime_changes(claimant: Claimant, *, limit: int = 20) -> list:
         .exclude(regime=F("previous_regime"))
         .order_by("-calculated_at", "-pk")[:limit]
     )
+
+
+def coaches_in_last_year(claimant: Claimant) -> int:
+    """How many different work coaches the claimant has had in the last 12 months (continuity)."""
+    from django.utils import timezone
+
+    from claimants.models import CoachAssignment
+
+    since = timezone.now() - timezone.timedelta(days=365)
+    return (
+        CoachAssignment.objects.filter(claimant=claimant)
+        .filter(Q(unassigned_at__isnull=True) | Q(unassigned_at__gte=since))
+        .values("coach_id")
+        .distinct()
+        .count()
+    )
+
+
+def claimant_record(claimant_id: int, user: StaffMember) -> Claimant:
+    """The claimant and everything the one-screen record shows, fetched in a fixed number of queries."""
+    from django.db.models import Prefetch
+
+    from claimants.models import BusyTime, Circumstance, CoachAssignment, Easement, Employment
+
+    return (
+        claimants_visible_to(user)
+        .select_related("coach", "jobcentre", "partner")
+        .prefetch_related(
+            Prefetch(
+                "employments",
+                queryset=Employment.objects.filter(ended_on__isnull=True).prefetch_related(
+                    Prefetch("shifts", queryset=BusyTime.objects.order_by("weekday", "starts_at"))
+                ),
+            ),
+            Prefetch(
+                "busy_times",
+                queryset=BusyTime.objects.filter(kind=BusyTime.Kind.CARING),
+                to_attr="caring_times",
+            ),
+            Prefetch("circumstances", queryset=Circumstance.objects.filter(resolved_on__isnull=True)),
+            Prefetch("easements", queryset=Easement.objects.order_by("-ends_on")),
+            Prefetch(
+                "coach_history", queryset=CoachAssignment.objects.select_related("coach", "assigned_by")
+            ),
+        )
+        .get(pk=claimant_id)
+    )

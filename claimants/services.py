@@ -6,10 +6,22 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from claimants.models import Claimant, EarningsRecord, EarningsSource, Easement
+from claimants.casework_models import SENSITIVE_BARRIERS
+from claimants.models import (
+    BusyTime,
+    Circumstance,
+    Claimant,
+    CoachAssignment,
+    EarningsRecord,
+    EarningsSource,
+    Easement,
+    Employment,
+    normalise_nino,
+)
 from claimants.regimes import Cause
 from iwp.audit import audit_record
 from iwp.models import AuditVerb, StaffMember
@@ -137,3 +149,122 @@ def claimant_add_easement(
         audit_record(actor=actor, verb=AuditVerb.CREATED, target=easement, payload={"kind": kind})
         enqueue_recalculation(claimant.pk, Cause.EASEMENT)
     return easement
+
+
+def claimant_create(*, actor: StaffMember, **fields: Any) -> Claimant:
+    """A new claimant on the actor's jobcentre (coach defaults to the actor), with their first assignment row."""
+    with transaction.atomic():
+        claimant = Claimant(**fields)
+        claimant.nino = normalise_nino(claimant.nino)
+        if not claimant.jobcentre_id:
+            claimant.jobcentre_id = actor.jobcentre_id
+        claimant.full_clean()
+        claimant.save()
+        if claimant.coach_id:
+            CoachAssignment.objects.create(
+                claimant=claimant,
+                coach_id=claimant.coach_id,
+                assigned_at=timezone.now(),
+                assigned_by=actor,
+                reason="New claimant",
+            )
+        audit_record(actor=actor, verb=AuditVerb.CREATED, target=claimant, payload={"nino": claimant.nino})
+    return claimant
+
+
+def claimant_reassign(
+    *,
+    claimant: Claimant,
+    to_coach: StaffMember,
+    actor: StaffMember,
+    reason: str = "",
+    handover_summary: str = "",
+) -> CoachAssignment:
+    """Move a claimant to another work coach: the old assignment is closed (history), a new one opened with the
+    handover summary the new coach reads first."""
+    if to_coach.jobcentre_id != claimant.jobcentre_id:
+        raise ValidationError({"to_coach": "Choose a work coach in the claimant's jobcentre."})
+    with transaction.atomic():
+        locked = Claimant.objects.select_for_update(of=("self",)).get(pk=claimant.pk)
+        now = timezone.now()
+        previous = locked.coach_id
+        CoachAssignment.objects.filter(claimant=locked, unassigned_at__isnull=True).update(unassigned_at=now)
+        assignment = CoachAssignment.objects.create(
+            claimant=locked,
+            coach=to_coach,
+            assigned_at=now,
+            assigned_by=actor,
+            reason=reason,
+            handover_summary=handover_summary,
+        )
+        Claimant.objects.filter(pk=locked.pk).update(coach=to_coach, updated_at=now)
+        audit_record(
+            actor=actor,
+            verb=AuditVerb.REASSIGNED,
+            target=locked,
+            payload={"from": previous, "to": to_coach.pk, "reason": reason},
+        )
+    claimant.coach = to_coach
+    return assignment
+
+
+def circumstance_add(
+    *, claimant: Claimant, kind: str, detail: str, sensitive: bool, actor: StaffMember
+) -> Circumstance:
+    with transaction.atomic():
+        circumstance = Circumstance(
+            claimant=claimant,
+            kind=kind,
+            detail=detail,
+            sensitive=sensitive or kind in SENSITIVE_BARRIERS,
+            recorded_by=actor,
+        )
+        circumstance.full_clean()
+        circumstance.save()
+        # Never copy the detail into the audit log: it may be sensitive.
+        audit_record(
+            actor=actor,
+            verb=AuditVerb.CREATED,
+            target=circumstance,
+            payload={"kind": kind, "sensitive": circumstance.sensitive},
+        )
+    return circumstance
+
+
+def sensitive_circumstances_view(*, claimant: Claimant, actor: StaffMember) -> list[Circumstance]:
+    """Show the restricted circumstances (and easement kinds) of one claimant; every call is audited."""
+    with transaction.atomic():
+        items = list(Circumstance.objects.filter(claimant=claimant, sensitive=True))
+        audit_record(
+            actor=actor,
+            verb=AuditVerb.VIEWED_SENSITIVE,
+            target=claimant,
+            payload={"circumstances": [c.pk for c in items]},
+        )
+    return items
+
+
+def employment_save(
+    *,
+    claimant: Claimant,
+    actor: StaffMember,
+    employment: Employment | None,
+    fields: dict[str, Any],
+    shifts: list[dict[str, Any]],
+) -> Employment:
+    """Create or update an employment and replace its weekly shifts, in one transaction."""
+    with transaction.atomic():
+        employment = employment or Employment(claimant=claimant)
+        for name, value in fields.items():
+            setattr(employment, name, value)
+        employment.full_clean()
+        employment.save()
+        BusyTime.objects.filter(employment=employment).delete()
+        BusyTime.objects.bulk_create(
+            [
+                BusyTime(claimant=claimant, employment=employment, kind=BusyTime.Kind.WORK, **shift)
+                for shift in shifts
+            ]
+        )
+        audit_record(actor=actor, verb=AuditVerb.UPDATED, target=employment, payload={"shifts": len(shifts)})
+    return employment
