@@ -10,7 +10,15 @@ from decimal import Decimal
 from django.utils import timezone
 from faker import Faker
 
-from claimants.models import Claimant, EarningsRecord, EarningsSource
+from claimants.models import (
+    BusyTime,
+    Circumstance,
+    Claimant,
+    CoachAssignment,
+    EarningsRecord,
+    EarningsSource,
+    Employment,
+)
 from claimants.recalculation import claimant_recalculate
 from claimants.regimes import Cause
 from iwp.demo import DemoResult
@@ -60,6 +68,98 @@ def _pattern(kind: str, rng: random.Random, n: int) -> list[tuple[Decimal, int |
     raise ValueError(kind)
 
 
+CONTRACTS = {
+    "steady_low": "permanent",
+    "light_touch": "permanent",
+    "working_enough": "permanent",
+    "zero_hours": "zero_hours",
+    "weekly_paid": "agency",
+    "progressing": "fixed_term",
+}
+EMPLOYERS = [
+    "Greggs",
+    "Tesco",
+    "NHS Trust",
+    "Amazon",
+    "Premier Inn",
+    "Sainsbury's",
+    "Co-op",
+    "Boots",
+    "Costa",
+    "Local council",
+    "Care UK",
+    "Royal Mail",
+]
+BARRIERS = ["childcare", "caring", "transport", "skills", "confidence", "esol", "health", "age_50_plus"]
+
+
+def _casework_facts(
+    claimant: Claimant,
+    coach: StaffMember,
+    kind: str,
+    faker: Faker,
+    rng: random.Random,
+    team: list[StaffMember],
+) -> None:
+    """Assignment history, a job with a working pattern, and a circumstance or two."""
+    now = timezone.now()
+    year_ago = now - dt.timedelta(days=420)
+    others = [c for c in team if c.pk != coach.pk]
+    if others and rng.random() < 0.2:  # some claimants have changed coach: continuity shows on the record
+        handed = now - dt.timedelta(days=rng.randint(30, 200))
+        CoachAssignment.objects.create(
+            claimant=claimant, coach=rng.choice(others), assigned_at=year_ago, unassigned_at=handed
+        )
+        CoachAssignment.objects.create(
+            claimant=claimant,
+            coach=coach,
+            assigned_at=handed,
+            reason="Rebalancing",
+            handover_summary="Keen to increase hours; check progress on agreed actions.",
+        )
+    else:
+        CoachAssignment.objects.create(claimant=claimant, coach=coach, assigned_at=year_ago)
+    hours = None if kind == "zero_hours" else Decimal(rng.choice([12, 16, 20, 24, 30, 37.5]))
+    job = Employment.objects.create(
+        claimant=claimant,
+        employer=rng.choice(EMPLOYERS),
+        sector=rng.choice(["Retail", "Care", "Hospitality", "Logistics", "Public sector"]),
+        contract_type=CONTRACTS[kind],
+        hours_per_week=hours,
+        hourly_pay=Decimal("12.71"),
+        pay_frequency="weekly" if kind == "weekly_paid" else "monthly",
+        started_on=dt.date(2026, 11, 1) - dt.timedelta(days=rng.randint(60, 1500)),
+    )
+    if hours:
+        days = rng.sample(range(7), k=min(5, max(2, int(hours // 6))))
+        start = rng.choice([7, 9, 12, 16])
+        for day in sorted(days):
+            BusyTime.objects.create(
+                claimant=claimant,
+                employment=job,
+                kind=BusyTime.Kind.WORK,
+                weekday=day,
+                starts_at=dt.time(start),
+                ends_at=dt.time(min(start + 6, 23)),
+            )
+    for barrier in rng.sample(BARRIERS, k=rng.choice([0, 1, 1, 2])):
+        if barrier == "childcare":
+            BusyTime.objects.create(
+                claimant=claimant,
+                kind=BusyTime.Kind.CARING,
+                weekday=rng.randint(0, 4),
+                starts_at=dt.time(14, 45),
+                ends_at=dt.time(15, 30),
+                description="School pick-up",
+            )
+        Circumstance.objects.create(
+            claimant=claimant,
+            kind=barrier,
+            sensitive=barrier == "health",
+            detail=faker.sentence(nb_words=8) if barrier != "age_50_plus" else "",
+        )
+
+
 KINDS = (
     ["steady_low"] * 4
     + ["light_touch"] * 4
@@ -74,6 +174,9 @@ def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
         StaffMember.objects.filter(role=Role.WORK_COACH).select_related("jobcentre").order_by("pk")
     )
     received = timezone.now()
+    colleagues: dict[int, list[StaffMember]] = {}
+    for coach in coaches:
+        colleagues.setdefault(coach.team_id, []).append(coach)
     serial = 0
     created: list[Claimant] = []
     for coach in coaches:
@@ -100,6 +203,7 @@ def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
             )
             created.append(claimant)
             kind = rng.choice(KINDS)
+            _casework_facts(claimant, coach, kind, faker, rng, colleagues.get(coach.team_id, []))
             for start, (pay, paydays) in zip(
                 _period_starts(claimant.assessment_day), _pattern(kind, rng, PERIODS), strict=True
             ):
