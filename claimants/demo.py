@@ -142,7 +142,9 @@ def _casework_facts(
                 starts_at=dt.time(start),
                 ends_at=dt.time(min(start + 6, 23)),
             )
-    for barrier in rng.sample(BARRIERS, k=rng.choice([0, 1, 1, 2])):
+    age = (dt.date(2026, 11, 1) - claimant.date_of_birth).days // 365
+    possible = [b for b in BARRIERS if b != "age_50_plus" or age >= 50]
+    for barrier in rng.sample(possible, k=rng.choice([0, 1, 1, 2])):
         if barrier == "childcare":
             BusyTime.objects.create(
                 claimant=claimant,
