@@ -29,7 +29,11 @@ def test_work_coach_signs_in_sees_office_and_role_then_signs_out(
     expect(identity).to_contain_text(work_coach.team.jobcentre.name)
     expect(page.get_by_role("heading", name="My caseload")).to_be_visible()
     # GOV.UK Frontend's JavaScript ran under the nonce CSP (it marks the body as supported).
-    expect(page.locator("body")).to_have_class(__import__("re").compile(r"govuk-frontend-supported"))
+    # The stylesheet loaded (GOV.UK blue header) and GOV.UK Frontend's ES module ran under the nonce CSP
+    # (initialised components carry a data-…-init attribute).
+    header_colour = page.evaluate("getComputedStyle(document.querySelector('.govuk-header')).backgroundColor")
+    assert header_colour == "rgb(29, 112, 184)"
+    expect(page.locator("[data-module='govuk-button'][data-govuk-button-init]").first).to_be_attached()
     page.screenshot(path=screenshot_dir / "work-coach-start.png", full_page=True)
 
     page.get_by_role("button", name="Sign out").click()

@@ -1,0 +1,8 @@
+"""Claimants' REST endpoints, included under /api/v1/ by ``iwp.api_urls``."""
+
+from claimants.api import RegimeCalculatorView
+from iwp.api_urls import api_path
+
+urlpatterns = [
+    api_path("regime-calculator/", RegimeCalculatorView.as_view(), name="regime-calculator"),
+]
