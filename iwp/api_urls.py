@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from claimants.earnings_feed_api import EarningsFeedView
+
 
 def api_path(route: str, view, name: str):
     return path(route, login_not_required(view), name=name)
@@ -12,5 +14,6 @@ def api_path(route: str, view, name: str):
 
 urlpatterns: list = [
     api_path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    api_path("earnings-feed/", EarningsFeedView.as_view(), name="earnings-feed"),
     path("", include("claimants.api_urls")),
 ]
