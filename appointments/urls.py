@@ -1,4 +1,13 @@
+from django.urls import path
+
+from appointments import views
+
 app_name = "appointments"
 
-# Appointments, outcomes and agreed actions arrive with issue #4.
-urlpatterns: list = []
+urlpatterns = [
+    path("diary/", views.diary, name="diary"),
+    path("book/<int:claimant_id>/", views.book, name="book"),
+    path("<int:pk>/rebook/", views.rebook, name="rebook"),
+    path("<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("<int:pk>/outcome/", views.outcome, name="outcome"),
+]

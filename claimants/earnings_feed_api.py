@@ -13,6 +13,8 @@ from __future__ import annotations
 import codecs
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.permissions import BasePermission
@@ -45,6 +47,12 @@ class EarningsFeedView(APIView):
     permission_classes = [IsAdministrator]
     parser_classes = [JSONParser, CSVParser]
 
+    @extend_schema(
+        summary="Ingest monthly earnings (RTI-style CSV or JSON records)",
+        request={"application/json": OpenApiTypes.OBJECT, "text/csv": OpenApiTypes.STR},
+        parameters=[OpenApiParameter("mode", str, enum=["per_claimant", "strict"], required=False)],
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 422: OpenApiTypes.OBJECT},
+    )
     def post(self, request: Request) -> Response:
         mode = request.query_params.get("mode", "")
         if mode not in MODES:

@@ -93,7 +93,7 @@ def regime_changes(claimant: Claimant, *, limit: int = 20) -> list:
         RegimeAssessment.objects.filter(claimant=claimant)
         .exclude(previous_regime="")
         .exclude(regime=F("previous_regime"))
-        .order_by("-calculated_at", "-pk")[:limit]
+        .order_by("-period_start", "-pk")[:limit]
     )
 
 

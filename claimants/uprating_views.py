@@ -7,7 +7,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -15,10 +15,9 @@ from django.views.decorators.http import require_http_methods
 from claimants import uprating
 from claimants.models import AetParameter, RegimeAssessment, WageRate
 from claimants.regimes import Regime
+from claimants.uprating import UPRATING_JOB_KIND
 from iwp.access import role_required
 from iwp.models import BackgroundJob, Role
-
-UPRATING_JOB_KIND = "uprating"
 
 
 class UpratingForm(forms.Form):
@@ -39,13 +38,13 @@ class UpratingForm(forms.Form):
         self.helper.layout = Layout(
             Field.text("effective_from", field_width=10),
             Field.text("reason"),
-            Button("action", "Preview who would move", value="preview"),
+            Button("action", "Preview who would move"),
         )
         self.helper.form_tag = False
         self.fields["effective_from"].label_size = Size.SMALL
 
 
-def _label(value: str) -> str:
+def _label(value: str | None) -> str:
     return Regime(value).label if value else "No regime yet"
 
 
@@ -69,7 +68,11 @@ def uprating_start_page(request: HttpRequest) -> HttpResponse:
             }
             for m in raw["moves"]
         ]
-        preview = {**raw, "moves": moves}
+        preview = {
+            **raw,
+            "moves": moves,
+            "to_intensive": sum(m["count"] for m in raw["moves"] if m["to"] == Regime.INTENSIVE_WORK_SEARCH),
+        }
     return render(
         request,
         "claimants/uprating_start.html",
@@ -87,13 +90,26 @@ def uprating_start_page(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMINISTRATOR)
 def uprating_job_page(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(BackgroundJob, pk=pk, kind=UPRATING_JOB_KIND)
+    # A mover is a period whose regime differs from the row this job's row replaced (not from the period before).
+    # Ids, not timestamps, order the history: rows written in SQL carry their transaction's start time.
+    replaced = (
+        RegimeAssessment.objects.filter(
+            claimant=OuterRef("claimant"), period_start=OuterRef("period_start"), pk__lt=OuterRef("pk")
+        )
+        .order_by("-pk")
+        .values("regime")[:1]
+    )
     movers = (
         RegimeAssessment.objects.filter(background_job=job)
-        .exclude(regime=F("previous_regime"))
+        .annotate(replaced_regime=Subquery(replaced))
+        .filter(replaced_regime__isnull=False)
+        .exclude(regime=F("replaced_regime"))
         .select_related("claimant__jobcentre")
         .order_by("claimant__last_name", "claimant__first_name", "period_start")
     )
     page = Paginator(movers, 50).get_page(request.GET.get("page")) if job.finished else None
+    for row in page or []:
+        row.replaced_label = _label(row.replaced_regime)
     return render(
         request,
         "claimants/uprating_job.html",

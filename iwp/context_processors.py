@@ -10,6 +10,7 @@ from iwp.models import Role
 NAVIGATION: dict[str, list[tuple[str, str]]] = {
     Role.WORK_COACH: [
         ("My caseload", "claimants:caseload"),
+        ("My diary", "appointments:diary"),
         ("IWP offer", "claimants:iwp_offer_list"),
         ("Regime calculator", "claimants:calculator"),
         ("Provision", "provision:offer_list"),

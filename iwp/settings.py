@@ -205,6 +205,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "iwp.background_jobs_mark_stalled",
         "schedule": crontab(minute="*/15"),
     },
+    "appointment-reminders": {"task": "appointments.send_reminders", "schedule": crontab(minute="*/15")},
 }
 
 CACHES = {

@@ -1,0 +1,335 @@
+"""Reads for appointments: named querysets with their ``select_related`` decided once, the access rules, the
+facts the booking rules need, and the context for the snippets the claimant record and caseload include.
+
+Scoping: an appointment is visible when its claimant is (``jobcentre_scope`` on the claimant's jobcentre).
+Managing one (rebook, cancel, record the outcome) is for the coach who runs it, the claimant's usual coach and
+team leaders of that jobcentre; booking is for any work coach or team leader of the claimant's jobcentre (cover
+for a colleague), with a continuity warning when it is not the usual coach.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from appointments.models import ActionStatus, AgreedAction, Appointment
+from appointments.rules import (
+    INTENSITY_DAYS,
+    LONGEST,
+    OCCUPYING_STATUSES,
+    BusyInterval,
+    ClaimantCalendar,
+    Interval,
+    WeeklyBusyTime,
+    first_free_slot,
+    suggest_next_appointment,
+)
+from claimants.models import BusyTime, Claimant
+from iwp.access import has_role, jobcentre_scope
+from iwp.models import Role, StaffMember
+
+APPOINTMENT_RELATED = ("claimant", "coach")
+ACTION_RELATED = ("claimant", "origin_appointment")
+BOOKING_ROLES = (Role.WORK_COACH, Role.TEAM_LEADER)
+LONDON = ZoneInfo("Europe/London")
+
+
+def min_notice_hours() -> int:
+    return int(getattr(settings, "IWP_MIN_NOTICE_HOURS", 48))
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The first instant of ``day`` and of the day after, in Europe/London (23 or 25 hours at clock changes)."""
+    start = datetime.combine(day, time.min, tzinfo=LONDON)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=LONDON)
+    return start, end
+
+
+def local_today(now: datetime | None = None) -> date:
+    return (now or timezone.now()).astimezone(LONDON).date()
+
+
+# --- Access -----------------------------------------------------------------------------------------------
+
+
+def appointments_visible_to(user: StaffMember) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(jobcentre_scope(user, "claimant__jobcentre")).select_related(
+        *APPOINTMENT_RELATED
+    )
+
+
+def bookable_claimants_for(user: StaffMember) -> QuerySet[Claimant]:
+    """Claimants the user may book for: their own jobcentre's, for work coaches and team leaders only."""
+    if not has_role(user, *BOOKING_ROLES) or not user.jobcentre_id:
+        return Claimant.objects.none()
+    return Claimant.objects.filter(jobcentre_id=user.jobcentre_id).select_related("coach")
+
+
+def can_book_for(user: StaffMember, claimant: Claimant) -> bool:
+    return (
+        has_role(user, *BOOKING_ROLES)
+        and bool(user.jobcentre_id)
+        and user.jobcentre_id == claimant.jobcentre_id
+    )
+
+
+def can_manage(user: StaffMember, appointment: Appointment) -> bool:
+    """Rebook, cancel or record the outcome of this appointment."""
+    if not can_book_for(user, appointment.claimant):
+        return False
+    if user.effective_role == Role.TEAM_LEADER:
+        return True
+    return user.pk in (appointment.coach_id, appointment.claimant.coach_id)
+
+
+def coaches_in_jobcentre(jobcentre_id: int | None) -> QuerySet[StaffMember]:
+    """Who can run appointments at a jobcentre: its active work coaches and team leaders."""
+    return StaffMember.objects.filter(
+        jobcentre_id=jobcentre_id, role__in=BOOKING_ROLES, is_active=True
+    ).order_by("last_name", "first_name", "pk")
+
+
+def coaches_for(claimant: Claimant) -> QuerySet[StaffMember]:
+    return coaches_in_jobcentre(claimant.jobcentre_id)
+
+
+# --- Facts the booking rules need --------------------------------------------------------------------------
+
+
+def claimant_busy_times(claimant: Claimant, *, on: date | None = None) -> tuple[WeeklyBusyTime, ...]:
+    """The claimant's weekly shifts and caring times (shifts of jobs that ended before ``on`` are left out)."""
+    rows = BusyTime.objects.filter(claimant=claimant).select_related("employment")
+    if on is not None:
+        rows = rows.filter(
+            Q(employment__isnull=True)
+            | Q(employment__ended_on__isnull=True)
+            | Q(employment__ended_on__gte=on)
+        )
+    return tuple(
+        WeeklyBusyTime(
+            weekday=row.weekday,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            kind=row.kind,
+            description=row.description or (row.employment.employer if row.employment_id else ""),
+        )
+        for row in rows
+    )
+
+
+def provision_sessions_for(claimant: Claimant, window: Interval) -> tuple[BusyInterval, ...]:
+    """Provision sessions the claimant attends within ``window`` — the extension point for the booking rules.
+
+    The provision app (providers, offers, sessions and referrals) does not exist yet, so there is nothing to
+    return. When it does, this asks its selector for the claimant's started referrals' sessions in the window.
+    """
+    return ()
+
+
+def _label(appointment: Appointment, *, for_coach: bool) -> str:
+    start = appointment.starts_at.astimezone(LONDON)
+    who = appointment.claimant.full_name if for_coach else f"with {appointment.coach}"
+    return f"{start:%H:%M} {who}" if for_coach else f"{appointment.get_appointment_type_display()} {who}"
+
+
+def _occupying(
+    qs: QuerySet[Appointment], window: Interval, exclude_ids: tuple[int, ...]
+) -> QuerySet[Appointment]:
+    return (
+        qs.filter(status__in=OCCUPYING_STATUSES, starts_at__lt=window.end, ends_at__gt=window.start)
+        .exclude(pk__in=exclude_ids)
+        .select_related(*APPOINTMENT_RELATED)
+    )
+
+
+def booking_facts(
+    *, claimant: Claimant, coach: StaffMember, window: Interval, exclude_ids: tuple[int, ...] = ()
+) -> tuple[ClaimantCalendar, tuple[BusyInterval, ...]]:
+    """The claimant's calendar and the coach's diary around ``window``, for ``rules.check_booking``."""
+    around = Interval(window.start - timedelta(minutes=LONGEST), window.end + timedelta(minutes=LONGEST))
+    coach_diary = tuple(
+        BusyInterval(Interval(a.starts_at, a.ends_at), _label(a, for_coach=True))
+        for a in _occupying(Appointment.objects.filter(coach=coach), around, exclude_ids)
+    )
+    others = tuple(
+        BusyInterval(Interval(a.starts_at, a.ends_at), _label(a, for_coach=False))
+        for a in _occupying(Appointment.objects.filter(claimant=claimant), around, exclude_ids)
+    )
+    calendar = ClaimantCalendar(
+        busy_times=claimant_busy_times(claimant, on=window.start.astimezone(LONDON).date()),
+        extra_busy=provision_sessions_for(claimant, window),
+        other_appointments=others,
+    )
+    return calendar, coach_diary
+
+
+def _busy_around(claimant: Claimant, coach: StaffMember | None, window: Interval) -> list[Interval]:
+    """The claimant's and the coach's booked time (and provision sessions) within ``window``."""
+    who = (Q(claimant=claimant) | Q(coach=coach)) if coach else Q(claimant=claimant)
+    rows = Appointment.objects.filter(
+        who, status__in=OCCUPYING_STATUSES, starts_at__lt=window.end, ends_at__gt=window.start
+    ).only("starts_at", "ends_at")
+    return [Interval(a.starts_at, a.ends_at) for a in rows] + [
+        s.interval for s in provision_sessions_for(claimant, window)
+    ]
+
+
+def suggested_next_start(
+    *, claimant: Claimant, coach: StaffMember | None, after: datetime, length_minutes: int = 30
+) -> datetime:
+    """When the claimant's next appointment should be, from their support intensity (fortnightly, 8-weekly,
+    quarterly), on a weekday, clear of their shifts, caring times, other appointments and the coach's diary."""
+    intensity = claimant.support_intensity if claimant.support_intensity in INTENSITY_DAYS else "eight_weekly"
+    first = after + timedelta(days=INTENSITY_DAYS[intensity])
+    return suggest_next_appointment(
+        after=after,
+        intensity=intensity,
+        length_minutes=length_minutes,
+        busy_times=claimant_busy_times(claimant, on=first.astimezone(LONDON).date()),
+        also_busy=_busy_around(
+            claimant, coach, Interval(first - timedelta(days=1), first + timedelta(days=45))
+        ),
+    )
+
+
+def suggested_booking_start(
+    *,
+    claimant: Claimant,
+    coach: StaffMember | None,
+    now: datetime,
+    after: datetime | None = None,
+    length_minutes: int = 30,
+) -> datetime:
+    """The date and time the booking forms offer: the intensity's gap after ``after`` (the appointment being
+    recorded; by default the claimant's last appointment that happened), or — with none, or if that is too
+    soon for full notice — the first free weekday slot with full notice."""
+    last = after or (
+        Appointment.objects.filter(claimant=claimant, status__in=("attended", "late"), starts_at__lte=now)
+        .order_by("-starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    earliest = now + timedelta(hours=min_notice_hours())
+    if last is not None:
+        suggestion = suggested_next_start(
+            claimant=claimant, coach=coach, after=last, length_minutes=length_minutes
+        )
+        if suggestion >= earliest:
+            return suggestion
+    first_day = earliest.astimezone(LONDON).date() + timedelta(days=1)  # a whole day clear of the minimum
+    return first_free_slot(
+        first_day=first_day,
+        length_minutes=length_minutes,
+        busy_times=claimant_busy_times(claimant, on=first_day),
+        also_busy=_busy_around(claimant, coach, Interval(earliest, earliest + timedelta(days=45))),
+    )
+
+
+# --- Named lists: dashboards, diary, claimant record --------------------------------------------------------
+
+
+def todays_appointments_for_coach(
+    coach: StaffMember, *, now: datetime | None = None
+) -> QuerySet[Appointment]:
+    start, end = local_day_bounds(local_today(now))
+    return (
+        Appointment.objects.filter(coach=coach, starts_at__gte=start, starts_at__lt=end)
+        .exclude(status="rescheduled")
+        .select_related(*APPOINTMENT_RELATED)
+        .order_by("starts_at", "pk")
+    )
+
+
+def unrecorded_outcomes_for_coach(
+    coach: StaffMember, *, now: datetime | None = None
+) -> QuerySet[Appointment]:
+    """Appointments of this coach that have finished but are still only 'booked'."""
+    return (
+        Appointment.objects.filter(coach=coach, status="booked", ends_at__lte=now or timezone.now())
+        .select_related(*APPOINTMENT_RELATED)
+        .order_by("starts_at", "pk")
+    )
+
+
+def overdue_actions_for_coach(coach: StaffMember, *, today: date | None = None) -> QuerySet[AgreedAction]:
+    """Open agreed actions of the coach's caseload whose due date has passed."""
+    return (
+        AgreedAction.objects.filter(
+            claimant__coach=coach, status=ActionStatus.OPEN, due_on__lt=today or local_today()
+        )
+        .select_related(*ACTION_RELATED)
+        .order_by("due_on", "pk")
+    )
+
+
+def diary_for_coach(coach: StaffMember, *, first_day: date, last_day: date) -> QuerySet[Appointment]:
+    """The coach's appointments from ``first_day`` to ``last_day`` inclusive (local dates), moved and
+    cancelled ones left out."""
+    start, _ = local_day_bounds(first_day)
+    _, end = local_day_bounds(last_day)
+    return (
+        Appointment.objects.filter(
+            coach=coach, starts_at__gte=start, starts_at__lt=end, status__in=OCCUPYING_STATUSES
+        )
+        .select_related(*APPOINTMENT_RELATED)
+        .order_by("starts_at", "pk")
+    )
+
+
+def diary_days(coach: StaffMember, *, first_day: date, days: int = 8) -> list[dict[str, Any]]:
+    """The diary grouped by local day: ``[{"day": date, "appointments": [...]}, ...]`` (empty days included)."""
+    by_day: dict[date, list[Appointment]] = {first_day + timedelta(days=n): [] for n in range(days)}
+    for appointment in diary_for_coach(
+        coach, first_day=first_day, last_day=first_day + timedelta(days=days - 1)
+    ):
+        by_day.setdefault(appointment.starts_at.astimezone(LONDON).date(), []).append(appointment)
+    return [{"day": day, "appointments": rows} for day, rows in by_day.items()]
+
+
+def claimant_appointments(claimant: Claimant, *, limit: int = 10) -> list[Appointment]:
+    """Upcoming appointments (soonest first) then the most recent past ones, ``limit`` in all."""
+    now = timezone.now()
+    base = Appointment.objects.filter(claimant=claimant).select_related(*APPOINTMENT_RELATED)
+    upcoming = list(base.filter(starts_at__gte=now, status="booked").order_by("starts_at", "pk")[:limit])
+    past = list(
+        base.exclude(pk__in=[a.pk for a in upcoming]).order_by("-starts_at", "-pk")[: limit - len(upcoming)]
+    )
+    return upcoming + past
+
+
+def claimant_actions(claimant: Claimant, *, limit: int = 20) -> list[AgreedAction]:
+    """Open actions first (soonest due first), then recently closed ones."""
+    base = AgreedAction.objects.filter(claimant=claimant).select_related(*ACTION_RELATED)
+    open_rows = list(base.filter(status=ActionStatus.OPEN).order_by("due_on", "pk")[:limit])
+    closed = list(
+        base.exclude(status=ActionStatus.OPEN).order_by("-completed_on", "-pk")[: limit - len(open_rows)]
+    )
+    return open_rows + closed
+
+
+def caseload_panels(user: StaffMember, *, now: datetime | None = None) -> dict[str, Any]:
+    """Context for ``_todays_appointments.html``, ``_overdue_actions.html`` and ``_unrecorded_outcomes.html``."""
+    now = now or timezone.now()
+    return {
+        "todays_appointments": list(todays_appointments_for_coach(user, now=now)),
+        "overdue_actions": list(overdue_actions_for_coach(user, today=local_today(now))),
+        "unrecorded_outcomes": list(unrecorded_outcomes_for_coach(user, now=now)),
+        "now": now,
+    }
+
+
+def claimant_panels(user: StaffMember, claimant: Claimant) -> dict[str, Any]:
+    """Context for ``_claimant_appointments.html`` and ``_claimant_actions.html``."""
+    return {
+        "claimant": claimant,
+        "claimant_appointments": claimant_appointments(claimant),
+        "claimant_actions": claimant_actions(claimant),
+        "can_book": can_book_for(user, claimant),
+        "today": local_today(),
+        "now": timezone.now(),
+    }

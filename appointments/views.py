@@ -1,0 +1,364 @@
+"""Thin pages for appointments: read the form, call a service or selector, render.
+
+Who may do what (see ``appointments.selectors``): work coaches and team leaders only (others 403); a claimant
+or appointment outside the user's jobcentre is 404; changing an appointment that is neither theirs nor their
+caseload's is 403 for a work coach.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from appointments import selectors, services
+from appointments.forms import (
+    AgreedActionFormSet,
+    BookingForm,
+    CancelForm,
+    NextAppointmentForm,
+    OutcomeForm,
+    RebookForm,
+    apply_outcome_refusal,
+    error_links,
+)
+from appointments.models import Appointment, AppointmentType
+from appointments.rules import Status
+from iwp.access import role_required
+from iwp.models import Role, StaffMember
+
+BOOKERS = (Role.WORK_COACH, Role.TEAM_LEADER)
+LONDON = selectors.LONDON
+
+
+def _claimant_for(request: HttpRequest, claimant_id: int):
+    return get_object_or_404(selectors.bookable_claimants_for(request.user), pk=claimant_id)
+
+
+def _appointment_for(request: HttpRequest, pk: int) -> Appointment:
+    appointment = get_object_or_404(selectors.appointments_visible_to(request.user), pk=pk)
+    if not selectors.can_manage(request.user, appointment):
+        raise PermissionDenied(
+            "Only the claimant's coach, the appointment's coach or a team leader can change it."
+        )
+    return appointment
+
+
+def _default_coach(user: StaffMember, claimant: Any) -> StaffMember | None:
+    if user.effective_role == Role.WORK_COACH:
+        return user
+    return claimant.coach or None
+
+
+def _booking_initial(*, start: datetime, coach: StaffMember | None, length: int = 30) -> dict[str, Any]:
+    local = start.astimezone(LONDON)
+    return {
+        "date": local.date(),
+        "time": local.time(),
+        "length_minutes": length,
+        "coach": coach.pk if coach else None,
+    }
+
+
+def _claimant_context(claimant: Any) -> dict[str, Any]:
+    return {"claimant": claimant, "busy_times": selectors.claimant_busy_times(claimant)}
+
+
+@role_required(*BOOKERS)
+def book(request: HttpRequest, claimant_id: int) -> HttpResponse:
+    """Book for a claimant: the rules block (short notice without consent, diary overlaps) or warn (work,
+    caring, provision clashes, not the usual coach: "book anyway" with a reason)."""
+    claimant = _claimant_for(request, claimant_id)
+    coaches = selectors.coaches_for(claimant)
+    if request.method == "POST":
+        form = BookingForm(request.POST, claimant=claimant, coaches=coaches)
+        if form.is_valid():
+            try:
+                appointment = services.appointment_book(
+                    claimant=claimant,
+                    coach=form.cleaned_data["coach"],
+                    actor=request.user,
+                    **form.booking_kwargs(),
+                )
+            except services.BookingRefused as refusal:
+                form.apply_refusal(refusal)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _booked_message(appointment))
+                return redirect("appointments:diary")
+    else:
+        coach = _default_coach(request.user, claimant)
+        start = selectors.suggested_booking_start(claimant=claimant, coach=coach, now=timezone.now())
+        initial = _booking_initial(start=start, coach=coach)
+        initial["appointment_type"] = (
+            AppointmentType.INITIAL_IWP
+            if not claimant.appointments.exists()
+            else AppointmentType.PROGRESSION_REVIEW
+        )
+        form = BookingForm(initial=initial, claimant=claimant, coaches=coaches)
+    return render(
+        request,
+        "appointments/book.html",
+        {
+            "title": f"Book an appointment for {claimant.full_name}",
+            "form": form,
+            "errors": error_links(form),
+            **_claimant_context(claimant),
+        },
+    )
+
+
+def _booked_message(appointment: Appointment) -> str:
+    start = appointment.starts_at.astimezone(LONDON)
+    return (
+        f"Appointment booked for {appointment.claimant.full_name} on {start:%A} {start.day} {start:%B %Y} at "
+        f"{start:%H:%M} with {appointment.coach}."
+    )
+
+
+@role_required(*BOOKERS)
+def rebook(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = _appointment_for(request, pk)
+    claimant = appointment.claimant
+    if not appointment.is_booked:
+        messages.info(request, f"This appointment is already {appointment.get_status_display().lower()}.")
+        return redirect("appointments:diary")
+    coaches = selectors.coaches_for(claimant)
+    if request.method == "POST":
+        form = RebookForm(request.POST, claimant=claimant, coaches=coaches)
+        if form.is_valid():
+            try:
+                new = services.appointment_rebook(
+                    appointment=appointment,
+                    actor=request.user,
+                    coach=form.cleaned_data["coach"],
+                    reason=form.cleaned_data.get("reason", ""),
+                    **form.booking_kwargs(),
+                )
+            except services.BookingRefused as refusal:
+                form.apply_refusal(refusal)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            except services.OutcomeRefused as refusal:  # someone else changed it meanwhile
+                messages.info(request, str(refusal))
+                return redirect("appointments:diary")
+            else:
+                messages.success(request, "Appointment moved. " + _booked_message(new))
+                return redirect("appointments:diary")
+    else:
+        local = appointment.starts_at.astimezone(LONDON)
+        form = RebookForm(
+            initial={
+                "date": local.date(),
+                "time": local.time(),
+                "appointment_type": appointment.appointment_type,
+                "channel": appointment.channel,
+                "length_minutes": appointment.length_minutes,
+                "coach": appointment.coach_id,
+                "private_room": appointment.private_room,
+            },
+            claimant=claimant,
+            coaches=coaches,
+        )
+    return render(
+        request,
+        "appointments/rebook.html",
+        {
+            "title": f"Move {claimant.full_name}'s appointment",
+            "form": form,
+            "errors": error_links(form),
+            "appointment": appointment,
+            **_claimant_context(claimant),
+        },
+    )
+
+
+@role_required(*BOOKERS)
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = _appointment_for(request, pk)
+    if not appointment.is_booked:
+        messages.info(request, f"This appointment is already {appointment.get_status_display().lower()}.")
+        return redirect("appointments:diary")
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appointment_cancel(
+                appointment=appointment,
+                actor=request.user,
+                by=form.cleaned_data["by"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.OutcomeRefused as refusal:  # someone else changed it meanwhile
+            messages.info(request, str(refusal))
+            return redirect("appointments:diary")
+        messages.success(request, f"{appointment.claimant.full_name}'s appointment is cancelled.")
+        return redirect("appointments:diary")
+    return render(
+        request,
+        "appointments/cancel.html",
+        {
+            "title": f"Cancel {appointment.claimant.full_name}'s appointment",
+            "form": form,
+            "errors": error_links(form),
+            "appointment": appointment,
+        },
+    )
+
+
+@role_required(*BOOKERS)
+def outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    """The one form for a 10-minute appointment: what happened, notes, barriers, agreed actions, next date."""
+    appointment = _appointment_for(request, pk)
+    claimant = appointment.claimant
+    if not appointment.is_booked:
+        messages.info(
+            request, f"The outcome is already recorded: {appointment.get_status_display().lower()}."
+        )
+        return redirect("appointments:diary")
+    coaches = selectors.coaches_for(claimant)
+    upcoming = (
+        claimant.appointments.filter(status=Status.BOOKED, starts_at__gt=appointment.starts_at)
+        .exclude(pk=appointment.pk)
+        .select_related("coach")
+        .order_by("starts_at")
+        .first()
+    )
+    if request.method == "POST":
+        contact_only = request.POST.get("save") == "contact_only"
+        form = OutcomeForm(request.POST, contact_only=contact_only)
+        actions = AgreedActionFormSet(request.POST, prefix="actions")
+        next_form = NextAppointmentForm(request.POST, prefix="next", claimant=claimant, coaches=coaches)
+        valid = [f.is_valid() for f in (form, actions, next_form)]
+        if contact_only and all(valid):
+            if form.cleaned_data.get("barriers") or actions.inputs():
+                form.add_error(
+                    "barriers",
+                    "Barriers and agreed actions are saved with the outcome: use 'Save outcome', or clear them",
+                )
+            else:
+                services.appointment_record_contact_attempt(
+                    appointment=appointment,
+                    actor=request.user,
+                    contact_attempt=form.contact_attempt(),
+                    good_reason=form.good_reason(),
+                    note=form.cleaned_data.get("note", ""),
+                )
+                messages.success(
+                    request,
+                    f"Contact attempt saved for {claimant.full_name}. The appointment stays on your list of "
+                    "outcomes to record.",
+                )
+                return redirect("appointments:diary")
+        elif all(valid):
+            try:
+                result = services.appointment_record_outcome(
+                    appointment=appointment,
+                    actor=request.user,
+                    outcome=form.status,
+                    contact_attempt=form.contact_attempt(),
+                    good_reason=form.good_reason(),
+                    cancelled_reason=form.cleaned_data.get("cancelled_reason", ""),
+                    note=form.cleaned_data.get("note", ""),
+                    barriers=form.cleaned_data.get("barriers", []),
+                    actions=actions.inputs(),
+                    next_appointment=next_form.next_input(),
+                )
+            except services.OutcomeRefused as refusal:
+                apply_outcome_refusal(refusal, outcome_form=form, next_form=next_form)
+            except ValidationError as exc:  # the next appointment's coach left the Jobcentre meanwhile
+                next_form.add_error(None, exc)
+            else:
+                messages.success(request, _outcome_message(result))
+                return redirect("appointments:diary")
+    else:
+        usual = claimant.coach if claimant.coach_id else appointment.coach
+        start = selectors.suggested_booking_start(
+            claimant=claimant,
+            coach=usual,
+            now=timezone.now(),
+            after=appointment.starts_at,
+            length_minutes=appointment.length_minutes,
+        )
+        initial = _booking_initial(start=start, coach=usual, length=appointment.length_minutes)
+        initial.update(
+            appointment_type=AppointmentType.PROGRESSION_REVIEW,
+            channel=appointment.channel,
+            book_next="no" if upcoming else "yes",
+        )
+        form = OutcomeForm(initial={"contact_date": timezone.localdate()})
+        actions = AgreedActionFormSet(prefix="actions")
+        next_form = NextAppointmentForm(initial=initial, prefix="next", claimant=claimant, coaches=coaches)
+    action_errors = [error_links(f) for f in actions.forms] if actions.is_bound else []
+    if actions.is_bound and actions.non_form_errors():
+        action_errors.append([("id_actions-0-category", str(e)) for e in actions.non_form_errors()])
+    more_actions_open = actions.is_bound and any(f.has_changed() or f.errors for f in actions.forms[1:])
+    return render(
+        request,
+        "appointments/outcome.html",
+        {
+            "title": f"Record the outcome: {claimant.full_name}",
+            "appointment": appointment,
+            "claimant": claimant,
+            "form": form,
+            "actions": actions,
+            "next_form": next_form,
+            "upcoming": upcoming,
+            "errors": error_links(form)
+            + [link for links in action_errors for link in links]
+            + error_links(next_form),
+            "open_actions": selectors.claimant_actions(claimant, limit=5),
+            "more_actions_open": more_actions_open,
+        },
+    )
+
+
+def _outcome_message(result: services.OutcomeResult) -> str:
+    a = result.appointment
+    parts = [f"Outcome recorded for {a.claimant.full_name}: {a.get_status_display().lower()}."]
+    if result.actions:
+        parts.append(f"{len(result.actions)} agreed action{'s' if len(result.actions) != 1 else ''} added.")
+    if result.barriers_added:
+        parts.append(f"Barriers recorded: {', '.join(result.barriers_added)}.")
+    if result.next_appointment:
+        start = result.next_appointment.starts_at.astimezone(LONDON)
+        parts.append(f"Next appointment: {start:%A} {start.day} {start:%B} at {start:%H:%M}.")
+    return " ".join(parts)
+
+
+@role_required(*BOOKERS)
+def diary(request: HttpRequest) -> HttpResponse:
+    """Today and the next 7 days for the coach (team leaders may look at a coach of their jobcentre)."""
+    coach: StaffMember = request.user
+    coach_id = request.GET.get("coach", "")
+    if request.user.effective_role == Role.TEAM_LEADER and coach_id.isdigit():
+        coach = get_object_or_404(selectors.coaches_in_jobcentre(request.user.jobcentre_id), pk=int(coach_id))
+    now = timezone.now()
+    today = selectors.local_today(now)
+    days = selectors.diary_days(coach, first_day=today, days=8)
+    return render(
+        request,
+        "appointments/diary.html",
+        {
+            "title": "My diary" if coach == request.user else f"{coach}'s diary",
+            "coach": coach,
+            "days": days,
+            "today": today,
+            "now": now,
+            "last_day": today + timedelta(days=7),
+            "unrecorded_outcomes": list(selectors.unrecorded_outcomes_for_coach(coach, now=now)),
+            "overdue_actions": list(selectors.overdue_actions_for_coach(coach, today=today)),
+            "coaches": (
+                list(selectors.coaches_in_jobcentre(request.user.jobcentre_id))
+                if request.user.effective_role == Role.TEAM_LEADER
+                else []
+            ),
+            "diary_url": reverse("appointments:diary"),
+        },
+    )

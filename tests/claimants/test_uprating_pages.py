@@ -1,0 +1,76 @@
+"""Administrators preview an uprating, run it as a tracked job and see who moved."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from claimants.models import AetParameter, RegimeAssessment
+from claimants.recalculation import claimant_recalculate
+from claimants.regimes import Cause
+from claimants.services import claimant_record_earnings
+from iwp.models import BackgroundJob
+from tests.claimants.factories import ClaimantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def light_touch_claimant():
+    claimant = ClaimantFactory(first_name="Ada", last_name="Mover")
+    claimant_record_earnings(
+        claimant=claimant,
+        period_start=dt.date(2025, 6, 10),
+        employed_earnings=Decimal("952.38"),
+        recalculate=False,
+    )
+    claimant_recalculate(claimant_id=claimant.pk, cause=Cause.EARNINGS)
+    return claimant
+
+
+def test_only_administrators(coach_client, leader_client):
+    for client in (coach_client, leader_client):
+        assert client.get(reverse("claimants:uprating")).status_code == 403
+
+
+def test_preview_then_run_then_movers(
+    admin_client_iwp, light_touch_claimant, django_capture_on_commit_callbacks
+):
+    # A (hypothetical) uprating: the single AET from 1 June 2025 becomes 20 hours at £12.21 (£1,058.20).
+    AetParameter.objects.create(
+        effective_from=dt.date(2025, 6, 1),
+        single_hours=Decimal(20),
+        couple_hours=Decimal(29),
+        hourly_rate=Decimal("12.21"),
+    )
+    form = {"effective_from": "2025-06-01", "reason": "Test uprating"}
+    preview = admin_client_iwp.post(reverse("claimants:uprating"), {**form, "action": "preview"})
+    html = preview.content.decode()
+    assert "1 of 1 claimants would move regime" in html
+    assert "Intensive Work Search" in html
+    assert (
+        RegimeAssessment.objects.filter(claimant=light_touch_claimant).count() == 1
+    )  # preview writes nothing
+
+    with django_capture_on_commit_callbacks(execute=True):
+        started = admin_client_iwp.post(reverse("claimants:uprating"), {**form, "action": "run"})
+    job = BackgroundJob.objects.get()
+    assert started["Location"] == reverse("claimants:uprating_job", args=[job.pk])
+    job.refresh_from_db()
+    assert job.state == "succeeded", job.error
+    page = admin_client_iwp.get(started["Location"]).content.decode()
+    assert "Ada Mover" in page and "1 claimants moved regime" in page
+    light_touch_claimant.refresh_from_db()
+    assert light_touch_claimant.current_regime == "intensive_work_search"
+    latest = RegimeAssessment.objects.get(claimant=light_touch_claimant, is_latest=True)
+    assert (latest.cause, latest.background_job_id) == ("threshold", job.pk)
+    assert "Light Touch" in page  # the regime the uprating replaced
+
+
+def test_bad_date_is_a_form_error(admin_client_iwp):
+    response = admin_client_iwp.post(
+        reverse("claimants:uprating"), {"effective_from": "2025-02-30", "reason": "x", "action": "preview"}
+    )
+    assert response.status_code == 200
+    assert "govuk-error-summary" in response.content.decode()
