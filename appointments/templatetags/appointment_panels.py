@@ -18,12 +18,18 @@ register = template.Library()
 @register.inclusion_tag("appointments/_caseload_panels.html", takes_context=True)
 def caseload_panels(context: template.Context) -> dict[str, Any]:
     request = context["request"]
-    return {"request": request, "csrf_token": context.get("csrf_token"),
-            **selectors.caseload_panels(request.user)}
+    return {
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        **selectors.caseload_panels(request.user),
+    }
 
 
 @register.inclusion_tag("appointments/_record_panels.html", takes_context=True)
 def claimant_panels(context: template.Context, claimant) -> dict[str, Any]:
     request = context["request"]
-    return {"request": request, "csrf_token": context.get("csrf_token"),
-            **selectors.claimant_panels(request.user, claimant)}
+    return {
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        **selectors.claimant_panels(request.user, claimant),
+    }
