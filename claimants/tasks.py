@@ -19,5 +19,6 @@ def iwp_offer_sweep_task() -> dict:
     sweep = iwp_offer_sweep()
     return {"newly_eligible": sweep.newly_eligible, "no_longer_eligible": sweep.no_longer_eligible}
 
+
 # Celery autodiscovery loads only this module; the feed's and the uprating's tasks live beside their services.
 from claimants import earnings_feed_tasks, uprating_tasks  # noqa: E402, F401
