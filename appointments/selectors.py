@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from appointments.models import ActionStatus, AgreedAction, Appointment
+from appointments.models import ActionStatus, AgreedAction, Appointment, CaseNote
 from appointments.rules import (
     INTENSITY_DAYS,
     LONGEST,
@@ -333,3 +333,10 @@ def claimant_panels(user: StaffMember, claimant: Claimant) -> dict[str, Any]:
         "today": local_today(),
         "now": timezone.now(),
     }
+
+
+def claimant_notes(claimant: Claimant, *, limit: int = 15) -> list[CaseNote]:
+    """The claimant's latest case notes, newest first (for the record's timeline)."""
+    return list(
+        CaseNote.objects.filter(claimant=claimant).select_related("author").order_by("-created_at")[:limit]
+    )

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from claimants import services
 from claimants.charts import earnings_chart
+from claimants.commitments import current_commitment
 from claimants.models import Claimant, Employment
 from claimants.record_forms import (
     CircumstanceForm,
@@ -21,7 +22,13 @@ from claimants.record_forms import (
     RegimeFactsForm,
     ShiftFormSet,
 )
-from claimants.selectors import claimant_record, claimants_visible_to, coaches_in_last_year, regime_history
+from claimants.selectors import (
+    claimant_record,
+    claimants_visible_to,
+    coaches_in_last_year,
+    regime_changes,
+    regime_history,
+)
 from iwp.access import has_role, role_required
 from iwp.models import Role, StaffMember
 
@@ -82,6 +89,8 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
             "handover": current_assignment
             if current_assignment and current_assignment.handover_summary
             else None,
+            "commitment": current_commitment(claimant),
+            "regime_changes": regime_changes(claimant, limit=10),
         },
     )
 

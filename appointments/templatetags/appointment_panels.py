@@ -33,3 +33,38 @@ def claimant_panels(context: template.Context, claimant) -> dict[str, Any]:
         "csrf_token": context.get("csrf_token"),
         **selectors.claimant_panels(request.user, claimant),
     }
+
+
+@register.inclusion_tag("appointments/_claimant_timeline.html")
+def claimant_timeline(claimant, regime_changes, limit: int = 15) -> dict[str, Any]:
+    """One MoJ timeline of appointments, case notes and regime changes, newest first."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    events: list[dict[str, Any]] = []
+    for a in selectors.claimant_appointments(claimant, limit=limit):
+        events.append(
+            {
+                "at": a.starts_at,
+                "kind": "appointment",
+                "title": a.get_appointment_type_display(),
+                "text": f"{a.get_channel_display()} with {a.coach} – {a.get_status_display()}",
+            }
+        )
+    for note in selectors.claimant_notes(claimant, limit=limit):
+        events.append(
+            {"at": note.created_at, "kind": "note", "title": f"Note by {note.author}", "text": note.text}
+        )
+    for change in regime_changes:
+        at = timezone.make_aware(datetime.combine(change.period_start, time(0, 0)))
+        events.append(
+            {
+                "at": at,
+                "kind": "regime",
+                "text": " ".join(change.conclusion),
+                "title": f"{change.get_previous_regime_display()} → {change.get_regime_display()}",
+            }
+        )
+    events.sort(key=lambda e: e["at"], reverse=True)
+    return {"events": events[:limit]}

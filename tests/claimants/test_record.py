@@ -245,3 +245,27 @@ def test_record_runs_a_constant_number_of_queries(coach_client, mine, work_coach
             claimant=mine, employment=job, kind="work", weekday=2, starts_at=dt.time(9), ends_at=dt.time(12)
         )
     assert count() == before
+
+
+def test_timeline_merges_appointments_notes_and_regime_changes(coach_client, mine, work_coach):
+    from appointments.models import CaseNote
+    from tests.appointments.factories import AppointmentFactory, london
+
+    for month, pay in ((6, "500"), (7, "1000")):
+        claimant_record_earnings(
+            claimant=mine,
+            period_start=dt.date(2025, month, 10),
+            employed_earnings=Decimal(pay),
+            recalculate=False,
+        )
+    from claimants.recalculation import claimant_recalculate
+    from claimants.regimes import Cause
+
+    claimant_recalculate(claimant_id=mine.pk, cause=Cause.EARNINGS)
+    AppointmentFactory(claimant=mine, coach=work_coach, starts_at=london(2025, 8, 4, 10))
+    CaseNote.objects.create(claimant=mine, author=work_coach, text="Asked the manager about Saturday shifts.")
+    html = coach_client.get(reverse("claimants:record", args=[mine.pk])).content.decode()
+    timeline = html[html.index('data-testid="timeline"') :]
+    assert "Regime change: Intensive Work Search → Light Touch" in timeline
+    assert "Asked the manager about Saturday shifts." in timeline
+    assert "Appointment:" in timeline
