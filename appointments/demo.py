@@ -1,0 +1,101 @@
+"""Demo appointments: each work coach's day has a diary, a couple of outcomes to record and agreed actions,
+so the caseload page shows a real working day. Times are relative to when the demo is loaded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from faker import Faker
+
+from appointments.models import ActionCategory, AgreedAction, Appointment, CaseNote
+from iwp.demo import DemoResult
+from iwp.models import Role, StaffMember
+
+LONDON = ZoneInfo("Europe/London")
+TODAY_SLOTS = [(9, 30, 20), (10, 30, 10), (11, 30, 30), (14, 0, 20), (15, 30, 10)]
+NOTES = [
+    "Works 16 hours at the bakery; manager may offer Saturday shifts from next month.",
+    "Discussed childcare costs and the Flexible Support Fund. Wants to try a forklift licence course.",
+    "Zero-hours contract: hours fell to 8 a week this month. Looking for a second job in the evenings.",
+    "Has asked for more hours twice; agreed to ask in writing this time.",
+]
+
+
+def _at(day: dt.date, hour: int, minute: int) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=LONDON)
+
+
+def _appointment(
+    claimant, coach, starts_at: dt.datetime, length: int, status: str = "booked", **extra
+) -> Appointment:
+    return Appointment.objects.create(
+        claimant=claimant,
+        coach=coach,
+        appointment_type=extra.pop("appointment_type", "progression_review"),
+        channel=extra.pop("channel", "face_to_face"),
+        starts_at=starts_at,
+        length_minutes=length,
+        ends_at=starts_at + dt.timedelta(minutes=length),
+        notice_hours_at_booking=14 * 24,
+        status=status,
+        booked_by=coach,
+        **extra,
+    )
+
+
+def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
+    today = timezone.localdate()
+    made = 0
+    for coach in StaffMember.objects.filter(role=Role.WORK_COACH).order_by("pk"):
+        claimants = list(coach.caseload.order_by("pk"))
+        if len(claimants) < 4:
+            continue
+        rng.shuffle(claimants)
+        for (hour, minute, length), claimant in zip(TODAY_SLOTS, claimants, strict=False):
+            _appointment(
+                claimant,
+                coach,
+                _at(today, hour, minute),
+                length,
+                channel=rng.choice(["face_to_face", "face_to_face", "phone", "video"]),
+            )
+            made += 1
+        yesterday = today - dt.timedelta(days=1 if today.weekday() else 3)
+        for claimant in claimants[-2:]:  # outcomes still to record
+            _appointment(claimant, coach, _at(yesterday, 10, 0) + dt.timedelta(hours=made % 5), 20)
+            made += 1
+        last_week = today - dt.timedelta(days=7)
+        claimant = claimants[len(claimants) // 2]
+        held = _appointment(
+            claimant,
+            coach,
+            _at(last_week, 11, 0),
+            30,
+            status="attended",
+            outcome_recorded_by=coach,
+            outcome_recorded_at=_at(last_week, 11, 35),
+        )
+        CaseNote.objects.create(claimant=claimant, appointment=held, author=coach, text=rng.choice(NOTES))
+        AgreedAction.objects.create(
+            claimant=claimant,
+            origin_appointment=held,
+            created_by=coach,
+            category=ActionCategory.MORE_HOURS,
+            description="Ask the manager in writing for 8 more hours a week",
+            due_on=today - dt.timedelta(days=3),
+            follow_up_on=today + dt.timedelta(days=4),
+        )
+        AgreedAction.objects.create(
+            claimant=claimant,
+            origin_appointment=held,
+            created_by=coach,
+            category=ActionCategory.TRAINING,
+            description="Apply for the evening skills bootcamp (digital)",
+            due_on=today + dt.timedelta(days=10),
+        )
+        _appointment(claimant, coach, _at(today + dt.timedelta(days=rng.randint(14, 50)), 10, 0), 30)
+        made += 2
+    result.counts["appointments"] = Appointment.objects.count()
