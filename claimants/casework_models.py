@@ -207,10 +207,16 @@ class ClaimantCommitment(models.Model):
         ordering = ["claimant", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["claimant", "version"], name="commitment_version_unique"),
+            # The version in force and a draft of the next one may exist side by side, one of each at most.
             models.UniqueConstraint(
                 fields=["claimant"],
-                condition=~Q(status="superseded"),
-                name="one_live_commitment_per_claimant",
+                condition=Q(status__in=["issued", "accepted"]),
+                name="one_in_force_commitment_per_claimant",
+            ),
+            models.UniqueConstraint(
+                fields=["claimant"],
+                condition=Q(status="draft"),
+                name="one_draft_commitment_per_claimant",
             ),
         ]
 

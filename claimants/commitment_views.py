@@ -1,6 +1,6 @@
-"""Pages for the claimant commitment: the current version, old versions, the draft editor, and the POST
-actions (start a new version, issue, record acceptance, discard the draft). Thin: forms validate, services
-write, selectors read."""
+"""Pages for the claimant commitment: the version in force (with any draft in progress beside it), old versions,
+the draft editor, and the POST actions (start a new version, issue, record acceptance, discard the draft). Thin:
+forms validate, services write, selectors read."""
 
 from __future__ import annotations
 
@@ -18,9 +18,11 @@ from claimants.casework_models import ClaimantCommitment, CommitmentItem, Commit
 from claimants.commitment_forms import CommitmentForm, LockForm, error_links, item_formset
 from claimants.commitments import (
     CONFLICT_MESSAGE,
+    CommitmentDraftExists,
     CommitmentError,
     commitment_discard_draft,
     commitment_easements_for_viewer,
+    commitment_in_force,
     commitment_issue,
     commitment_record_acceptance,
     commitment_save_draft,
@@ -51,6 +53,14 @@ def _detail_url(claimant: Claimant) -> str:
 
 def _edit_url(claimant: Claimant) -> str:
     return reverse("claimants:commitment_edit", args=[claimant.pk])
+
+
+def _draft_url(claimant: Claimant, draft: ClaimantCommitment) -> str:
+    """Where a draft is checked and issued: the main page for a first commitment (the draft is all there is),
+    else the draft's own version page (the main page shows the version in force)."""
+    if commitment_in_force(claimant) is None:
+        return _detail_url(claimant)
+    return reverse("claimants:commitment_version", args=[claimant.pk, draft.version])
 
 
 def sides(commitment: ClaimantCommitment | None) -> list[dict[str, Any]]:
@@ -85,7 +95,12 @@ def _render_detail(
 ) -> HttpResponse:
     commitment = current_commitment(claimant)
     versions = commitment_versions(claimant)
-    old_versions = [v for v in versions if commitment is None or v.pk != commitment.pk]
+    # A draft beside the version in force (when nothing is in force yet, the draft is ``commitment`` itself).
+    draft = next(
+        (v for v in versions if v.status == CommitmentStatus.DRAFT and commitment and v.pk != commitment.pk),
+        None,
+    )
+    old_versions = [v for v in versions if v.status == CommitmentStatus.SUPERSEDED]
     return render(
         request,
         "claimants/commitment_detail.html",
@@ -96,10 +111,8 @@ def _render_detail(
             "reason": reason_display(commitment.expected_hours_reason) if commitment else "",
             "sides": sides(commitment),
             "editable": bool(commitment and commitment.status == CommitmentStatus.DRAFT),
+            "draft": draft,
             "old_versions": old_versions,
-            "replaced": old_versions[0]
-            if commitment and commitment.status == CommitmentStatus.DRAFT and old_versions
-            else None,
             "easements": commitment_easements_for_viewer(
                 claimant=claimant, viewer=request.user, where="commitment"
             ),
@@ -111,23 +124,30 @@ def _render_detail(
 
 @role_required(*ROLES)
 def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The live version: requirements, what the claimant and the Jobcentre will do, dates; old versions."""
+    """The version in force: requirements, what the claimant and the Jobcentre will do, dates; a draft in
+    progress beside it; old versions. With no version in force yet, the first draft."""
     return _render_detail(request, _claimant(request, pk))
 
 
 @role_required(*ROLES)
 def commitment_version_detail(request: HttpRequest, pk: int, version: int) -> HttpResponse:
-    """One version exactly as it was (read-only)."""
+    """One version exactly as it was (read-only). A draft's page is where it is checked and issued or discarded
+    while another version is in force."""
     claimant = _claimant(request, pk)
     commitment = commitment_version(claimant, version)
     if commitment is None:
         raise Http404("No such version")
-    newer = (
-        ClaimantCommitment.objects.filter(claimant=claimant, version__gt=version)
-        .order_by("version")
-        .values_list("version", flat=True)
-        .first()
-    )
+    newer = in_force = None
+    if commitment.status == CommitmentStatus.SUPERSEDED:
+        newer = (
+            ClaimantCommitment.objects.filter(claimant=claimant, version__gt=version)
+            .exclude(status=CommitmentStatus.DRAFT)
+            .order_by("version")
+            .values_list("version", flat=True)
+            .first()
+        )
+    elif commitment.status == CommitmentStatus.DRAFT:
+        in_force = commitment_in_force(claimant)
     return render(
         request,
         "claimants/commitment_version.html",
@@ -138,6 +158,8 @@ def commitment_version_detail(request: HttpRequest, pk: int, version: int) -> Ht
             "reason": reason_display(commitment.expected_hours_reason),
             "sides": sides(commitment),
             "newer_version": newer,
+            "is_draft": commitment.status == CommitmentStatus.DRAFT,
+            "in_force": in_force,
         },
     )
 
@@ -145,9 +167,13 @@ def commitment_version_detail(request: HttpRequest, pk: int, version: int) -> Ht
 @require_POST
 @role_required(*ROLES)
 def commitment_start(request: HttpRequest, pk: int) -> HttpResponse:
-    """Start a new version (or the first): a draft prefilled from the live version or the claimant's hours."""
+    """Start a new version (or the first): a draft prefilled from the version in force or the claimant's hours,
+    beside the version in force. If a draft is already in progress, say so and open it."""
     claimant = _claimant(request, pk)
-    commitment_start_draft(claimant=claimant, actor=request.user)
+    try:
+        commitment_start_draft(claimant=claimant, actor=request.user)
+    except CommitmentDraftExists as exists:
+        messages.info(request, exists.message)
     return redirect(_edit_url(claimant))
 
 
@@ -227,7 +253,7 @@ def commitment_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "Draft saved. You can add another line below.")
         return redirect(_edit_url(claimant))
     messages.success(request, "Draft saved. Check it, then issue it to the claimant.")
-    return redirect(_detail_url(claimant))
+    return redirect(_draft_url(claimant, draft))
 
 
 def _render_editor(
@@ -302,16 +328,16 @@ def commitment_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*ROLES)
 def commitment_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
     claimant = _claimant(request, pk)
-    live = current_commitment(claimant)
+    in_force = commitment_in_force(claimant)
     lock_version = _lock_version(request)
-    if live is None or lock_version is None:
-        message = "There is no issued commitment to accept." if live is None else CONFLICT_MESSAGE
+    if in_force is None or lock_version is None:
+        message = "There is no issued commitment to accept." if in_force is None else CONFLICT_MESSAGE
         return _render_detail(request, claimant, errors=[("#commitment-actions", message)], status=409)
     try:
-        commitment_record_acceptance(commitment=live, lock_version=lock_version, actor=request.user)
+        commitment_record_acceptance(commitment=in_force, lock_version=lock_version, actor=request.user)
     except CommitmentError as error:
         return _action_failed(request, claimant, error)
-    messages.success(request, f"Recorded that {claimant.full_name} accepted version {live.version}.")
+    messages.success(request, f"Recorded that {claimant.full_name} accepted version {in_force.version}.")
     return redirect(_detail_url(claimant))
 
 
@@ -325,13 +351,15 @@ def commitment_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
         message = "There is no draft to discard." if draft is None else CONFLICT_MESSAGE
         return _render_detail(request, claimant, errors=[("#commitment-actions", message)], status=409)
     try:
-        restored = commitment_discard_draft(commitment=draft, lock_version=lock_version, actor=request.user)
+        commitment_discard_draft(commitment=draft, lock_version=lock_version, actor=request.user)
     except CommitmentError as error:
         return _action_failed(request, claimant, error)
-    if restored:
+    in_force = commitment_in_force(claimant)
+    if in_force:
         messages.success(
-            request, f"Draft discarded. Version {restored.version} is the current commitment again."
+            request,
+            f"Draft version {draft.version} discarded. Version {in_force.version} is still the current commitment.",
         )
     else:
-        messages.success(request, "Draft discarded.")
+        messages.success(request, f"Draft version {draft.version} discarded.")
     return redirect(_detail_url(claimant))

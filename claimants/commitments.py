@@ -1,10 +1,12 @@
 """The claimant commitment (issue #9): versioned, with a support plan. Services write, selectors read.
 
-Life of a version: **draft** → **issued** (the claimant has 7 days to accept, rulebook §7) → **accepted**.
-A change makes a new version. The model allows one live (not superseded) version per claimant, so starting a
-new draft supersedes the live version at once; the old version is never edited again, stays readable, and comes
-back into force only if the draft is discarded. "Overdue" (issued and not accepted by the accept-by date) is
-derived when read, never stored.
+Life of a version: **draft** → **issued** (the claimant has 7 days to accept, rulebook §7) → **accepted**
+→ **superseded**. A change makes a new version. A claimant has at most one version *in force* (issued or
+accepted) and at most one *draft*, side by side (two partial unique constraints). Starting a new version makes a
+draft beside the version in force, which is not touched: it stays in force, overdue if it is, until the draft is
+issued. Issuing the draft supersedes the version in force in the same transaction; discarding it just deletes
+it. A version is never edited once issued, and old versions stay readable. "Overdue" (issued and not accepted
+by the accept-by date) is derived when read, never stored.
 
 Concurrent edits cannot silently overwrite each other: every write to a version is an
 ``UPDATE … WHERE lock_version = n`` whose row count is checked (optimistic locking).
@@ -20,7 +22,21 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, Max, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from claimants.casework_models import (
@@ -47,6 +63,7 @@ CONFLICT_MESSAGE = (
 NOT_A_DRAFT_MESSAGE = (
     "This version has already been issued, so it cannot be changed. Start a new version instead."
 )
+IN_FORCE = (CommitmentStatus.ISSUED, CommitmentStatus.ACCEPTED)
 
 
 class CommitmentError(Exception):
@@ -63,6 +80,17 @@ class CommitmentConflict(CommitmentError):
 
 class CommitmentNotEditable(CommitmentError):
     """The version is no longer in the state the action needs (for example already issued)."""
+
+
+class CommitmentDraftExists(CommitmentError):
+    """A new version was asked for while a draft is already in progress (a claimant has one draft at most)."""
+
+    def __init__(self, draft: ClaimantCommitment) -> None:
+        super().__init__(
+            f"A draft of the claimant commitment (version {draft.version}) is already in progress. "
+            "Continue that draft, or discard it before starting another."
+        )
+        self.draft = draft
 
 
 @dataclass(frozen=True)
@@ -190,15 +218,28 @@ def current_easements(claimant: Claimant, *, today: date | None = None) -> list[
 
 
 def current_commitment(claimant: Claimant, *, today: date | None = None) -> ClaimantCommitment | None:
-    """The live version (draft, issued or accepted) with its items prefetched, or None.
+    """The version in force (issued or accepted) with its items prefetched; the draft only if no version is in
+    force yet (a first commitment); or None.
 
-    Also carries ``is_overdue``, ``claimant_actions`` and ``support_plan`` (its lines by side) and
-    ``current_easements`` (the claimant's easements, for the summary card, which never names a restricted kind).
+    Also carries ``is_overdue``, ``draft_version`` (the version number of a draft in progress beside it, or
+    None), ``claimant_actions`` and ``support_plan`` (its lines by side) and ``current_easements`` (the
+    claimant's easements, for the summary card, which never names a restricted kind).
     """
+    draft_version = ClaimantCommitment.objects.filter(
+        claimant=OuterRef("claimant"), status=CommitmentStatus.DRAFT
+    ).values("version")[:1]
     commitment = (
         _with_items(commitments_annotated(today=today))
-        .filter(claimant=claimant)
-        .exclude(status=CommitmentStatus.SUPERSEDED)
+        .filter(claimant=claimant, status__in=[*IN_FORCE, CommitmentStatus.DRAFT])
+        .annotate(
+            draft_version=Subquery(draft_version, output_field=IntegerField()),
+            draft_last=Case(
+                When(status=CommitmentStatus.DRAFT, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("draft_last", "-version")
         .first()
     )
     if commitment is not None:
@@ -207,6 +248,11 @@ def current_commitment(claimant: Claimant, *, today: date | None = None) -> Clai
         commitment.support_plan = [i for i in items if i.side == CommitmentItem.Side.SUPPORT_PLAN]
         commitment.current_easements = current_easements(claimant, today=today)
     return commitment
+
+
+def commitment_in_force(claimant: Claimant) -> ClaimantCommitment | None:
+    """The version in force (issued or accepted), without items, or None."""
+    return ClaimantCommitment.objects.filter(claimant=claimant, status__in=IN_FORCE).first()
 
 
 def commitment_versions(claimant: Claimant, *, today: date | None = None) -> list[ClaimantCommitment]:
@@ -334,31 +380,30 @@ def _guarded_update(
 def commitment_start_draft(
     *, claimant: Claimant, actor: StaffMember | None, today: date | None = None
 ) -> ClaimantCommitment:
-    """A new draft version: a copy of the live version's terms and open lines, or, for a first commitment,
-    the claimant's expected hours. The live version is superseded (and stays readable). If a draft exists
-    already, that draft is returned unchanged."""
+    """A new draft version beside the version in force: a copy of its terms and open lines, or, for a first
+    commitment, the claimant's expected hours. The version in force is not touched: it stays in force (and
+    overdue, if it is) until the draft is issued.
+
+    Raises CommitmentDraftExists (carrying that draft) if a draft is already in progress.
+    """
     with transaction.atomic():
-        # Lock the claimant so two people starting a version at once get one draft, not a constraint error.
+        # Lock the claimant so two people starting a version at once get one draft and a clear message, not a
+        # constraint error. (Issuing takes the same lock first, so the two never cross.)
         Claimant.objects.select_for_update().only("pk").get(pk=claimant.pk)
-        live = (
-            _with_items(ClaimantCommitment.objects)
-            .filter(claimant=claimant)
-            .exclude(status=CommitmentStatus.SUPERSEDED)
-            .first()
+        existing = ClaimantCommitment.objects.filter(claimant=claimant, status=CommitmentStatus.DRAFT).first()
+        if existing is not None:
+            raise CommitmentDraftExists(existing)
+        in_force = (
+            _with_items(ClaimantCommitment.objects).filter(claimant=claimant, status__in=IN_FORCE).first()
         )
-        if live is not None and live.status == CommitmentStatus.DRAFT:
-            return live
         last = ClaimantCommitment.objects.filter(claimant=claimant).aggregate(n=Max("version"))["n"] or 0
-        if live is not None:
-            ClaimantCommitment.objects.filter(pk=live.pk).update(
-                status=CommitmentStatus.SUPERSEDED, lock_version=F("lock_version") + 1
-            )
+        if in_force is not None:
             terms = {
-                "expected_hours": live.expected_hours,
-                "expected_hours_reason": live.expected_hours_reason,
-                "work_search_hours": live.work_search_hours,
-                "requirements": live.requirements,
-                "easements_note": live.easements_note,
+                "expected_hours": in_force.expected_hours,
+                "expected_hours_reason": in_force.expected_hours_reason,
+                "work_search_hours": in_force.work_search_hours,
+                "requirements": in_force.requirements,
+                "easements_note": in_force.easements_note,
             }
         else:
             terms = {
@@ -368,10 +413,10 @@ def commitment_start_draft(
         draft = ClaimantCommitment.objects.create(
             claimant=claimant, version=last + 1, status=CommitmentStatus.DRAFT, created_by=actor, **terms
         )
-        if live is not None:
+        if in_force is not None:
             CommitmentItem.objects.bulk_create(
                 CommitmentItem(commitment=draft, side=item.side, text=item.text, by_date=item.by_date)
-                for item in live.items.all()
+                for item in in_force.items.all()
                 if item.done_on is None
             )
         audit_record(
@@ -381,7 +426,7 @@ def commitment_start_draft(
             payload={
                 "claimant": claimant.pk,
                 "version": draft.version,
-                "supersedes_version": live.version if live else None,
+                "based_on_version": in_force.version if in_force else None,
             },
         )
     return draft
@@ -504,14 +549,23 @@ def commitment_issue(
     today: date | None = None,
     now: datetime | None = None,
 ) -> ClaimantCommitment:
-    """Issue the draft: the claimant has 7 days to accept; review in 3 months unless a date was set.
+    """Issue the draft: the claimant has 7 days to accept; review in 3 months unless a date was set. The version
+    in force until now is superseded in the same transaction, so the claimant always has exactly one.
 
     If the commitment's expected hours (or reason) differ from the claimant's record, the record is updated
     through ``claimant_update_facts``, which recalculates the regime once this transaction commits.
     """
     day = _today(today)
     with transaction.atomic():
-        fresh = ClaimantCommitment.objects.select_related("claimant").get(pk=commitment.pk)
+        # The claimant first (as starting a draft does), then every version of theirs: an acceptance, a save or
+        # a discard that arrives meanwhile waits, then finds the version moved on and says so.
+        claimant = Claimant.objects.select_for_update().get(pk=commitment.claimant_id)
+        versions = list(
+            ClaimantCommitment.objects.select_for_update().filter(claimant_id=claimant.pk).order_by("pk")
+        )
+        fresh = next((v for v in versions if v.pk == commitment.pk), None)
+        if fresh is None:
+            raise _stale(commitment.pk, expected_status=CommitmentStatus.DRAFT)
         if fresh.status != CommitmentStatus.DRAFT:
             raise CommitmentNotEditable(NOT_A_DRAFT_MESSAGE)
         if fresh.lock_version != lock_version:
@@ -532,6 +586,18 @@ def commitment_issue(
             raise ValidationError(problems)
         accept_by = day + ACCEPT_WITHIN
         review_due = review_due or add_months(day, REVIEW_AFTER_MONTHS)
+        previous = next((v for v in versions if v.status in IN_FORCE), None)
+        if previous is not None:
+            # Before the draft is issued: the constraint allows one version in force at any moment.
+            ClaimantCommitment.objects.filter(pk=previous.pk).update(
+                status=CommitmentStatus.SUPERSEDED, lock_version=F("lock_version") + 1
+            )
+            audit_record(
+                actor=actor,
+                verb=AuditVerb.UPDATED,
+                target=previous,
+                payload={"action": "superseded", "version": previous.version, "by_version": fresh.version},
+            )
         _guarded_update(
             fresh,
             lock_version=lock_version,
@@ -541,7 +607,6 @@ def commitment_issue(
             accept_by=accept_by,
             review_due=review_due,
         )
-        claimant = fresh.claimant
         facts_changed = claimant_update_facts(
             claimant=claimant,
             actor=actor,
@@ -557,6 +622,7 @@ def commitment_issue(
                 "version": fresh.version,
                 "accept_by": accept_by.isoformat(),
                 "review_due": review_due.isoformat(),
+                "supersedes_version": previous.version if previous else None,
                 "claimant_facts_changed": facts_changed,
             },
         )
@@ -597,39 +663,18 @@ def commitment_record_acceptance(
 
 def commitment_discard_draft(
     *, commitment: ClaimantCommitment, lock_version: int, actor: StaffMember | None
-) -> ClaimantCommitment | None:
-    """Throw the draft away; the version it replaced comes back into force (its terms were never changed).
-
-    Returns that version, or None if the draft was the first.
-    """
+) -> None:
+    """Throw the draft away (with its lines). Nothing else changes: the version in force was never touched."""
     with transaction.atomic():
         deleted, _ = ClaimantCommitment.objects.filter(
             pk=commitment.pk, status=CommitmentStatus.DRAFT, lock_version=lock_version
         ).delete()
         if not deleted:
             raise _stale(commitment.pk, expected_status=CommitmentStatus.DRAFT)
-        previous = (
-            ClaimantCommitment.objects.filter(
-                claimant_id=commitment.claimant_id, version__lt=commitment.version
-            )
-            .order_by("-version")
-            .first()
-        )
-        if previous is not None and previous.status == CommitmentStatus.SUPERSEDED:
-            previous.status = CommitmentStatus.ACCEPTED if previous.accepted_at else CommitmentStatus.ISSUED
-            ClaimantCommitment.objects.filter(pk=previous.pk).update(
-                status=previous.status, lock_version=F("lock_version") + 1
-            )
-            previous.lock_version += 1
         audit_record(
             actor=actor,
             verb=AuditVerb.UPDATED,
             target_type=ClaimantCommitment._meta.label_lower,
             target_id=commitment.pk,
-            payload={
-                "action": "draft_discarded",
-                "version": commitment.version,
-                "restored_version": previous.version if previous else None,
-            },
+            payload={"action": "draft_discarded", "version": commitment.version},
         )
-    return previous

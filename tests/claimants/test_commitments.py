@@ -1,14 +1,16 @@
-"""The claimant commitment: versions, the 7-day accept-by, overdue, acceptance, optimistic locking, hours
-feeding the regime, validation, access and the restricted easement."""
+"""The claimant commitment: versions (a draft beside the version in force), the 7-day accept-by, overdue,
+acceptance, optimistic locking, hours feeding the regime, validation, access and the restricted easement."""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -19,6 +21,7 @@ from claimants.casework_models import ClaimantCommitment, CommitmentItem, Commit
 from claimants.commitments import (
     CONFLICT_MESSAGE,
     CommitmentConflict,
+    CommitmentDraftExists,
     CommitmentNotEditable,
     ItemChange,
     add_months,
@@ -146,8 +149,12 @@ def test_first_draft_is_prefilled_from_the_claimants_hours(work_coach):
     assert (draft.version, draft.status, draft.expected_hours) == (1, CommitmentStatus.DRAFT, D(20))
     assert unpack_reason(draft.expected_hours_reason) == ("caring", "")
     assert AuditEvent.objects.filter(verb=AuditVerb.CREATED, target_id=str(draft.pk)).exists()
-    # Starting again while a draft exists returns that draft, not a second one.
-    assert commitment_start_draft(claimant=claimant, actor=work_coach).pk == draft.pk
+    # Starting again while a draft exists refuses with a message and names that draft; no second one.
+    with pytest.raises(CommitmentDraftExists) as raised:
+        commitment_start_draft(claimant=claimant, actor=work_coach)
+    assert raised.value.draft.pk == draft.pk
+    assert "version 1" in raised.value.message and "already in progress" in raised.value.message
+    assert ClaimantCommitment.objects.filter(claimant=claimant).count() == 1
 
 
 def test_issuing_gives_seven_days_to_accept_and_a_review_in_three_months(claimant, work_coach):
@@ -196,7 +203,9 @@ def test_recording_acceptance(claimant, work_coach):
         )
 
 
-def test_a_new_version_supersedes_the_old_which_stays_readable_and_unchanged(claimant, work_coach):
+def test_a_new_version_replaces_the_old_when_issued_and_the_old_stays_readable_and_unchanged(
+    claimant, work_coach
+):
     v1 = issued(
         claimant,
         work_coach,
@@ -217,7 +226,8 @@ def test_a_new_version_supersedes_the_old_which_stays_readable_and_unchanged(cla
     v2 = commitment_start_draft(claimant=claimant, actor=work_coach)
     assert v2.version == 2
     v1.refresh_from_db()
-    assert v1.status == CommitmentStatus.SUPERSEDED
+    assert v1.status == CommitmentStatus.ACCEPTED  # still in force while the draft is prepared
+    assert current_commitment(claimant).pk == v1.pk
     # Open lines carry over; done ones stay in the old version's history.
     assert [(i.side, i.text) for i in v2.items.all()] == [(CLAIMANT_SIDE, "Ask employer for more hours")]
     assert v2.requirements == v1.requirements
@@ -228,6 +238,7 @@ def test_a_new_version_supersedes_the_old_which_stays_readable_and_unchanged(cla
         requirements="New requirements",
         items=[ItemChange(side=JOBCENTRE_SIDE, text="Mock interview")],
     )
+    assert current_commitment(claimant).pk == v1.pk
     commitment_issue(commitment=v2, lock_version=v2.lock_version, actor=work_coach, today=DAY)
 
     old = commitment_version(claimant, 1)
@@ -245,15 +256,179 @@ def test_a_new_version_supersedes_the_old_which_stays_readable_and_unchanged(cla
         save(v2, work_coach, requirements="Rewriting history")
 
 
-def test_discarding_a_draft_puts_the_previous_version_back(claimant, work_coach):
+def _row(commitment):
+    """Every stored field of one version, and its lines: to show a version was not touched at all."""
+    return (
+        ClaimantCommitment.objects.filter(pk=commitment.pk).values()[0],
+        list(CommitmentItem.objects.filter(commitment_id=commitment.pk).order_by("pk").values()),
+    )
+
+
+def test_discarding_a_draft_deletes_it_and_leaves_the_version_in_force_untouched(claimant, work_coach):
+    v1 = issued(claimant, work_coach, items=[ItemChange(side=CLAIMANT_SIDE, text="Ask for more hours")])
+    commitment_record_acceptance(commitment=v1, lock_version=v1.lock_version, actor=work_coach)
+    before = _row(v1)
+    assert before[0]["status"] == CommitmentStatus.ACCEPTED
+
+    v2 = commitment_start_draft(claimant=claimant, actor=work_coach)
+    v2 = save(
+        v2, work_coach, requirements="Changed words", items=[ItemChange(side=JOBCENTRE_SIDE, text="More")]
+    )
+    assert _row(v1) == before  # starting and editing the draft never touches the version in force
+    assert commitment_discard_draft(commitment=v2, lock_version=v2.lock_version, actor=work_coach) is None
+
+    after = _row(v1)
+    for field, value in before[0].items():
+        assert after[0][field] == value, field
+    assert after[1] == before[1]
+    assert not ClaimantCommitment.objects.filter(pk=v2.pk).exists()
+    assert not CommitmentItem.objects.filter(commitment_id=v2.pk).exists()
+    assert current_commitment(claimant).pk == v1.pk
+    event = AuditEvent.objects.filter(payload__action="draft_discarded").get()
+    assert event.payload == {"action": "draft_discarded", "version": 2}
+    # A new draft can be started afterwards, again beside version 1.
+    assert commitment_start_draft(claimant=claimant, actor=work_coach).version == 2
+
+
+def test_discarding_a_first_draft_leaves_nothing(claimant, work_coach):
+    draft = commitment_start_draft(claimant=claimant, actor=work_coach)
+    commitment_discard_draft(commitment=draft, lock_version=draft.lock_version, actor=work_coach)
+    assert current_commitment(claimant) is None
+    with pytest.raises(CommitmentNotEditable, match="discarded"):
+        commitment_issue(commitment=draft, lock_version=draft.lock_version, actor=work_coach, today=DAY)
+
+
+def test_a_draft_beside_the_version_in_force_keeps_its_overdue_flag(claimant, work_coach):
+    v1 = issued(claimant, work_coach)  # accept by 17 June
+    before = _row(v1)
+    draft = commitment_start_draft(claimant=claimant, actor=work_coach)
+    assert (draft.version, draft.status) == (2, CommitmentStatus.DRAFT)
+    assert _row(v1) == before
+
+    late = dt.date(2025, 6, 18)
+    current = current_commitment(claimant, today=late)
+    assert (current.pk, current.status, current.is_overdue, current.draft_version) == (
+        v1.pk,
+        CommitmentStatus.ISSUED,
+        True,
+        2,
+    )
+    assert list(commitments_overdue(work_coach, today=late)) == [v1]
+    assert [c.pk for c in commitments_review_due(work_coach, within_days=120, today=late)] == [v1.pk]
+    html = render_to_string(
+        "claimants/commitment_summary_card.html", {"claimant": claimant, "commitment": current}
+    )
+    assert "(version 1)" in html and "Not accepted – overdue" in html
+    assert "Draft in progress (version 2)" in html
+    # The claimant can still accept the version in force while the draft is prepared.
+    commitment_record_acceptance(commitment=v1, lock_version=v1.lock_version, actor=work_coach)
+    assert not current_commitment(claimant, today=late).is_overdue
+    draft.refresh_from_db()
+    assert (draft.status, draft.lock_version) == (CommitmentStatus.DRAFT, 0)
+
+
+def test_current_commitment_is_the_draft_only_while_nothing_is_in_force(claimant, work_coach):
+    assert current_commitment(claimant) is None
+    draft = commitment_start_draft(claimant=claimant, actor=work_coach)
+    first = current_commitment(claimant)
+    assert (first.pk, first.draft_version) == (draft.pk, 1)
+    saved = save(draft, work_coach)
+    v1 = commitment_issue(commitment=saved, lock_version=saved.lock_version, actor=work_coach, today=DAY)
+    v2 = commitment_start_draft(claimant=claimant, actor=work_coach)
+    assert current_commitment(claimant).pk == v1.pk  # the higher-numbered draft does not win
+    assert current_commitment(claimant).draft_version == v2.version
+
+
+def test_issuing_supersedes_the_version_in_force_in_the_same_transaction(claimant, work_coach, monkeypatch):
     v1 = issued(claimant, work_coach)
     commitment_record_acceptance(commitment=v1, lock_version=v1.lock_version, actor=work_coach)
-    v2 = commitment_start_draft(claimant=claimant, actor=work_coach)
-    restored = commitment_discard_draft(commitment=v2, lock_version=v2.lock_version, actor=work_coach)
-    assert restored.pk == v1.pk
+    v2 = save(
+        commitment_start_draft(claimant=claimant, actor=work_coach),
+        work_coach,
+        expected_hours=D(30),
+        reason_code=ExpectedHoursReason.CARING,
+    )
+    before_v1, before_v2 = _row(v1), _row(v2)
+
+    # A failure after the old version was superseded rolls the whole issue back.
+    def fail(**kwargs):
+        raise RuntimeError("regime service down")
+
+    monkeypatch.setattr("claimants.commitments.claimant_update_facts", fail)
+    with pytest.raises(RuntimeError):
+        commitment_issue(commitment=v2, lock_version=v2.lock_version, actor=work_coach, today=DAY)
+    assert (_row(v1), _row(v2)) == (before_v1, before_v2)
+    monkeypatch.undo()
+
+    # So does a refusal (a stale lock version), before anything is written.
+    with pytest.raises(CommitmentConflict):
+        commitment_issue(commitment=v2, lock_version=v2.lock_version - 1, actor=work_coach, today=DAY)
+    assert (_row(v1), _row(v2)) == (before_v1, before_v2)
+
+    with CaptureQueriesContext(connection) as ctx:
+        commitment_issue(commitment=v2, lock_version=v2.lock_version, actor=work_coach, today=DAY)
+    table = ClaimantCommitment._meta.db_table
+    assert any("FOR UPDATE" in q["sql"] and f'FROM "{table}"' in q["sql"] for q in ctx.captured_queries), (
+        "the claimant's versions are locked while issuing"
+    )
     v1.refresh_from_db()
-    assert v1.status == CommitmentStatus.ACCEPTED
-    assert not ClaimantCommitment.objects.filter(pk=v2.pk).exists()
+    v2.refresh_from_db()
+    assert (v1.status, v1.lock_version) == (CommitmentStatus.SUPERSEDED, before_v1[0]["lock_version"] + 1)
+    assert (v1.accepted_at, v1.accept_by) == (before_v1[0]["accepted_at"], before_v1[0]["accept_by"])
+    assert v2.status == CommitmentStatus.ISSUED
+    assert list(
+        ClaimantCommitment.objects.filter(
+            claimant=claimant, status__in=[CommitmentStatus.ISSUED, CommitmentStatus.ACCEPTED]
+        )
+    ) == [v2]
+    assert current_commitment(claimant).pk == v2.pk
+    issue_event = AuditEvent.objects.filter(target_id=str(v2.pk), payload__action="issued").get()
+    assert issue_event.payload["supersedes_version"] == 1
+    assert AuditEvent.objects.filter(target_id=str(v1.pk), payload__action="superseded").exists()
+    # Someone who loaded version 1 earlier can no longer record acceptance of it.
+    with pytest.raises(CommitmentNotEditable, match="replaced by a newer version"):
+        commitment_record_acceptance(commitment=v1, lock_version=v1.lock_version, actor=work_coach)
+
+
+def test_two_drafts_or_two_versions_in_force_cannot_exist(claimant, work_coach):
+    v1 = issued(claimant, work_coach)
+    commitment_start_draft(claimant=claimant, actor=work_coach)
+    for version, status in ((3, CommitmentStatus.DRAFT), (3, CommitmentStatus.ACCEPTED)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ClaimantCommitment.objects.create(
+                claimant=claimant, version=version, status=status, expected_hours=D(35)
+            )
+    # Superseded versions are not limited.
+    ClaimantCommitment.objects.create(
+        claimant=claimant, version=3, status=CommitmentStatus.SUPERSEDED, expected_hours=D(35)
+    )
+    with pytest.raises(
+        CommitmentDraftExists, match=r"draft of the claimant commitment \(version 2\) is already"
+    ):
+        commitment_start_draft(claimant=claimant, actor=work_coach)
+    assert ClaimantCommitment.objects.filter(claimant=claimant, status=CommitmentStatus.DRAFT).count() == 1
+    v1.refresh_from_db()
+    assert v1.status == CommitmentStatus.ISSUED
+
+
+def test_the_migration_puts_a_version_superseded_by_an_open_draft_back_in_force(claimant, work_coach):
+    migration = importlib.import_module("claimants.migrations.0005_commitment_draft_beside_live")
+    v1 = issued(claimant, work_coach)
+    commitment_record_acceptance(commitment=v1, lock_version=v1.lock_version, actor=work_coach)
+    draft = commitment_start_draft(claimant=claimant, actor=work_coach)
+    # How the old rule left it: the accepted version superseded as soon as the draft was started.
+    ClaimantCommitment.objects.filter(pk=v1.pk).update(status=CommitmentStatus.SUPERSEDED)
+    older = ClaimantCommitment.objects.create(
+        claimant=claimant, version=0, status=CommitmentStatus.SUPERSEDED, expected_hours=D(35)
+    )
+    migration.put_back_in_force(apps, None)
+    v1.refresh_from_db()
+    older.refresh_from_db()
+    assert (v1.status, older.status) == (CommitmentStatus.ACCEPTED, CommitmentStatus.SUPERSEDED)
+    migration.supersede_beside_draft(apps, None)
+    v1.refresh_from_db()
+    draft.refresh_from_db()
+    assert (v1.status, draft.status) == (CommitmentStatus.SUPERSEDED, CommitmentStatus.DRAFT)
 
 
 def test_a_stale_lock_version_saves_nothing(claimant, work_coach, team_leader):
@@ -540,15 +715,86 @@ def test_a_copied_line_with_a_past_date_can_be_kept(claimant, coach_client, work
 
 def test_old_version_page_is_read_only(claimant, coach_client, work_coach):
     v1 = issued(claimant, work_coach, requirements="Version one words")
-    commitment_start_draft(claimant=claimant, actor=work_coach)
+    v2 = save(commitment_start_draft(claimant=claimant, actor=work_coach), work_coach)
+    # While version 2 is only a draft, version 1 is in force: not "replaced".
+    html = coach_client.get(reverse("claimants:commitment_version", args=[claimant.pk, 1])).content.decode()
+    assert "Version one words" in html and "Replaced" not in html and "replaced by" not in html
+    commitment_issue(commitment=v2, lock_version=v2.lock_version, actor=work_coach, today=DAY)
+    commitment_start_draft(claimant=claimant, actor=work_coach)  # version 3, a draft: not what replaced v1
     page = coach_client.get(reverse("claimants:commitment_version", args=[claimant.pk, v1.version]))
     html = page.content.decode()
     assert page.status_code == 200
     assert "Version one words" in html and "Replaced" in html and "replaced by" in html
+    assert "version 2</a>" in html
     assert reverse("claimants:commitment_edit", args=[claimant.pk]) not in html
+    assert "Issue commitment" not in html and "Discard draft" not in html
     detail = coach_client.get(reverse("claimants:commitment", args=[claimant.pk])).content.decode()
     assert reverse("claimants:commitment_version", args=[claimant.pk, 1]) in detail
     assert coach_client.get(reverse("claimants:commitment_version", args=[claimant.pk, 9])).status_code == 404
+
+
+def test_the_page_shows_the_version_in_force_and_the_draft_in_progress(claimant, coach_client, work_coach):
+    past = timezone.localdate() - dt.timedelta(days=10)
+    v1 = issued(claimant, work_coach, today=past, requirements="Version one words")  # now overdue
+    before = _row(v1)
+    detail_url = reverse("claimants:commitment", args=[claimant.pk])
+    edit_url = reverse("claimants:commitment_edit", args=[claimant.pk])
+    start_url = reverse("claimants:commitment_start", args=[claimant.pk])
+
+    assert coach_client.post(start_url)["Location"] == edit_url
+    draft = ClaimantCommitment.objects.get(claimant=claimant, status=CommitmentStatus.DRAFT)
+    # Starting again (a stale page) opens the same draft and says why.
+    again = coach_client.post(start_url, follow=True)
+    assert again.redirect_chain == [(edit_url, 302)]
+    assert "(version 2) is already in progress" in again.content.decode()
+    assert ClaimantCommitment.objects.filter(claimant=claimant).count() == 2
+
+    html = coach_client.get(detail_url).content.decode()
+    assert 'data-testid="version">Version 1<' in html
+    assert "Version one words" in html
+    assert 'data-testid="overdue-warning"' in html and "Not accepted – overdue" in html
+    assert "Draft in progress (version 2)" in html
+    assert edit_url in html and reverse("claimants:commitment_version", args=[claimant.pk, 2]) in html
+    assert reverse("claimants:commitment_discard", args=[claimant.pk]) in html
+    assert "Change the commitment (new version)" not in html
+    assert 'data-testid="old-versions"' not in html  # nothing has been replaced yet
+
+    # Saving the draft leads to its own page, where it is checked and issued.
+    response = coach_client.post(edit_url, edit_payload(draft, requirements="Version two words"))
+    assert response["Location"] == reverse("claimants:commitment_version", args=[claimant.pk, 2])
+    html = coach_client.get(response["Location"]).content.decode()
+    assert "Version two words" in html and "Version 1 stays in force until you issue it" in html
+    assert "Issue commitment" in html and "Discard draft" in html and f"{edit_url}#id_expected_hours" in html
+    assert _row(v1) == before
+
+    # Discard from the main page: the draft goes, version 1 is exactly as it was.
+    draft.refresh_from_db()
+    response = coach_client.post(
+        reverse("claimants:commitment_discard", args=[claimant.pk]),
+        {"lock_version": draft.lock_version},
+        follow=True,
+    )
+    assert (
+        "Draft version 2 discarded. Version 1 is still the current commitment." in response.content.decode()
+    )
+    assert _row(v1) == before
+    assert not ClaimantCommitment.objects.filter(pk=draft.pk).exists()
+
+    # Start again and issue: version 2 is in force, version 1 is listed as replaced.
+    coach_client.post(start_url)
+    draft = ClaimantCommitment.objects.get(claimant=claimant, status=CommitmentStatus.DRAFT)
+    coach_client.post(edit_url, edit_payload(draft))
+    draft.refresh_from_db()
+    response = coach_client.post(
+        reverse("claimants:commitment_issue", args=[claimant.pk]), {"lock_version": draft.lock_version}
+    )
+    assert response["Location"] == detail_url
+    html = coach_client.get(detail_url).content.decode()
+    assert 'data-testid="version">Version 2<' in html and "Draft in progress" not in html
+    assert 'data-testid="old-versions"' in html and "Replaced" in html
+    assert "Change the commitment (new version)" in html
+    v1.refresh_from_db()
+    assert v1.status == CommitmentStatus.SUPERSEDED
 
 
 def test_editor_without_a_draft_sends_you_back(claimant, coach_client):

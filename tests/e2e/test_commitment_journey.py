@@ -71,3 +71,30 @@ def test_work_coach_writes_and_issues_a_commitment(live_server, page, sign_in, w
     expect(page.get_by_test_id("review-due")).not_to_have_text("Not set")
     expect(page.get_by_role("button", name="Record that the claimant accepted")).to_be_visible()
     page.screenshot(path=screenshot_dir / "commitment.png", full_page=True)
+
+    # A change: the draft sits beside version 1, which stays in force (and waiting) until the draft is issued.
+    page.get_by_role("button", name="Change the commitment (new version)").click()
+    expect(page.get_by_text("draft version 2")).to_be_visible()
+    page.get_by_label("What the claimant must do").fill(
+        "Look for warehouse and retail work with more hours, 12 hours a week, and keep a record in the journal."
+    )
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_test_id("draft-note")).to_contain_text("Version 1 stays in force until you issue it")
+    expect(page.get_by_test_id("requirements")).to_contain_text("12 hours a week")
+    page.get_by_role("link", name="Back to the current commitment").click()
+
+    draft = page.get_by_test_id("draft-in-progress")
+    expect(draft).to_contain_text("Draft in progress (version 2)")
+    expect(page.get_by_test_id("version")).to_have_text("Version 1")
+    body_status = page.get_by_test_id("commitment-summary").get_by_test_id("commitment-status")
+    expect(body_status).to_have_text("Waiting for acceptance")
+    expect(page.get_by_test_id("requirements")).to_contain_text("10 hours a week")
+    page.screenshot(path=screenshot_dir / "commitment-draft-beside.png", full_page=True)
+
+    draft.get_by_role("link", name="Check and issue the draft").click()
+    page.get_by_role("button", name="Issue commitment").click()
+    expect(page.get_by_text("Version 2 issued.")).to_be_visible()
+    expect(page.get_by_test_id("version")).to_have_text("Version 2")
+    expect(body_status).to_have_text("Waiting for acceptance")
+    expect(page.get_by_test_id("draft-in-progress")).to_have_count(0)
+    expect(page.get_by_test_id("old-versions")).to_contain_text("Replaced")
