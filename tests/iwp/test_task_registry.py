@@ -17,7 +17,7 @@ EXPECTED = {
 
 def test_worker_knows_every_task():
     app.loader.import_default_modules()
-    assert EXPECTED <= set(app.tasks)
+    assert set(app.tasks) >= EXPECTED
 
 
 def test_every_beat_entry_names_a_registered_task():

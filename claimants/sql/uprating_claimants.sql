@@ -1,0 +1,42 @@
+-- The claimant rows' denormalised regime, cycling flags and IWP-offer status (claimant_recalculate's refresh),
+-- rewritten only where something changed. Params: today.
+DROP TABLE IF EXISTS upr_claimants;
+CREATE TEMP TABLE upr_claimants AS
+WITH since AS (
+  -- The final run of one regime starts at the last AP whose regime differs from the one before it.
+  SELECT r.claimant_id,
+    max(r.period_start) FILTER (
+      WHERE r.prev_code IS NULL OR iwp_regime_rank(r.code) <> iwp_regime_rank(r.prev_code)) AS regime_since,
+    count(*) AS periods
+  FROM upr_rows r GROUP BY r.claimant_id
+)
+SELECT c.id AS claimant_id, c.current_regime AS old_regime, iwp_regime_name(r.code) AS regime,
+  r.period_start AS current_period_start, s.regime_since,
+  coalesce(f.regime_cycling, false) AS regime_cycling, coalesce(f.seasonal, false) AS seasonal,
+  coalesce(f.marginal, false) AS marginal, coalesce(f.pay_cycle, false) AS pay_cycle,
+  coalesce(f.explanation, '[]'::jsonb) AS explanation,
+  -- The IWP voluntary offer is open to Light Touch and Working Enough (rulebook §7).
+  CASE WHEN c.iwp_offer_status = 'not_eligible' AND r.code IN (2, 3, 4, 7, 8) THEN 'eligible'
+    WHEN c.iwp_offer_status = 'eligible' AND r.code NOT IN (2, 3, 4, 7, 8) THEN 'not_eligible'
+    ELSE c.iwp_offer_status END AS offer_status,
+  CASE WHEN c.iwp_offer_status = 'not_eligible' AND r.code IN (2, 3, 4, 7, 8) THEN %(today)s::date
+    WHEN c.iwp_offer_status = 'eligible' AND r.code NOT IN (2, 3, 4, 7, 8) THEN NULL
+    ELSE c.iwp_offer_eligible_since END AS offer_since
+FROM upr_span sp
+JOIN claimants_claimant c ON c.id = sp.claimant_id AND c.id >= %(lo)s AND c.id < %(hi)s
+JOIN upr_rows r ON r.claimant_id = sp.claimant_id AND r.period_start = sp.last_start
+JOIN since s ON s.claimant_id = sp.claimant_id
+LEFT JOIN upr_cycling f ON f.claimant_id = sp.claimant_id;
+
+UPDATE claimants_claimant c SET
+  current_regime = n.regime, current_period_start = n.current_period_start, regime_since = n.regime_since,
+  regime_cycling = n.regime_cycling, cycling_seasonal = n.seasonal, cycling_marginal = n.marginal,
+  cycling_pay_cycle = n.pay_cycle, cycling_explanation = n.explanation, iwp_offer_status = n.offer_status,
+  iwp_offer_eligible_since = n.offer_since, updated_at = now()
+FROM upr_claimants n
+WHERE c.id = n.claimant_id AND c.id >= %(lo)s AND c.id < %(hi)s AND (
+  c.current_regime IS DISTINCT FROM n.regime OR c.current_period_start IS DISTINCT FROM n.current_period_start
+  OR c.regime_since IS DISTINCT FROM n.regime_since OR c.regime_cycling <> n.regime_cycling
+  OR c.cycling_seasonal <> n.seasonal OR c.cycling_marginal <> n.marginal OR c.cycling_pay_cycle <> n.pay_cycle
+  OR c.cycling_explanation <> n.explanation OR c.iwp_offer_status <> n.offer_status
+  OR c.iwp_offer_eligible_since IS DISTINCT FROM n.offer_since);

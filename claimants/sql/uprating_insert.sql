@@ -1,0 +1,61 @@
+-- The new history rows. cause and previous_regime as claimant_recalculate sets them: the cause of a change from
+-- the previous AP (easement, earnings, threshold or circumstance), else the job's cause ('threshold').
+-- Params: job_id, effective_from_text (e.g. "7 April 2025").
+INSERT INTO claimants_regimeassessment (
+  claimant_id, period_start, period_end, regime, partner_regime, previous_regime, cause,
+  employed_earnings, self_employed_earnings, household_earnings, aet_individual, aet_couple, cet_individual,
+  cet_partner, cet_household, easement_active, explanation, calculated_at, is_latest, background_job_id)
+SELECT w.claimant_id, w.period_start, w.period_end, iwp_regime_name(w.code),
+  coalesce(iwp_regime_name(w.p_code), ''), coalesce(iwp_regime_name(w.prev_code), ''),
+  CASE
+    WHEN w.prev_code IS NULL OR iwp_regime_rank(w.code) = iwp_regime_rank(w.prev_code) THEN 'threshold'
+    WHEN w.easement <> w.prev_easement THEN 'easement'
+    WHEN iwp_regime_rank(ch.carried) <> iwp_regime_rank(w.code) THEN 'earnings'
+    ELSE (
+      -- Rare: not earnings. An uprating if the previous AP's own facts (its own dates, so a birthday stays a
+      -- circumstance) under this AP's parameters already change its regime (cycling._classify).
+      SELECT CASE WHEN iwp_regime_rank(iwp_classify(w.grp, w.mif, ch.prev_emp, ch.prev_emp + ch.prev_slf, u.cet,
+          w.kind > 0, ch.prev_emp + ch.prev_pemp, ch.prev_emp + ch.prev_slf + ch.prev_pemp + ch.prev_pslf,
+          CASE w.kind WHEN 1 THEN u.cet + u.pcet WHEN 2 THEN u.cet + 3500 * pr.adult_p::bigint * 52 END,
+          w.aet_s, w.aet_c)) <> iwp_regime_rank(w.prev_code) THEN 'threshold' ELSE 'circumstance' END
+      FROM claimants_claimant c
+      LEFT JOIN claimants_claimant p ON p.id = c.partner_id
+      JOIN upr_params pr ON pr.period_start = w.period_start
+      CROSS JOIN LATERAL (SELECT
+        iwp_cet_u(w.grp, c.apprentice, (c.expected_hours * 100)::integer,
+          iwp_band_rate((iwp_date_key(iwp_period_end(w.prev_start)) - iwp_date_key(c.date_of_birth)) / 10000,
+            pr.m1, pr.r1, pr.m2, pr.r2, pr.m3, pr.r3, pr.m4, pr.r4, pr.m5, pr.r5, pr.m6, pr.r6), pr.app_p) AS cet,
+        CASE WHEN w.kind = 1 THEN iwp_cet_u(
+          (CASE p.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
+            WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint,
+          p.apprentice, (p.expected_hours * 100)::integer,
+          iwp_band_rate((iwp_date_key(iwp_period_end(w.prev_start)) - iwp_date_key(p.date_of_birth)) / 10000,
+            pr.m1, pr.r1, pr.m2, pr.r2, pr.m3, pr.r3, pr.m4, pr.r4, pr.m5, pr.r5, pr.m6, pr.r6), pr.app_p)
+        END AS pcet) u
+      WHERE c.id = w.claimant_id)
+  END,
+  w.employed_earnings, w.self_employed_earnings,
+  CASE WHEN w.kind > 0 THEN (w.emp + w.slf + w.pemp + w.pslf)::numeric / 100 END,
+  iwp_money(w.aet_s), CASE WHEN w.kind > 0 THEN iwp_money(w.aet_c) END, iwp_money(w.cet),
+  CASE WHEN w.kind = 1 THEN iwp_money(w.pcet) END, CASE WHEN w.kind > 0 THEN iwp_money(w.hh) END,
+  w.easement,
+  -- A short explanation: the limb that decided, with its figures (the per-claimant engine writes the long one).
+  jsonb_build_array('Recalculated after the uprating from ' || %(effective_from_text)s || ': ' || CASE w.code
+    WHEN 1 THEN 'no work-related requirements because of your circumstances, so earnings do not change it'
+    WHEN 2 THEN 'the Minimum Income Floor applies to your self-employment'
+    WHEN 3 THEN '£' || to_char((w.emp + w.slf)::numeric / 100, 'FM999,999,990.00') || ' earnings against your CET of £'
+      || to_char(iwp_money(w.cet), 'FM999,999,990.00')
+    WHEN 4 THEN 'the couple''s £' || to_char((w.emp + w.slf + w.pemp + w.pslf)::numeric / 100, 'FM999,999,990.00')
+      || ' earnings against the household CET of £' || to_char(iwp_money(w.hh), 'FM999,999,990.00')
+    WHEN 7 THEN '£' || to_char(w.emp::numeric / 100, 'FM999,999,990.00')
+      || ' employed earnings against the single AET of £' || to_char(iwp_money(w.aet_s), 'FM999,999,990.00')
+    WHEN 8 THEN 'the couple''s £' || to_char((w.emp + w.pemp)::numeric / 100, 'FM999,999,990.00')
+      || ' employed earnings against the couple AET of £' || to_char(iwp_money(w.aet_c), 'FM999,999,990.00')
+    WHEN 9 THEN '£' || to_char(w.emp::numeric / 100, 'FM999,999,990.00')
+      || ' employed earnings against the single AET of £' || to_char(iwp_money(w.aet_s), 'FM999,999,990.00')
+    ELSE '£' || to_char((w.emp + w.slf)::numeric / 100, 'FM999,999,990.00') || ' earnings below your CET of £'
+      || to_char(iwp_money(w.cet), 'FM999,999,990.00')
+    END || ' → ' || ('{No work-related requirements,Working Enough,Working Enough,Working Enough,Preparing for work,Planning for work,Light Touch,Light Touch,Intensive Work Search}'::text[])[w.code] || '.'),
+  now(), true, %(job_id)s
+FROM upr_write w
+LEFT JOIN upr_changed ch ON ch.claimant_id = w.claimant_id AND ch.period_start = w.period_start;

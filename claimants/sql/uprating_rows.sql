@@ -1,0 +1,97 @@
+-- The big pass: every AP in the window of every claimant in upr_span, decided as claimants/regimes.assess does,
+-- with the previous AP's decision beside it. One row per (claimant, AP). Amounts: earnings in pence, thresholds
+-- in pence x 1200 (see migration 0003). grp: 0 all requirements, 1 preparing, 2 planning, 3 no requirements.
+-- kind: 0 single, 1 partner who is a claimant, 2 partner not eligible for UC.
+DROP TABLE IF EXISTS upr_rows;
+CREATE TEMP TABLE upr_rows AS
+WITH cl AS MATERIALIZED (
+  SELECT c.id, c.partner_id,
+    (CASE WHEN c.partner_id IS NOT NULL THEN 1 WHEN c.has_non_uc_partner THEN 2 ELSE 0 END)::smallint AS kind,
+    iwp_date_key(c.date_of_birth) AS dob_key,
+    (CASE c.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
+      WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS grp,
+    c.minimum_income_floor AS mif, c.apprentice, (c.expected_hours * 100)::integer AS hours,
+    iwp_date_key(p.date_of_birth) AS p_dob_key,
+    (CASE p.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
+      WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS p_grp,
+    p.minimum_income_floor AS p_mif, p.apprentice AS p_apprentice, (p.expected_hours * 100)::integer AS p_hours,
+    ea.easements
+  FROM upr_span s
+  -- The id range is repeated on every large table so each chunk reads only its own slice of the index.
+  JOIN claimants_claimant c ON c.id = s.claimant_id AND c.id >= %(lo)s AND c.id < %(hi)s
+  LEFT JOIN claimants_claimant p ON p.id = c.partner_id
+  LEFT JOIN (
+    -- An easement is active in an AP it overlaps (claimant_recalculate).
+    SELECT x.claimant_id, range_agg(daterange(x.starts_on, x.ends_on, '[]')) AS easements
+    FROM claimants_easement x WHERE x.claimant_id >= %(lo)s AND x.claimant_id < %(hi)s
+    GROUP BY x.claimant_id
+  ) ea ON ea.claimant_id = c.id
+), pe AS MATERIALIZED (
+  -- Joint claimants share AP start dates; a partner without earnings for an AP earned nothing in it.
+  SELECT x.claimant_id, x.period_start,
+    (x.employed_earnings * 100)::bigint AS emp, (x.self_employed_earnings * 100)::bigint AS slf
+  FROM claimants_earningsrecord x
+  WHERE x.is_current AND x.claimant_id = ANY (ARRAY(SELECT cl.partner_id FROM cl WHERE cl.partner_id IS NOT NULL))
+), base AS (
+  SELECT e.claimant_id, e.period_start, pr.period_end, e.paydays,
+    e.employed_earnings, e.self_employed_earnings,
+    (e.employed_earnings * 100)::bigint AS emp, (e.self_employed_earnings * 100)::bigint AS slf,
+    (CASE cl.kind WHEN 1 THEN coalesce(pe.emp, 0)
+      WHEN 2 THEN coalesce((e.non_uc_partner_employed * 100)::bigint, 0) ELSE 0 END) AS pemp,
+    (CASE cl.kind WHEN 1 THEN coalesce(pe.slf, 0)
+      WHEN 2 THEN coalesce((e.non_uc_partner_self_employed * 100)::bigint, 0) ELSE 0 END) AS pslf,
+    cl.kind, cl.grp, cl.mif, cl.p_grp, cl.p_mif, pr.aet_s, pr.aet_c,
+    -- The age on the AP's last day picks the band (rulebook §3).
+    iwp_cet_u(cl.grp, cl.apprentice, cl.hours,
+      iwp_band_rate((pr.end_key - cl.dob_key) / 10000, pr.m1, pr.r1, pr.m2, pr.r2, pr.m3, pr.r3,
+                    pr.m4, pr.r4, pr.m5, pr.r5, pr.m6, pr.r6), pr.app_p) AS cet,
+    CASE WHEN cl.kind = 1 THEN iwp_cet_u(cl.p_grp, cl.p_apprentice, cl.p_hours,
+      iwp_band_rate((pr.end_key - cl.p_dob_key) / 10000, pr.m1, pr.r1, pr.m2, pr.r2, pr.m3, pr.r3,
+                    pr.m4, pr.r4, pr.m5, pr.r5, pr.m6, pr.r6), pr.app_p) END AS pcet,
+    -- A partner not eligible for UC adds 35 hours at the adult NLW to the household CET.
+    CASE WHEN cl.kind = 2 THEN 3500 * pr.adult_p::bigint * 52 END AS nu_part,
+    coalesce(cl.easements && daterange(e.period_start, pr.period_end, '[]'), false) AS easement
+  FROM upr_span s
+  JOIN claimants_earningsrecord e
+    ON e.claimant_id = s.claimant_id AND e.is_current AND e.period_start >= s.first_start
+    AND e.claimant_id >= %(lo)s AND e.claimant_id < %(hi)s
+  JOIN cl ON cl.id = s.claimant_id
+  JOIN upr_params pr ON pr.period_start = e.period_start
+  LEFT JOIN pe ON pe.claimant_id = cl.partner_id AND pe.period_start = e.period_start
+  WHERE pr.aet_s IS NOT NULL AND pr.app_p IS NOT NULL
+  -- OFFSET 0 keeps each layer's columns computed once: a flattened subquery would repeat the expressions.
+  OFFSET 0
+), decided AS (
+  SELECT b.*,
+    CASE b.kind WHEN 1 THEN b.cet + b.pcet WHEN 2 THEN b.cet + b.nu_part END AS hh
+  FROM base b
+  OFFSET 0
+), coded AS (
+  SELECT d.*,
+    iwp_classify(d.grp, d.mif, d.emp, d.emp + d.slf, d.cet, d.kind > 0, d.emp + d.pemp,
+                 d.emp + d.slf + d.pemp + d.pslf, d.hh, d.aet_s, d.aet_c) AS code,
+    CASE WHEN d.kind = 1 THEN
+      iwp_classify(d.p_grp, d.p_mif, d.pemp, d.pemp + d.pslf, d.pcet, true, d.emp + d.pemp,
+                   d.emp + d.slf + d.pemp + d.pslf, d.hh, d.aet_s, d.aet_c) END AS p_code
+  FROM decided d
+  OFFSET 0
+), lagged AS (
+  -- One lag of a packed value (start, code, easement) costs a third of three lags.
+  SELECT k.*,
+    lag((k.period_start - date '2000-01-01')::bigint * 32 + k.code * 2 + k.easement::integer)
+      OVER (PARTITION BY k.claimant_id ORDER BY k.period_start) AS prev_packed
+  FROM coded k
+), unpacked AS (
+  SELECT l.*,
+    date '2000-01-01' + (l.prev_packed >> 5)::integer AS prev_start,
+    ((l.prev_packed >> 1) & 15)::smallint AS prev_code,
+    (l.prev_packed & 1) = 1 AS prev_easement
+  FROM lagged l
+)
+SELECT u.claimant_id, u.period_start, u.period_end, u.paydays, u.employed_earnings, u.self_employed_earnings,
+  u.emp, u.slf, u.pemp, u.pslf, u.kind, u.grp, u.mif, u.aet_s, u.aet_c, u.cet, u.pcet, u.hh, u.easement,
+  u.code, u.p_code, u.prev_start, u.prev_code, u.prev_easement,
+  -- In the same run as the previous AP (cycling windows): neither breaks the window and they are consecutive.
+  (u.prev_packed IS NOT NULL AND NOT u.easement AND u.code <> 1 AND NOT u.prev_easement AND u.prev_code <> 1
+    AND iwp_is_next_period(u.prev_start, u.period_start)) AS same_run
+FROM unpacked u;

@@ -1,0 +1,547 @@
+"""The uprating job: the set-based chunks leave exactly what claimant_recalculate would (history rows, causes,
+previous regimes, the claimant row's regime, regime_since, cycling flags and IWP-offer status), only differences
+are written, and the job is chunked, resumable, cancellable and reports who moved."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import count
+
+import pytest
+from django.db import transaction
+from django.db.models import F
+
+# Imported at collection, before the session's Celery worker starts, so the worker knows the uprating tasks
+# (claimants/tasks.py, which the worker autodiscovers, does not import them).
+import claimants.uprating_tasks  # noqa: F401
+from claimants import uprating
+from claimants.models import AetParameter, Claimant, EarningsRecord, Easement, RegimeAssessment, WageRate
+from claimants.recalculation import claimant_recalculate
+from claimants.regimes import Cause, next_period_start
+from iwp.jobs import job_cancel, job_create
+from iwp.models import BackgroundJob, BackgroundJobState
+from tests.factories import AdministratorFactory, JobcentreFactory
+
+D = Decimal
+EVERYTHING = date(2000, 1, 1)
+UPRATED_FROM = date(2025, 11, 1)
+_nino = count(1)
+
+CLAIMANT_FIELDS = (
+    "current_regime",
+    "regime_since",
+    "current_period_start",
+    "regime_cycling",
+    "cycling_seasonal",
+    "cycling_marginal",
+    "cycling_pay_cycle",
+    "iwp_offer_status",
+    "iwp_offer_eligible_since",
+)
+ROW_FIELDS = (
+    "claimant_id",
+    "period_start",
+    "period_end",
+    "regime",
+    "partner_regime",
+    "previous_regime",
+    "cause",
+    "employed_earnings",
+    "self_employed_earnings",
+    "household_earnings",
+    "aet_individual",
+    "aet_couple",
+    "cet_individual",
+    "cet_partner",
+    "cet_household",
+    "easement_active",
+)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# A synthetic caseload shaped to exercise the engine and the cycling detector
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _starts(first: date, n: int, anchor: int) -> list[date]:
+    starts = [first]
+    while len(starts) < n:
+        starts.append(next_period_start(starts[-1], anchor))
+    return starts
+
+
+def _earnings(rng: random.Random, n: int, starts: list[date]) -> list[tuple[Decimal, Decimal, int | None]]:
+    """(employed, self-employed, paydays) per AP, from one of several shapes."""
+    shape = rng.choice(["cycler", "marginal", "weekly", "seasonal", "walk", "steady", "cet", "zero"])
+    out = []
+    weekly = rng.choice([200, 215, 230, 380, 420])
+    level = rng.choice([600, 900, 950, 1000, 1500, 1850, 1900, 2500])
+    for i, start in enumerate(starts[:n]):
+        paydays = None
+        if shape == "cycler":
+            pay = rng.choice([650, 700, 1000, 1100, 900, 1200, 1900, 1300])
+        elif shape == "marginal":
+            pay = rng.choice([930, 945, 960, 975, 880, 905])
+        elif shape == "weekly":
+            paydays = 5 if i % 3 == 2 else 4
+            pay = weekly * paydays
+            if rng.random() < 0.1:
+                paydays = 0
+                pay = 0
+        elif shape == "seasonal":
+            pay = 1300 if start.month in (11, 12, 1) else 500
+        elif shape == "walk":
+            level = max(0, level + rng.choice([-300, -120, 0, 120, 300]))
+            pay = level
+        elif shape == "cet":
+            pay = rng.choice([1820, 1851, 1852, 1900, 1700, 1990])
+        elif shape == "zero":
+            pay = 0
+        else:
+            pay = level
+            paydays = 1 if rng.random() < 0.8 else None
+        pence = max(0, int(pay * 100) + rng.choice([0, 0, 0, 1, -1, 37]))
+        self_employed = D(rng.randrange(0, 40000)) / 100 if rng.random() < 0.1 else D(0)
+        out.append((D(pence) / 100, self_employed, paydays))
+    return out
+
+
+def _claimant(jobcentre, rng: random.Random, anchor: int, **overrides) -> Claimant:
+    n = next(_nino)
+    hours = overrides.pop("expected_hours", D(rng.choice(["35", "35", "35", "25", "16", "30"])))
+    mif = overrides.pop("minimum_income_floor", rng.random() < 0.03)
+    fields = {
+        "nino": f"J{chr(65 + n // 1_000_000)}{n % 1_000_000:06d}B",
+        "first_name": "Job",
+        "last_name": f"Case {n}",
+        "date_of_birth": date(rng.randrange(1960, 2008), rng.randrange(1, 13), rng.randrange(1, 29)),
+        "jobcentre": jobcentre,
+        "assessment_day": anchor,
+        "conditionality_group": rng.choices(
+            [
+                "all_work_related_requirements",
+                "work_preparation",
+                "work_focused_interview",
+                "no_work_related_requirements",
+            ],
+            weights=(85, 5, 5, 5),
+        )[0],
+        "expected_hours": hours,
+        "expected_hours_reason": "" if hours >= 35 else "caring",
+        "apprentice": rng.random() < 0.03,
+        "self_employed": mif,
+        "minimum_income_floor": mif,
+    }
+    fields.update(overrides)
+    return Claimant.objects.create(**fields)
+
+
+def _record(claimant: Claimant, start: date, employed, self_employed, paydays, **extra) -> EarningsRecord:
+    return EarningsRecord(
+        claimant=claimant,
+        period_start=start,
+        employed_earnings=employed,
+        self_employed_earnings=self_employed,
+        paydays=paydays,
+        received_at="2026-12-31T00:00:00Z",
+        **extra,
+    )
+
+
+def seed_caseload(rng: random.Random, households: int) -> list[int]:
+    """Claimants with 12-27 APs each (Nov 2024 onwards, across the April 2025 rows), including the rulebook's two
+    cycling examples, couples, partners not eligible for UC, easements, gaps and APs anchored on the 29th-31st."""
+    jobcentre = JobcentreFactory()
+    records: list[EarningsRecord] = []
+    ids: list[int] = []
+
+    # The rulebook's examples (§6): 2025/26 parameters, single, 35 h.
+    example = _claimant(
+        jobcentre,
+        rng,
+        10,
+        date_of_birth=date(1990, 1, 1),
+        conditionality_group="all_work_related_requirements",
+        expected_hours=D(35),
+        minimum_income_floor=False,
+        apprentice=False,
+    )
+    for start, pay in zip(_starts(date(2025, 5, 10), 6, 10), [700, 1000, 650, 1100, 900, 1200], strict=True):
+        records.append(_record(example, start, D(pay), D(0), None))
+    weekly = _claimant(
+        jobcentre,
+        rng,
+        10,
+        date_of_birth=date(1990, 1, 1),
+        conditionality_group="all_work_related_requirements",
+        expected_hours=D(35),
+        minimum_income_floor=False,
+        apprentice=False,
+    )
+    paydays = [4, 4, 5, 4, 4, 5, 4, 4, 5, 4, 4, 5]
+    for start, n in zip(_starts(date(2025, 4, 10), 12, 10), paydays, strict=True):
+        records.append(_record(weekly, start, D(215 * n), D(0), n))
+    # Within 5% of the single AET (£952.38) each time: cycling, and marginal.
+    marginal = _claimant(
+        jobcentre,
+        rng,
+        10,
+        date_of_birth=date(1990, 1, 1),
+        conditionality_group="all_work_related_requirements",
+        expected_hours=D(35),
+        minimum_income_floor=False,
+        apprentice=False,
+    )
+    for start, pay in zip(_starts(date(2025, 5, 10), 6, 10), [930, 960, 935, 970, 940, 980], strict=True):
+        records.append(_record(marginal, start, D(pay), D(0), None))
+    ids += [example.pk, weekly.pk, marginal.pk]
+
+    for _ in range(households):
+        anchor = rng.choice([1, 5, 10, 15, 20, 28, 29, 30, 31])
+        first = date(2024, 11, min(anchor, 30))
+        n = rng.choice([12, 13, 14, 14, 15, 27])
+        starts = _starts(first, n, anchor)
+        if rng.random() < 0.08:  # a gap in the record
+            del starts[rng.randrange(1, n - 1)]
+        kind = rng.random()
+        main = _claimant(jobcentre, rng, anchor)
+        ids.append(main.pk)
+        main_pay = _earnings(rng, len(starts), starts)
+        if kind < 0.3:
+            partner = _claimant(jobcentre, rng, anchor, partner=main)
+            main.partner = partner
+            main.save(update_fields=["partner"])
+            ids.append(partner.pk)
+            partner_pay = _earnings(rng, len(starts), starts)
+            for start, (emp, slf, pd) in zip(starts, partner_pay, strict=True):
+                if rng.random() < 0.95:  # sometimes the partner has no record for an AP: they earned nothing
+                    records.append(_record(partner, start, emp, slf, pd))
+        elif kind < 0.4:
+            main.has_non_uc_partner = True
+            main.non_uc_partner_date_of_birth = date(1975, 3, 3) if rng.random() < 0.8 else None
+            main.save(update_fields=["has_non_uc_partner", "non_uc_partner_date_of_birth"])
+        for start, (emp, slf, pd) in zip(starts, main_pay, strict=True):
+            extra = {}
+            if main.has_non_uc_partner:
+                extra = {
+                    "non_uc_partner_employed": D(rng.choice([0, 400, 600, 900, 1600])),
+                    "non_uc_partner_self_employed": None if rng.random() < 0.5 else D(100),
+                }
+            records.append(_record(main, start, emp, slf, pd, **extra))
+        if rng.random() < 0.06:
+            begin = starts[len(starts) // 2]
+            Easement.objects.create(
+                claimant=main, kind="temporary", starts_on=begin, ends_on=begin + timedelta(days=20)
+            )
+    EarningsRecord.objects.bulk_create(records)
+    return ids
+
+
+def snapshot(ids: list[int]) -> tuple[dict, dict, dict]:
+    latest = {
+        (row[0], row[1]): row[2:]
+        for row in RegimeAssessment.objects.filter(claimant_id__in=ids, is_latest=True).values_list(
+            *ROW_FIELDS
+        )
+    }
+    counts: dict[int, int] = {}
+    for claimant_id in RegimeAssessment.objects.filter(claimant_id__in=ids).values_list(
+        "claimant_id", flat=True
+    ):
+        counts[claimant_id] = counts.get(claimant_id, 0) + 1
+    claimants = {
+        row[0]: row[1:] for row in Claimant.objects.filter(pk__in=ids).values_list("pk", *CLAIMANT_FIELDS)
+    }
+    return latest, counts, claimants
+
+
+def python_path(ids: list[int], effective_from: date) -> None:
+    affected = set(
+        EarningsRecord.objects.filter(
+            claimant_id__in=ids, is_current=True, period_start__gte=effective_from
+        ).values_list("claimant_id", flat=True)
+    )
+    for claimant_id in sorted(affected):
+        claimant_recalculate(claimant_id=claimant_id, cause=Cause.THRESHOLD)
+
+
+def sql_path(effective_from: date, chunk_size: int = 41) -> dict:
+    return uprating.uprating_run_inline(effective_from, "test", None, workers=1, chunk_size=chunk_size)
+
+
+def assert_same_state(ids: list[int], effective_from: date) -> tuple[dict, tuple]:
+    with transaction.atomic():
+        info = sql_path(effective_from)
+        by_sql = snapshot(ids)
+        transaction.set_rollback(True)
+    python_path(ids, effective_from)
+    by_python = snapshot(ids)
+    latest_sql, counts_sql, claimants_sql = by_sql
+    latest_py, counts_py, claimants_py = by_python
+    differing_rows = {
+        k: (latest_sql.get(k), latest_py.get(k))
+        for k in latest_py.keys() | latest_sql.keys()
+        if latest_sql.get(k) != latest_py.get(k)
+    }
+    assert not differing_rows, list(differing_rows.items())[:3]
+    assert counts_sql == counts_py
+    differing = {
+        k: (claimants_sql[k], claimants_py[k]) for k in claimants_py if claimants_sql[k] != claimants_py[k]
+    }
+    assert not differing, list(differing.items())[:3]
+    return info, by_python
+
+
+def _uprate() -> None:
+    """A hypothetical change effective 1 November 2025: AET 20 h / 31 h x £12.21 and wage rates 2.5% higher."""
+    AetParameter.objects.create(
+        effective_from=UPRATED_FROM, single_hours=D(20), couple_hours=D(31), hourly_rate=D("12.21")
+    )
+    latest = WageRate.objects.filter(effective_from__lt=UPRATED_FROM).order_by("-effective_from").first()
+    WageRate.objects.bulk_create(
+        WageRate(
+            effective_from=UPRATED_FROM,
+            band=r.band,
+            min_age=r.min_age,
+            max_age=r.max_age,
+            rate=(r.rate * D("1.025")).quantize(D("0.01")),
+        )
+        for r in WageRate.objects.filter(effective_from=latest.effective_from)
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Equivalence with the per-claimant engine (history, causes, cycling flags)
+# --------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_first_history_matches_claimant_recalculate_for_every_claimant() -> None:
+    ids = seed_caseload(random.Random(7), 240)
+    assert len(ids) >= 300
+    info, (latest, _counts, claimants) = assert_same_state(ids, EVERYTHING)
+    assert info["state"] == BackgroundJobState.SUCCEEDED
+    flags = list(claimants.values())
+    # The caseload exercises every flag and every cause.
+    assert sum(1 for f in flags if f[3]) >= 5  # regime_cycling
+    assert any(f[4] for f in flags) and any(f[5] for f in flags) and any(f[6] for f in flags)
+    causes = {row[4] for row in latest.values()}
+    assert {"threshold", "earnings"} <= causes
+    example, weekly, marginal = ids[:3]
+    assert claimants[example][3] is True and claimants[example][5] is False  # 700, 1000, 650, ...: cycling
+    assert claimants[weekly][3] is False and claimants[weekly][6] is True  # weekly pay: pay cycle only
+    assert claimants[marginal][3] is True and claimants[marginal][5] is True
+
+
+@pytest.mark.django_db
+def test_cycling_explanations_list_the_crossings_as_the_engine_words_them() -> None:
+    ids = seed_caseload(random.Random(29), 80)
+    with transaction.atomic():
+        sql_path(EVERYTHING)
+        by_sql = dict(Claimant.objects.filter(pk__in=ids).values_list("pk", "cycling_explanation"))
+        transaction.set_rollback(True)
+    python_path(ids, EVERYTHING)
+    by_python = dict(Claimant.objects.filter(pk__in=ids).values_list("pk", "cycling_explanation"))
+    flagged = [pk for pk, lines in by_sql.items() if lines]
+    assert len(flagged) >= 5
+    for pk in flagged:
+        crossings = [line for line in by_sql[pk] if " → " in line.split(":")[0]]
+        assert crossings and set(crossings) <= set(by_python[pk]), (by_sql[pk], by_python[pk])
+    example = ids[0]
+    assert by_sql[example][0].startswith("Regime cycling: 5 crossings within 6 assessment periods")
+    assert (
+        "May 2025 → June 2025: Intensive Work Search → Light Touch, £1,000.00 crossed the single AET of £952.38."
+        in by_sql[example]
+    )
+    assert any(
+        "a pay-cycle effect (June 2025 had 5 paydays against the usual 4), not counted" in line
+        for line in by_sql[ids[1]]
+    )
+
+
+@pytest.mark.django_db
+def test_uprating_after_a_threshold_change_matches_and_writes_only_differences() -> None:
+    ids = seed_caseload(random.Random(11), 120)
+    python_path(ids, EVERYTHING)
+    before = RegimeAssessment.objects.count()
+    _uprate()
+    with transaction.atomic():
+        info = sql_path(UPRATED_FROM)
+        written = RegimeAssessment.objects.count() - before
+        assert written == info["rows_written"] > 0
+        # Periods before the change are decided again but left alone (same outcome).
+        assert not RegimeAssessment.objects.filter(
+            background_job_id=info["job_id"], period_start__lt=UPRATED_FROM
+        ).exists()
+        # Running it again writes nothing.
+        again = sql_path(UPRATED_FROM)
+        assert again["rows_written"] == 0 and again["claimants_updated"] == 0
+        transaction.set_rollback(True)
+    assert_same_state(ids, UPRATED_FROM)
+    # After the uprating the per-claimant engine agrees: it has nothing left to write.
+    with transaction.atomic():
+        sql_path(UPRATED_FROM)
+        rows = RegimeAssessment.objects.count()
+        python_path(ids, UPRATED_FROM)
+        assert RegimeAssessment.objects.count() == rows
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_window_is_the_last_24_periods_and_older_history_is_untouched() -> None:
+    rng = random.Random(3)
+    jobcentre = JobcentreFactory()
+    claimant = _claimant(jobcentre, rng, 12, conditionality_group="all_work_related_requirements")
+    starts = _starts(date(2023, 1, 12), 30, 12)
+    EarningsRecord.objects.bulk_create(
+        _record(claimant, s, D(700 if i % 2 else 1200), D(0), None) for i, s in enumerate(starts)
+    )
+    assert_same_state([claimant.pk], EVERYTHING)
+    assert set(RegimeAssessment.objects.values_list("period_start", flat=True)) == set(starts[-24:])
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The job: chunks, progress, movers, resume, redelivery, cancel
+# --------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_start_runs_every_chunk_and_reports_movers_as_the_preview_said(
+    django_capture_on_commit_callbacks,
+) -> None:
+    ids = seed_caseload(random.Random(5), 60)
+    python_path(ids, EVERYTHING)
+    _uprate()
+    preview = uprating.uprating_preview(effective_from=UPRATED_FROM)
+    assert preview["claimants"] == len(
+        set(
+            EarningsRecord.objects.filter(period_start__gte=UPRATED_FROM).values_list(
+                "claimant_id", flat=True
+            )
+        )
+    )
+    assert preview["moving"] > 0 and preview["rows_to_write"] > 0
+    admin = AdministratorFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        job = uprating.uprating_start(
+            actor=admin, effective_from=UPRATED_FROM, reason="Test uprating", chunk_size=17
+        )
+    job.refresh_from_db()
+    assert job.state == BackgroundJobState.SUCCEEDED, job.error
+    assert job.done == job.total == Claimant.objects.count()
+    assert sorted(job.result["chunks_done"]) == list(range(len(job.parameters["chunks"])))
+    assert job.result["moves"] == preview["moves"]
+    assert job.result["rows_written"] == preview["rows_to_write"]
+    movers = RegimeAssessment.objects.filter(background_job=job).exclude(regime=F("previous_regime"))
+    assert movers.exists()
+    # Nothing left to do: the preview now sees no movers and no rows to write.
+    after = uprating.uprating_preview(effective_from=UPRATED_FROM)
+    assert after["moving"] == 0 and after["rows_to_write"] == 0
+
+
+@pytest.mark.django_db
+def test_a_failed_chunk_is_resumed_without_duplicating_history(monkeypatch) -> None:
+    ids = seed_caseload(random.Random(9), 50)
+    real = uprating._process_chunk_sql
+    calls = {"n": 0}
+
+    def flaky(**kwargs):
+        calls["n"] += 1
+        if kwargs["index"] == 2 and calls["n"] < 10:
+            raise RuntimeError("worker died")
+        return real(**kwargs)
+
+    monkeypatch.setattr(uprating, "_process_chunk_sql", flaky)
+    with pytest.raises(RuntimeError):
+        uprating.uprating_run_inline(EVERYTHING, "test", None, workers=1, chunk_size=13)
+    job = BackgroundJob.objects.get(kind=uprating.UPRATING_JOB_KIND)
+    assert job.state == BackgroundJobState.FAILED
+    assert job.result["chunks_done"] == [0, 1]
+    rows_after_failure = RegimeAssessment.objects.count()
+    calls["n"] = 10
+    info = uprating.uprating_run_inline(EVERYTHING, "test", None, workers=1, job_id=job.pk)
+    assert info["state"] == BackgroundJobState.SUCCEEDED
+    assert info["chunks"] == len(job.parameters["chunks"]) - 2  # only what was left
+    job.refresh_from_db()
+    assert job.done == job.total
+    assert RegimeAssessment.objects.count() == rows_after_failure + info["rows_written"]
+    # One latest row per period and no period written twice by the job.
+    assert RegimeAssessment.objects.filter(is_latest=False).count() == 0
+    latest, counts, _claimants = snapshot(ids)
+    with transaction.atomic():
+        RegimeAssessment.objects.all().delete()
+        Claimant.objects.update(current_regime="", regime_since=None, current_period_start=None)
+        python_path(ids, EVERYTHING)
+        expected = snapshot(ids)
+        transaction.set_rollback(True)
+    assert latest == expected[0] and counts == expected[1]
+
+
+@pytest.mark.django_db
+def test_a_redelivered_chunk_is_skipped_and_would_write_nothing_anyway() -> None:
+    seed_caseload(random.Random(13), 20)
+    info = sql_path(EVERYTHING, chunk_size=10)
+    job = BackgroundJob.objects.get(pk=info["job_id"])
+    rows = RegimeAssessment.objects.count()
+    assert uprating.uprating_chunk_run(job_id=job.pk, index=0).skipped == "done"
+    # The record of the chunk lost (its worker died after committing?): run again, nothing is written.
+    job.result["chunks_done"].remove(0)
+    BackgroundJob.objects.filter(pk=job.pk).update(result=job.result, state=BackgroundJobState.RUNNING)
+    again = uprating.uprating_chunk_run(job_id=job.pk, index=0)
+    assert again.skipped == "" and again.rows_written == 0 and again.claimants_updated == 0
+    assert RegimeAssessment.objects.count() == rows
+
+
+@pytest.mark.django_db
+def test_a_cancelled_job_stops_at_the_next_chunk() -> None:
+    seed_caseload(random.Random(17), 20)
+    admin = AdministratorFactory()
+    job = job_create(
+        kind=uprating.UPRATING_JOB_KIND,
+        description="test",
+        created_by=admin,
+        parameters={"effective_from": EVERYTHING.isoformat(), "chunk_size": 10},
+    )
+    sent: list[int] = []
+    uprating.uprating_job_run(job_id=job.pk, dispatch=lambda _job, index: sent.append(index))
+    assert len(sent) >= 2
+    uprating.uprating_chunk_run(job_id=job.pk, index=sent[0])
+    assert job_cancel(job_id=job.pk, actor=admin)
+    assert uprating.uprating_chunk_run(job_id=job.pk, index=sent[1]).skipped == BackgroundJobState.CANCELLED
+    job.refresh_from_db()
+    lo, hi, _size = job.parameters["chunks"][sent[1]]
+    assert not RegimeAssessment.objects.filter(claimant_id__gte=lo, claimant_id__lt=hi).exists()
+    assert RegimeAssessment.objects.filter(background_job=job).exists()
+
+
+@pytest.mark.django_db
+def test_floor_classifies_the_same_periods() -> None:
+    seed_caseload(random.Random(19), 30)
+    floor = uprating.classify_floor_sql(effective_from=EVERYTHING)
+    info = sql_path(EVERYTHING)
+    assert floor["periods"] == info["periods"]
+    by_regime: dict[str, int] = {}
+    for regime in RegimeAssessment.objects.filter(is_latest=True).values_list("regime", flat=True):
+        by_regime[regime] = by_regime.get(regime, 0) + 1
+    assert floor["by_regime"] == by_regime
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_shares_out_the_chunks(celery_worker) -> None:
+    import time
+
+    ids = seed_caseload(random.Random(23), 30)
+    admin = AdministratorFactory()
+    job = uprating.uprating_start(actor=admin, effective_from=EVERYTHING, reason="Worker test", chunk_size=9)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.finished:
+            break
+        time.sleep(0.3)
+    assert job.state == BackgroundJobState.SUCCEEDED, job.error
+    assert job.done == job.total
+    assert RegimeAssessment.objects.filter(claimant_id__in=ids, background_job=job).exists()
