@@ -366,11 +366,6 @@ class EarningsRecord(models.Model):
                 condition=Q(employed_earnings__gte=0, self_employed_earnings__gte=0),
             ),
         ]
-        indexes = [
-            models.Index(
-                fields=["claimant", "period_start"], condition=Q(is_current=True), name="earnings_current_idx"
-            )
-        ]
 
     def __str__(self) -> str:
         return f"Earnings for the assessment period from {self.period_start}: £{self.employed_earnings}"
@@ -410,11 +405,6 @@ class RegimeAssessment(models.Model):
                 condition=Q(is_latest=True),
                 name="one_latest_assessment_per_period",
             ),
-        ]
-        indexes = [
-            models.Index(
-                fields=["claimant", "period_start"], condition=Q(is_latest=True), name="assessment_latest_idx"
-            )
         ]
 
     def __str__(self) -> str:
