@@ -3,6 +3,7 @@ against the real Redis, and Playwright driving Debian's Chromium."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from pathlib import Path
@@ -22,6 +23,20 @@ def _postgres_only(django_db_setup, django_db_blocker):
     # The suite's promise is "real PostgreSQL"; a misconfigured run must fail loudly, not pass on SQLite.
     with django_db_blocker.unblock():
         assert connection.vendor == "postgresql", f"tests must run on PostgreSQL, not {connection.vendor}"
+
+
+@pytest.fixture(autouse=True)
+def _reference_thresholds(request):
+    """Transactional tests (real worker, browser) end by flushing every table, which also removes the rows the
+    data migration loaded; put the rulebook's thresholds back so each such test starts like a fresh database."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")) and "live_server" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    migration = importlib.import_module("claimants.migrations.0002_reference_thresholds")
+    migration.load(apps, None)
 
 
 @pytest.fixture(autouse=True)

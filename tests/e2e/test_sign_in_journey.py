@@ -44,7 +44,9 @@ def test_work_coach_signs_in_sees_office_and_role_then_signs_out(
 
 def test_skip_link_is_first_and_keyboard_reachable(live_server, page, sign_in, work_coach):
     sign_in(work_coach.username, TEST_PASSWORD)
-    page.reload()  # a fresh load, with nothing focused, as a keyboard user arrives
+    page.goto(
+        live_server.url + "/claimants/"
+    )  # a fresh load, with nothing focused, as a keyboard user arrives
     page.keyboard.press("Tab")
     skip = page.locator(".govuk-skip-link")
     expect(skip).to_be_focused()
