@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from claimants.models import IwpOfferStatus
 from iwp.models import AuditEvent
@@ -24,8 +25,8 @@ def test_coach_sees_own_eligible_claimants_and_invites_one(coach_client, work_co
         iwp_offer_status=IwpOfferStatus.ELIGIBLE,
     )
     page = coach_client.get(reverse("claimants:iwp_offer_list"))
-    assert mine.full_name.encode() in page.content
-    assert theirs.full_name.encode() not in page.content
+    assert escape(mine.full_name).encode() in page.content
+    assert escape(theirs.full_name).encode() not in page.content
     response = coach_client.post(reverse("claimants:iwp_offer_invite", args=[mine.pk]))
     assert response.status_code == 302
     mine.refresh_from_db()
@@ -38,8 +39,8 @@ def test_team_leader_sees_the_team_but_not_other_jobcentres(leader_client, work_
     ours = ClaimantFactory(jobcentre=work_coach.jobcentre, coach=work_coach, iwp_offer_status="eligible")
     elsewhere = ClaimantFactory(jobcentre=JobcentreFactory(), iwp_offer_status="eligible")
     page = leader_client.get(reverse("claimants:iwp_offer_list"))
-    assert ours.full_name.encode() in page.content
-    assert elsewhere.full_name.encode() not in page.content
+    assert escape(ours.full_name).encode() in page.content
+    assert escape(elsewhere.full_name).encode() not in page.content
 
 
 def test_progression_lead_cannot_open_the_onboarding_list(lead_client):

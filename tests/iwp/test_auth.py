@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from tests.factories import TEST_PASSWORD
 
@@ -19,7 +20,7 @@ def test_sign_in_then_out(client, work_coach):
     response = client.post(reverse("login"), {"username": work_coach.username, "password": TEST_PASSWORD})
     assert response.status_code == 302
     home = client.get(reverse("claimants:caseload"))
-    assert work_coach.get_full_name().encode() in home.content
+    assert escape(work_coach.get_full_name()).encode() in home.content
     assert work_coach.team.jobcentre.name.encode() in home.content
     assert b"Work coach" in home.content
     out = client.post(reverse("logout"))

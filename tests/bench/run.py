@@ -1,0 +1,470 @@
+"""``make bench``: seed a national-scale caseload and print ONE Markdown table (also written to
+``bench-results/latest.md``). Run through ``scripts/bench.sh``, which provides PostgreSQL, Redis and a freshly
+migrated database; by hand: ``DATABASE_URL=… REDIS_URL=… python -m tests.bench.run --quick``.
+
+Order of the steps, each measured in its own process (so peak RSS is the step's own):
+
+1. seed (COPY) N claimants × 12 APs of earnings (November 2025 … October 2026);
+2. (a₀) the uprating run once from the earliest AP on a caseload with no history: every claimant gets a regime
+   history under the thresholds as seeded (timed and shown for information);
+3. a hypothetical threshold change is inserted, effective for the latest AP (AET 20 h / 31 h × £12.71 and wage rates
+   +2.5% from 1 October 2026), so that a realistic share of claimants' current regime moves;
+4. (c) the naive per-claimant ORM loop on a sample (rolled back, so (a) still has all the work to do);
+5. (a) the set-based uprating from the earliest AP (every AP decided again), all chunks in-process; (b) its floor,
+   the single hand-written SQL classification of the same APs;
+6. an agreement check: the per-claimant engine on a sample after (a) should find nothing to change (rolled back);
+7. (d) per-claimant latency through a real Celery worker after an earnings change;
+8. (e) ingest of N earnings rows (one new AP per claimant) from CSV, recalculate=False.
+
+While ``claimants.uprating`` or ``claimants.earnings_feed`` is missing, their rows print "not available yet".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from tests.bench import seed as seeding
+from tests.bench.db import conninfo
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "bench-results" / "latest.md"
+QUICK_CLAIMANTS = 50_000
+RATIO_TO_FLOOR_TARGET = 2.0
+SPEEDUP_TARGET = 30.0
+RSS_GROWTH_LIMIT_MB = 256
+NOT_AVAILABLE = "not available yet"
+STEP_ORDER = ("baseline", "prepare", "naive", "uprating", "floor", "agree", "celery", "ingest")
+
+
+def fmt_int(n: float | int) -> str:
+    return f"{round(n):,}"
+
+
+def fmt_seconds(s: float | None) -> str:
+    if s is None:
+        return "–"
+    if s < 1:
+        return f"{s * 1000:.0f} ms"
+    if s < 120:
+        return f"{s:.1f} s"
+    if s < 7200:
+        return f"{s / 60:.1f} min ({s:,.0f} s)"
+    return f"{s / 3600:.1f} h ({s:,.0f} s)"
+
+
+def fmt_mb(mb: float | None) -> str:
+    return "–" if mb is None else f"{mb:,.0f} MB"
+
+
+def run_step(step: str, *options: str) -> dict:
+    """Run ``tests.bench.steps STEP`` in a fresh process; its last stdout line is JSON."""
+    print(f"  … {step}", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.bench.steps", step, *options],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    if proc.returncode != 0 or not lines:
+        print(proc.stdout[-3000:], file=sys.stderr)
+        return {"error": f"step {step} failed (exit {proc.returncode})"}
+    out = json.loads(lines[-1])
+    out.setdefault("wall_seconds", time.perf_counter() - started)
+    return out
+
+
+def machine_info(url: str) -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    with psycopg.connect(conninfo(url)) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]
+        settings = {
+            name: conn.execute(f"SHOW {name}").fetchone()[0]
+            for name in (
+                "shared_buffers",
+                "work_mem",
+                "maintenance_work_mem",
+                "max_wal_size",
+                "fsync",
+                "synchronous_commit",
+                "full_page_writes",
+                "max_parallel_workers_per_gather",
+            )
+        }
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "mem_gb": mem_gb,
+        "pg_version": version,
+        "pg": settings,
+        "python": platform.python_version(),
+        "load": os.getloadavg(),
+        "throwaway": bool(os.environ.get("BENCH_THROWAWAY_PG")),
+    }
+
+
+def existing_claimants(url: str) -> int:
+    with psycopg.connect(conninfo(url)) as conn:
+        return conn.execute("SELECT count(*) FROM claimants_claimant").fetchone()[0]
+
+
+def uprating_summary(up: dict, n: int) -> str:
+    parts = [f"{fmt_seconds(up['seconds'])}", f"{fmt_int(n / up['seconds'])} claimants/s"]
+    if up.get("periods") is not None:
+        parts.append(f"{fmt_int(up['periods'])} APs decided")
+    if up.get("rows_written") is not None:
+        parts.append(f"{fmt_int(up['rows_written'])} history rows written")
+    moved = up.get("claimants_moved")
+    if moved is not None:
+        parts.append(f"{fmt_int(moved)} claimants' current regime changed ({100 * moved / n:.1f}%)")
+    parts.append(f"{fmt_int(up['cycling'])} flagged cycling")
+    return " · ".join(parts)
+
+
+def scenario(r: dict[str, dict]) -> str:
+    base = r.get("baseline", {})
+    if base.get("available"):
+        history = "after (a₀) gave every claimant a regime history under the thresholds as seeded"
+        regimes = base.get("regimes") or {}
+        total = sum(regimes.values()) or 1
+        mix = ", ".join(f"{name or 'none'} {100 * count / total:.0f}%" for name, count in regimes.items())
+        history += f" (caseload mix: {mix})"
+    else:
+        history = "with no prior history (the uprating module is not available yet)"
+    return (
+        "Uprating scenario: a hypothetical AET row (20 h single / 31 h couple × £12.71) and wage rates +2.5%, both "
+        "effective 1 October 2026 (the latest seeded AP), then the uprating from 1 November 2025 (the earliest seeded "
+        f"AP), so every AP of every claimant is decided again, {history}. (c) runs before (a) and is rolled back, so "
+        "both face the same work; (b) decides the same APs. "
+        "Reproduce: `make bench` (or `scripts/bench.sh --quick`)."
+    )
+
+
+def verdict(ok: bool | None) -> str:
+    return "–" if ok is None else ("✅ meets" if ok else "❌ misses")
+
+
+def build_table(n: int, info: dict, seed: dict | None, r: dict[str, dict], args) -> str:
+    rows: list[tuple[str, str, str, str]] = []
+    if seed:
+        rows.append(
+            (
+                f"Seed: {fmt_int(seed['claimants'])} claimants + {fmt_int(seed['earnings_rows'])} earnings rows "
+                f"({fmt_int(seed['coaches'])} coaches), COPY with {seed['workers']} loaders",
+                f"{fmt_seconds(seed['copy_seconds'])} + VACUUM (FREEZE, ANALYZE) {fmt_seconds(seed['vacuum_seconds'])} · "
+                f"{fmt_int(seed['earnings_rows'] / seed['copy_seconds'])} earnings rows/s",
+                "a few minutes for 1M",
+                "–",
+            )
+        )
+
+    up, floor, naive, agree = (
+        r.get("uprating", {}),
+        r.get("floor", {}),
+        r.get("naive", {}),
+        r.get("agree", {}),
+    )
+    up_ok = up.get("available") and "seconds" in up
+    floor_ok = floor.get("available") and "seconds" in floor
+    naive_ok = "seconds" in naive and naive.get("claimants_recalculated")
+    per_claimant = naive["seconds"] / naive["claimants_recalculated"] if naive_ok else None
+    extrapolated = per_claimant * n if per_claimant else None
+
+    base = r.get("baseline", {})
+    if base.get("available") and "seconds" in base:
+        rows.append(
+            (
+                "(a₀) First full calculation (the same uprating run on a caseload with no history yet: every AP "
+                "gets a history row)",
+                f"{uprating_summary(base, n)} · peak RSS {fmt_mb(base['peak_rss_mb'])}",
+                "– (information; prepares (a) and (c))",
+                "–",
+            )
+        )
+    result = uprating_summary(up, n) if up_ok else up.get("error", NOT_AVAILABLE)
+    speedup = extrapolated / up["seconds"] if up_ok and extrapolated else None
+    ratio = up["seconds"] / floor["seconds"] if up_ok and floor_ok else None
+    floor_verdict = verdict(None if ratio is None else ratio <= RATIO_TO_FLOOR_TARGET)
+    speed_verdict = verdict(None if speedup is None else speedup >= SPEEDUP_TARGET)
+    rows.append(
+        (
+            "(a) Uprating: full recalculation of all claimants incl. history rows and cycling flags "
+            "(`uprating_run_inline`, set-based, in-process)",
+            result,
+            f"≤ {RATIO_TO_FLOOR_TARGET:g}× (b); ≥ {SPEEDUP_TARGET:g}× faster than (c)",
+            f"{floor_verdict} vs (b) · {speed_verdict} vs (c)",
+        )
+    )
+    if up_ok:
+        growth = up["peak_rss_mb"] - up["rss_start_mb"]
+        rows.append(
+            (
+                "(a) Peak RSS of the uprating process (`ru_maxrss`)",
+                f"{fmt_mb(up['peak_rss_mb'])} ({fmt_mb(up['rss_start_mb'])} after start-up, "
+                f"+{fmt_mb(growth)} during the run)",
+                f"caseload not loaded into memory: < {RSS_GROWTH_LIMIT_MB} MB growth",
+                verdict(growth < RSS_GROWTH_LIMIT_MB),
+            )
+        )
+    else:
+        rows.append(
+            (
+                "(a) Peak RSS of the uprating process (`ru_maxrss`)",
+                NOT_AVAILABLE,
+                f"< {RSS_GROWTH_LIMIT_MB} MB growth",
+                "–",
+            )
+        )
+
+    if floor_ok:
+        rows.append(
+            (
+                "(b) Floor: the single hand-written SQL classification (`classify_floor_sql`)",
+                f"{fmt_seconds(floor['seconds'])}" + (f" · (a)/(b) = {ratio:.2f}×" if ratio else ""),
+                f"(a) within {RATIO_TO_FLOOR_TARGET:g}× of (b)",
+                floor_verdict,
+            )
+        )
+    else:
+        rows.append(
+            (
+                "(b) Floor: the single hand-written SQL classification (`classify_floor_sql`)",
+                floor.get("error", NOT_AVAILABLE),
+                f"(a) within {RATIO_TO_FLOOR_TARGET:g}× of (b)",
+                "–",
+            )
+        )
+
+    if naive_ok:
+        history = (
+            "with a history to compare" if r.get("baseline", {}).get("available") else "from an empty history"
+        )
+        rows.append(
+            (
+                f"(c) Naive per-claimant ORM loop (`claimant_recalculate`), {fmt_int(naive['calls'])}-claimant sample "
+                f"({history}), extrapolated to N",
+                f"{per_claimant * 1000:.1f} ms/claimant ({fmt_int(naive['claimants_recalculated'])} recalculated incl. "
+                f"partners in {fmt_seconds(naive['seconds'])}) → {fmt_seconds(extrapolated)} for N"
+                + (f" · (a) is {speedup:,.0f}× faster" if speedup else ""),
+                f"(a) ≥ {SPEEDUP_TARGET:g}× faster",
+                speed_verdict,
+            )
+        )
+    else:
+        rows.append(("(c) Naive per-claimant ORM loop", naive.get("error", "skipped"), "", "–"))
+
+    if agree and "checked" in agree:
+        rows.append(
+            (
+                f"Agreement after (a): `claimant_recalculate` on a {fmt_int(agree['checked'])}-claimant sample "
+                "(rolled back) finds nothing to change",
+                f"{fmt_int(agree['checked'] - agree['disagree'])} of {fmt_int(agree['checked'])} unchanged",
+                "all unchanged",
+                verdict(agree["disagree"] == 0),
+            )
+        )
+
+    cel = r.get("celery", {})
+    if "p50" in cel and cel.get("completed"):
+        rows.append(
+            (
+                f"(d) Per-claimant recalculation through a real Celery worker (threads × {cel['concurrency']}) after "
+                f"`claimant_record_earnings`, {fmt_int(cel['submitted'])} claimants at {cel['rate']:g}/s: commit → "
+                "claimant row updated",
+                f"p50 {fmt_seconds(cel['p50'])} · p95 {fmt_seconds(cel['p95'])} · max {fmt_seconds(cel['max'])} "
+                f"({cel['completed']}/{cel['submitted']} seen)",
+                "– (no target set)",
+                "–",
+            )
+        )
+        rows.append(
+            (
+                "(d) Peak RSS of the Celery worker (VmHWM)",
+                fmt_mb(cel.get("worker_peak_rss_mb")),
+                "– (no target set)",
+                "–",
+            )
+        )
+    else:
+        rows.append(
+            (
+                "(d) Per-claimant recalculation through a real Celery worker",
+                f"{cel.get('error', 'no claimant seen updated')} (worker log in bench-results/latest.json)",
+                "",
+                "–",
+            )
+        )
+
+    ing = r.get("ingest", {})
+    if ing.get("available") and "seconds" in ing:
+        c = ing["counts"]
+        t = ing.get("timings", {})
+        phases = " / ".join(f"{k} {fmt_seconds(v)}" for k, v in t.items() if k != "total")
+        rows.append(
+            (
+                f"(e) Earnings ingest (`ingest_earnings`, CSV, recalculate=False), {fmt_int(ing['rows'])} rows "
+                f"({ing['file_mb']:.0f} MB)",
+                f"{fmt_seconds(ing['seconds'])} · {fmt_int(ing['rows'] / ing['seconds'])} rows/s · "
+                f"{fmt_int(c.get('applied', 0))} applied, {fmt_int(c.get('rejected', 0))} rejected · {phases} · "
+                f"peak RSS {fmt_mb(ing['peak_rss_mb'])}",
+                "– (no target set)",
+                "–",
+            )
+        )
+    else:
+        rows.append(
+            (
+                "(e) Earnings ingest (`ingest_earnings`, CSV, recalculate=False)",
+                ing.get("error", NOT_AVAILABLE),
+                "",
+                "–",
+            )
+        )
+
+    pg = info["pg"]
+    tuned = (
+        f"shared_buffers {pg['shared_buffers']}, work_mem {pg['work_mem']}, maintenance_work_mem "
+        f"{pg['maintenance_work_mem']}, max_wal_size {pg['max_wal_size']}, fsync {pg['fsync']}, "
+        f"synchronous_commit {pg['synchronous_commit']}, full_page_writes {pg['full_page_writes']}"
+    )
+    lines = [
+        f"## Benchmark: {fmt_int(n)} claimants ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)",
+        "",
+        f"Machine: {info['cores']} cores ({info['cpu']}), {info['mem_gb']:.0f} GB RAM · PostgreSQL "
+        f"{info['pg_version']} ({'throwaway cluster started by scripts/bench.sh' if info['throwaway'] else 'given by DATABASE_URL'}; "
+        f"{tuned}) · Python {info['python']} · load average {info['load'][0]:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end (other work on the machine slows every figure).",
+    ]
+    if pg["fsync"] == "off" or pg["synchronous_commit"] == "off":
+        lines.append(
+            "**fsync / synchronous_commit are OFF: acceptable for a throwaway benchmark cluster only; "
+            "production figures will be somewhat slower on writes.**"
+        )
+    lines += [
+        "",
+        "| Measure | Result | Target | Verdict |",
+        "|---|---|---|---|",
+        *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows),
+        "",
+        scenario(r),
+    ]
+    for key, label in (("baseline", "(a₀)"), ("uprating", "(a)")):
+        steps = (r.get(key, {}).get("info") or {}).get("step_seconds")
+        if steps:
+            top = sorted(steps.items(), key=lambda kv: -kv[1])
+            lines.append(
+                f"\n{label} time by step, summed over chunks and workers: "
+                + ", ".join(f"{name} {fmt_seconds(sec)}" for name, sec in top)
+                + "."
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="IWP Casework benchmarks: prints one Markdown table.")
+    parser.add_argument(
+        "--claimants", type=int, default=1_000_000, help="caseload size N (default 1,000,000)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help=f"{QUICK_CLAIMANTS:,} claimants and smaller samples"
+    )
+    parser.add_argument(
+        "--sample", type=int, default=None, help="(c) sample size (default 10,000; 2,000 quick)"
+    )
+    parser.add_argument("--celery-claimants", type=int, default=None, help="(d) claimants (200; 100 quick)")
+    parser.add_argument(
+        "--celery-rate",
+        type=float,
+        default=2.0,
+        help="(d) earnings changes per second, open loop (default 2/s: well below the worker's capacity, so the "
+        "figure is latency rather than queueing)",
+    )
+    parser.add_argument(
+        "--agree-sample", type=int, default=None, help="agreement check sample (500; 200 quick)"
+    )
+    parser.add_argument(
+        "--skip-seed", action="store_true", help="reuse the claimants already in the database"
+    )
+    parser.add_argument("--seed", type=int, default=20261031)
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--steps", default=",".join(STEP_ORDER), help="comma-separated subset of the steps")
+    args = parser.parse_args(argv)
+    if args.quick and args.claimants == parser.get_default("claimants"):
+        args.claimants = QUICK_CLAIMANTS
+    sample = args.sample or (2_000 if args.quick else 10_000)
+    agree_sample = args.agree_sample or (200 if args.quick else 500)
+    celery_claimants = args.celery_claimants or (100 if args.quick else 200)
+    url = os.environ.get("DATABASE_URL")
+    if not url or not url.startswith(("postgres://", "postgresql://")):
+        sys.exit(
+            "The bench needs PostgreSQL: run scripts/bench.sh (or set DATABASE_URL to a migrated database)."
+        )
+    if not os.environ.get("REDIS_URL"):
+        sys.exit("The bench needs Redis for the Celery step: run scripts/bench.sh (or set REDIS_URL).")
+
+    info = machine_info(url)
+    seed_out = None
+    if args.skip_seed:
+        n = existing_claimants(url)
+    else:
+        print(f"Seeding {args.claimants:,} claimants…", file=sys.stderr, flush=True)
+        result = seeding.seed(url, args.claimants, seed_value=args.seed)
+        seed_out = {**result.__dict__}
+        n = result.claimants
+        print(
+            f"Seeded in {result.seconds:.0f} s (COPY {result.copy_seconds:.0f} s, VACUUM ANALYZE "
+            f"{result.vacuum_seconds:.0f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    print("Running the steps…", file=sys.stderr, flush=True)
+    results: dict[str, Any] = {}
+    options = {
+        "naive": ["--sample", str(sample)],
+        "agree": ["--sample", str(agree_sample)],
+        "celery": ["--claimants", str(celery_claimants), "--rate", str(args.celery_rate)],
+    }
+    wanted = args.steps.split(",")
+    for step in STEP_ORDER:
+        if step not in wanted or (step == "agree" and not results.get("uprating", {}).get("available")):
+            continue
+        results[step] = run_step(step, *options.get(step, []))
+
+    table = build_table(n, info, seed_out, results, args)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(table)
+    (args.output.with_suffix(".json")).write_text(
+        json.dumps(
+            {"claimants": n, "machine": info, "seed": seed_out, "steps": results}, indent=2, default=str
+        )
+    )
+    print()
+    print(table)
+    print(
+        f"(written to {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

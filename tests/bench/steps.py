@@ -1,0 +1,571 @@
+"""The bench's measured steps. Each runs in its own process (``python -m tests.bench.steps STEP [options]``) so
+that its peak RSS (``ru_maxrss``) is its own, and prints one JSON object on its last stdout line.
+
+``tests.bench.run`` orchestrates them; they can also be run by hand against a seeded bench database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib
+import inspect
+import json
+import os
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iwp.settings")
+
+import django
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from claimants.models import AetParameter, Claimant, EarningsRecord, WageRate  # noqa: E402
+from claimants.recalculation import claimant_recalculate  # noqa: E402
+from claimants.regimes import Cause  # noqa: E402
+
+# The uprating recalculates from the first day of the earliest seeded AP, so every claimant's whole seeded history
+# (12 APs) is decided again. The hypothetical threshold change it follows (see ``prepare_uprating``) takes effect
+# for the latest seeded AP (October 2026), so a realistic share of claimants' current regime moves; an earlier date
+# would be overtaken by the April 2026 rows and move nobody's current regime.
+RECALCULATE_FROM = date(2025, 11, 1)
+HYPOTHETICAL_FROM = date(2026, 10, 1)
+HYPOTHETICAL_AET = {"single_hours": Decimal(20), "couple_hours": Decimal(31), "hourly_rate": Decimal("12.71")}
+HYPOTHETICAL_WAGE_UPLIFT = Decimal("1.025")
+NOTE = "Hypothetical uprating inserted by the benchmark (tests/bench)"
+
+SNAPSHOT_FIELDS = (
+    "current_regime",
+    "regime_since",
+    "current_period_start",
+    "regime_cycling",
+    "cycling_seasonal",
+    "cycling_marginal",
+    "cycling_pay_cycle",
+    "iwp_offer_status",
+)
+
+
+def rss_now_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def proc_peak_rss_mb(pid: int) -> float:
+    """VmHWM (peak resident set) of another process, e.g. the Celery worker."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return 0.0
+
+
+def uprating_module():
+    """``claimants.uprating`` if another engineer has written it, else None."""
+    try:
+        return importlib.import_module("claimants.uprating")
+    except ModuleNotFoundError as exc:
+        if exc.name == "claimants.uprating":
+            return None
+        raise
+
+
+def call_with(fn, /, **candidates: Any) -> Any:
+    """Call ``fn`` with those of ``candidates`` its signature accepts (the harness adapts to the real API)."""
+    params = inspect.signature(fn).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return fn(**candidates)
+    return fn(**{k: v for k, v in candidates.items() if k in params})
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return jsonable({k: getattr(value, k) for k in value.__dataclass_fields__})
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)
+
+
+def count_rows(sql: str, params: list | None = None) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+        return cursor.fetchone()[0]
+
+
+# --- Preparing the uprating ----------------------------------------------------------------------------------
+
+
+def prepare_uprating() -> dict:
+    """Insert the hypothetical threshold rows (idempotent): an AET of 20 h / 31 h × £12.71 and wage rates 2.5%
+    higher than the latest, both effective 1 October 2026 (the latest seeded APs start on or after it)."""
+    created = []
+    if not AetParameter.objects.filter(effective_from=HYPOTHETICAL_FROM).exists():
+        AetParameter.objects.create(effective_from=HYPOTHETICAL_FROM, note=NOTE, **HYPOTHETICAL_AET)
+        created.append("aet")
+    if not WageRate.objects.filter(effective_from=HYPOTHETICAL_FROM).exists():
+        latest = (
+            WageRate.objects.filter(effective_from__lt=HYPOTHETICAL_FROM).order_by("-effective_from").first()
+        )
+        rows = WageRate.objects.filter(effective_from=latest.effective_from)
+        WageRate.objects.bulk_create(
+            WageRate(
+                effective_from=HYPOTHETICAL_FROM,
+                band=r.band,
+                min_age=r.min_age,
+                max_age=r.max_age,
+                rate=(r.rate * HYPOTHETICAL_WAGE_UPLIFT).quantize(Decimal("0.01")),
+            )
+            for r in rows
+        )
+        created.append("wages")
+    return {"created": created}
+
+
+# --- Steps ---------------------------------------------------------------------------------------------------
+
+
+def _run_uprating(args, reason: str) -> dict:
+    mod = uprating_module()
+    if mod is None or not hasattr(mod, "uprating_run_inline"):
+        return {"available": False}
+    rss_start = rss_now_mb()
+    started = time.perf_counter()
+    info = call_with(
+        mod.uprating_run_inline,
+        effective_from=args.effective_from or RECALCULATE_FROM,
+        reason=reason,
+        actor=None,
+    )
+    seconds = time.perf_counter() - started
+    info = jsonable(info) if isinstance(info, dict) else {"returned": jsonable(info)}
+    moves = info.get("moves")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_regime, count(*) FROM claimants_claimant GROUP BY 1 ORDER BY 2 DESC")
+        regimes = dict(cursor.fetchall())
+    return {
+        "available": True,
+        "seconds": seconds,
+        "info": info,
+        "rows_written": info.get("rows_written"),
+        "claimants": info.get("claimants"),
+        "periods": info.get("periods"),
+        "claimants_moved": sum(m.get("count", 0) for m in moves) if isinstance(moves, list) else None,
+        "cycling": count_rows("SELECT count(*) FROM claimants_claimant WHERE regime_cycling"),
+        "regimes": regimes,
+        "rss_start_mb": rss_start,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def step_baseline(args) -> dict:
+    """Give every claimant a regime history under the thresholds as seeded: the uprating run once from the
+    earliest AP on a caseload with no history yet (timed, shown for information; it prepares (a) and (c))."""
+    return _run_uprating(args, "Benchmark: first regime history")
+
+
+def step_prepare(args) -> dict:
+    return prepare_uprating()
+
+
+def step_uprating(args) -> dict:
+    """(a) The set-based uprating, all chunks in-process, after the hypothetical threshold change."""
+    return _run_uprating(args, "Benchmark: hypothetical uprating")
+
+
+def step_floor(args) -> dict:
+    """(b) The floor: the single hand-written SQL classification."""
+    mod = uprating_module()
+    if mod is None or not hasattr(mod, "classify_floor_sql"):
+        return {"available": False}
+    started = time.perf_counter()
+    info = call_with(mod.classify_floor_sql, effective_from=args.effective_from or RECALCULATE_FROM)
+    seconds = time.perf_counter() - started
+    return {"available": True, "seconds": seconds, "info": jsonable(info), "peak_rss_mb": peak_rss_mb()}
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _sample_ids(size: int, seed: float) -> list[int]:
+    """A reproducible random sample of claimant ids, keeping only one partner of a couple."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(%s)", [seed])
+        cursor.execute(
+            "SELECT id, partner_id FROM claimants_claimant ORDER BY random() LIMIT %s", [int(size * 1.2) + 10]
+        )
+        picked: list[int] = []
+        seen: set[int] = set()
+        for pk, partner in cursor.fetchall():
+            if pk in seen:
+                continue
+            seen.update((pk, partner))
+            picked.append(pk)
+            if len(picked) == size:
+                break
+    return picked
+
+
+def step_naive(args) -> dict:
+    """(c) claimant_recalculate for each claimant of a sample, in-process; rolled back at the end so the
+    caseload is left as it was for (a)."""
+    ids = _sample_ids(args.sample, 0.25)
+    recalculated = rows = 0
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            for pk in ids:
+                result = claimant_recalculate(claimant_id=pk, cause=Cause.THRESHOLD)
+                recalculated += 1 + (result.partner_result is not None)
+                rows += result.rows_written + (
+                    result.partner_result.rows_written if result.partner_result else 0
+                )
+            seconds = time.perf_counter() - started
+            raise _Rollback
+    except _Rollback:
+        pass
+    return {
+        "calls": len(ids),
+        "claimants_recalculated": recalculated,
+        "rows_written": rows,
+        "seconds": seconds,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def _snapshot(ids: list[int]) -> dict[int, tuple]:
+    return {
+        row[0]: row[1:] for row in Claimant.objects.filter(pk__in=ids).values_list("pk", *SNAPSHOT_FIELDS)
+    }
+
+
+def step_agree(args) -> dict:
+    """After (a): does the per-claimant engine agree? Recalculate a sample (rolled back) and count claimants for
+    which it would write history rows or change the claimant row."""
+    ids = _sample_ids(args.sample, 0.75)
+    disagree: list[dict] = []
+    checked = 0
+    try:
+        with transaction.atomic():
+            for pk in ids:
+                partner = Claimant.objects.filter(pk=pk).values_list("partner_id", flat=True).first()
+                both = [pk, partner] if partner else [pk]
+                before = _snapshot(both)
+                result = claimant_recalculate(claimant_id=pk, cause=Cause.THRESHOLD)
+                after = _snapshot(both)
+                written = result.rows_written + (
+                    result.partner_result.rows_written if result.partner_result else 0
+                )
+                checked += len(both)
+                if written or before != after:
+                    changed = {
+                        name: [str(b), str(a)]
+                        for key in both
+                        for name, b, a in zip(SNAPSHOT_FIELDS, before[key], after[key], strict=True)
+                        if b != a
+                    }
+                    disagree.append(
+                        {
+                            "claimant": pk,
+                            "rows": written,
+                            "fields": changed,
+                            "periods": [d.isoformat() for d in result.changed_periods],
+                        }
+                    )
+            raise _Rollback
+    except _Rollback:
+        pass
+    return {"checked": checked, "disagree": len(disagree), "examples": disagree[:5]}
+
+
+def _start_worker(concurrency: int, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "iwp",
+            "worker",
+            "--pool",
+            "threads",
+            "-c",
+            str(concurrency),
+            "-l",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"bench-{os.getpid()}@%h",
+        ],
+        env={**os.environ, "DJANGO_LOG_LEVEL": "WARNING"},
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _stop_worker(proc: subprocess.Popen, log: Path) -> str:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)  # warm shutdown
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    text = log.read_text(errors="replace") if log.exists() else ""
+    log.unlink(missing_ok=True)
+    return text[-3000:]
+
+
+def step_celery(args) -> dict:
+    """(d) A real Celery worker: record a changed earnings figure for each of ``args.claimants`` claimants
+    through ``claimant_record_earnings`` (which enqueues the recalculation on commit), at ``args.rate`` per second,
+    and time commit → the claimant row updated by the worker (its updated_at; the DB is polled to see it)."""
+    from claimants.services import claimant_record_earnings
+    from claimants.tasks import recalculate_claimant
+
+    ids = _sample_ids(args.claimants + 2, 0.5)
+    warmup, ids = ids[:2], ids[2:]
+    log = Path(
+        tempfile.mkstemp(prefix="iwp-bench-worker-", suffix=".log", dir=os.environ.get("BENCH_TMP"))[1]
+    )
+    worker = _start_worker(args.concurrency, log)
+    failure = ""
+    try:
+        ready = time.perf_counter()
+        for pk in warmup:  # the first tasks also wait for the worker to boot and connect
+            pending = recalculate_claimant.delay(pk, str(Cause.EARNINGS))
+            while not pending.ready():
+                if worker.poll() is not None:
+                    raise RuntimeError(f"the Celery worker exited with status {worker.returncode}")
+                if time.perf_counter() - ready > 180:
+                    raise TimeoutError("the Celery worker did not run a task within 180 s")
+                time.sleep(0.1)
+            pending.get(timeout=5)
+        boot_seconds = time.perf_counter() - ready
+        latest = {
+            r.claimant_id: r
+            for r in EarningsRecord.objects.filter(claimant_id__in=ids, is_current=True)
+            .order_by("claimant_id", "-period_start")
+            .distinct("claimant_id")
+        }
+        claimants = Claimant.objects.in_bulk(ids)
+        committed: dict[int, Any] = {}
+        seen: dict[int, float] = {}
+        done = threading.Event()
+
+        def poll() -> None:
+            from django.db import connection as poll_connection
+
+            try:
+                deadline = time.monotonic() + args.timeout
+                while time.monotonic() < deadline:
+                    pending = [pk for pk in list(committed) if pk not in seen]
+                    if pending:
+                        for pk, updated in Claimant.objects.filter(pk__in=pending).values_list(
+                            "pk", "updated_at"
+                        ):
+                            if updated >= committed[pk]:
+                                seen[pk] = (updated - committed[pk]).total_seconds()
+                    if done.is_set() and len(seen) == len(committed):
+                        return
+                    time.sleep(0.02)
+            finally:
+                poll_connection.close()
+
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
+        interval = 1 / args.rate
+        next_at = time.perf_counter()
+        submitted = time.perf_counter()
+        for pk in ids:
+            record = latest.get(pk)
+            if record is None:
+                continue
+            new = Decimal("0.00") if record.employed_earnings > Decimal(1000) else Decimal("2500.00")
+            with transaction.atomic():
+                # Registered first, so it runs before the service's own on-commit enqueue: the commit time.
+                transaction.on_commit(lambda pk=pk: committed.__setitem__(pk, timezone.now()))
+                claimant_record_earnings(
+                    claimant=claimants[pk],
+                    period_start=record.period_start,
+                    employed_earnings=new,
+                    self_employed_earnings=record.self_employed_earnings,
+                    paydays=1 if new else None,
+                    non_uc_partner_employed=record.non_uc_partner_employed,
+                    non_uc_partner_self_employed=record.non_uc_partner_self_employed,
+                )
+            next_at += interval
+            time.sleep(max(0.0, next_at - time.perf_counter()))
+        submit_seconds = time.perf_counter() - submitted
+        done.set()
+        poller.join(args.timeout + 5)
+        drained = time.perf_counter() - submitted
+        worker_peak = proc_peak_rss_mb(worker.pid)
+    except Exception as exc:  # report it in the table rather than lose the worker's log
+        failure = f"{type(exc).__name__}: {exc}"
+    finally:
+        errors = _stop_worker(worker, log)
+    if failure:
+        return {"error": failure, "worker_log": errors}
+    latencies = sorted(seen.values())
+
+    def pct(p: float) -> float | None:
+        if not latencies:
+            return None
+        return latencies[min(len(latencies) - 1, round(p / 100 * (len(latencies) - 1)))]
+
+    return {
+        "submitted": len(committed),
+        "completed": len(latencies),
+        "rate": args.rate,
+        "concurrency": args.concurrency,
+        "p50": pct(50),
+        "p95": pct(95),
+        "max": latencies[-1] if latencies else None,
+        "mean": statistics.fmean(latencies) if latencies else None,
+        "submit_seconds": submit_seconds,
+        "drained_seconds": drained,
+        "boot_seconds": boot_seconds,
+        "worker_peak_rss_mb": worker_peak,
+        "worker_stderr": errors if len(latencies) < len(committed) else "",
+        "latencies": [round(x, 3) for x in seen.values()],
+    }
+
+
+def _write_feed_csv(path: Path, period: tuple[int, int]) -> int:
+    """One new AP per claimant (the one starting in ``period``), straight from the database with COPY."""
+    year, month = period
+    sql = f"""
+        COPY (
+            SELECT nino,
+                   make_date({year}, {month}, least(assessment_day,
+                       extract(day from (make_date({year}, {month}, 1) + interval '1 month - 1 day'))::int)),
+                   CASE WHEN self_employed THEN '0.00'
+                        ELSE to_char(round((random() * 2800)::numeric, 2), 'FM99990.00') END,
+                   CASE WHEN self_employed THEN to_char(round((random() * 1500)::numeric, 2), 'FM99990.00')
+                        ELSE '0.00' END,
+                   CASE WHEN self_employed THEN NULL ELSE 1 END,
+                   'rti',
+                   to_char(make_date({year}, {month}, 1) + interval '40 days', 'YYYY-MM-DD"T"07:30:00"Z"'),
+                   CASE WHEN has_non_uc_partner THEN to_char(round((random() * 2000)::numeric, 2), 'FM99990.00') END,
+                   CASE WHEN has_non_uc_partner THEN '0.00' END
+            FROM claimants_claimant ORDER BY id
+        ) TO STDOUT WITH (FORMAT csv)
+    """
+    header = [
+        "nino",
+        "period_start",
+        "employed_gross",
+        "self_employed_gross",
+        "paydays",
+        "source",
+        "received_at",
+        "partner_employed_gross",
+        "partner_self_employed_gross",
+    ]
+    connection.ensure_connection()
+    raw = connection.connection  # psycopg 3 connection under Django
+    with open(path, "w", newline="") as out:
+        csv.writer(out).writerow(header)
+        with raw.cursor() as cur, cur.copy(sql) as copy:
+            for block in copy:
+                out.write(bytes(block).decode())
+    return count_rows("SELECT count(*) FROM claimants_claimant")
+
+
+def step_ingest(args) -> dict:
+    """(e) ingest_earnings of N rows (one new AP per claimant) from a CSV file, recalculate=False."""
+    try:
+        feed = importlib.import_module("claimants.earnings_feed")
+    except ModuleNotFoundError as exc:
+        if exc.name != "claimants.earnings_feed":
+            raise
+        return {"available": False}
+    if not hasattr(feed, "ingest_earnings"):
+        return {"available": False}
+    tmp = Path(tempfile.mkdtemp(prefix="iwp-bench-feed-", dir=os.environ.get("BENCH_TMP")))
+    path = tmp / "earnings.csv"
+    try:
+        rows = _write_feed_csv(path, (2026, 11))
+        size_mb = path.stat().st_size / 1e6
+        rss_start = rss_now_mb()
+        started = time.perf_counter()
+        result = call_with(
+            feed.ingest_earnings, source=str(path), fmt="csv", actor=None, strict=False, recalculate=False
+        )
+        seconds = time.perf_counter() - started
+    finally:
+        path.unlink(missing_ok=True)
+        tmp.rmdir()
+    counts = result.counts() if hasattr(result, "counts") else jsonable(result)
+    return {
+        "available": True,
+        "rows": rows,
+        "file_mb": size_mb,
+        "seconds": seconds,
+        "counts": jsonable(counts),
+        "timings": jsonable(getattr(result, "timings", {})),
+        "rss_start_mb": rss_start,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+STEPS = {
+    "prepare": step_prepare,
+    "baseline": step_baseline,
+    "uprating": step_uprating,
+    "floor": step_floor,
+    "naive": step_naive,
+    "agree": step_agree,
+    "celery": step_celery,
+    "ingest": step_ingest,
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run one bench step; prints JSON on the last line.")
+    parser.add_argument("step", choices=sorted(STEPS))
+    parser.add_argument("--sample", type=int, default=10_000)
+    parser.add_argument("--claimants", type=int, default=200)
+    parser.add_argument("--rate", type=float, default=2.0, help="earnings changes per second for (d)")
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--effective-from", type=date.fromisoformat, default=None)
+    args = parser.parse_args(argv)
+    out = STEPS[args.step](args)
+    connection.close()
+    print(json.dumps(jsonable(out)))
+
+
+if __name__ == "__main__":
+    main()
