@@ -704,47 +704,34 @@ def reminders_create_due(*, now: datetime | None = None) -> dict[str, int]:
     today = selectors.local_today(now)
     counts = dict.fromkeys(ReminderKind.values, 0)
 
-    appointments = (
-        Appointment.objects.filter(
-            status=Status.BOOKED, starts_at__gt=now, starts_at__lte=now + timedelta(hours=24)
-        )
-        .filter(~_has_reminder(ReminderKind.APPOINTMENT))
-        .select_related("claimant__jobcentre")
+    sources = (
+        (
+            ReminderKind.APPOINTMENT,
+            Appointment.objects.filter(
+                status=Status.BOOKED, starts_at__gt=now, starts_at__lte=now + timedelta(hours=24)
+            ).select_related("claimant__jobcentre"),
+            _appointment_message,
+        ),
+        (
+            ReminderKind.OVERDUE_ACTION,
+            AgreedAction.objects.filter(status=ActionStatus.OPEN, due_on__lt=today).select_related(
+                "claimant"
+            ),
+            _action_message,
+        ),
+        (
+            ReminderKind.COMMITMENT_NOT_ACCEPTED,
+            ClaimantCommitment.objects.filter(
+                status=CommitmentStatus.ISSUED, accept_by__lt=today
+            ).select_related("claimant"),
+            _commitment_message,
+        ),
     )
-    for a in appointments.iterator(chunk_size=500):
-        counts[ReminderKind.APPOINTMENT] += _reminder_create(
-            kind=ReminderKind.APPOINTMENT,
-            target_id=a.pk,
-            claimant=a.claimant,
-            message=_appointment_message(a),
-            now=now,
-        )
-    actions = (
-        AgreedAction.objects.filter(status=ActionStatus.OPEN, due_on__lt=today)
-        .filter(~_has_reminder(ReminderKind.OVERDUE_ACTION))
-        .select_related("claimant")
-    )
-    for action in actions.iterator(chunk_size=500):
-        counts[ReminderKind.OVERDUE_ACTION] += _reminder_create(
-            kind=ReminderKind.OVERDUE_ACTION,
-            target_id=action.pk,
-            claimant=action.claimant,
-            message=_action_message(action),
-            now=now,
-        )
-    commitments = (
-        ClaimantCommitment.objects.filter(status=CommitmentStatus.ISSUED, accept_by__lt=today)
-        .filter(~_has_reminder(ReminderKind.COMMITMENT_NOT_ACCEPTED))
-        .select_related("claimant")
-    )
-    for commitment in commitments.iterator(chunk_size=500):
-        counts[ReminderKind.COMMITMENT_NOT_ACCEPTED] += _reminder_create(
-            kind=ReminderKind.COMMITMENT_NOT_ACCEPTED,
-            target_id=commitment.pk,
-            claimant=commitment.claimant,
-            message=_commitment_message(commitment),
-            now=now,
-        )
+    for kind, targets, message in sources:
+        for target in targets.filter(~_has_reminder(kind)).iterator(chunk_size=500):
+            counts[kind] += _reminder_create(
+                kind=kind, target_id=target.pk, claimant=target.claimant, message=message(target), now=now
+            )
     return counts
 
 
