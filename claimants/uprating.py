@@ -326,6 +326,19 @@ def _job_parameters(job: BackgroundJob) -> tuple[date, CyclingSettings, list[lis
 
 def _record_chunk_done(job_id: int, result: ChunkResult) -> int:
     """Mark the chunk done and add its counts to the job, in the chunk's transaction. Returns chunks done."""
+    if not _is_postgresql():
+        # The embedded default (SQLite) runs chunks one after another in-process: a locked read-modify-write.
+        job = BackgroundJob.objects.select_for_update().get(pk=job_id)
+        totals = dict(job.result or {})
+        totals["chunks_done"] = [*totals.get("chunks_done", []), result.index]
+        totals["rows_written"] = totals.get("rows_written", 0) + result.rows_written
+        totals["claimants"] = totals.get("claimants", 0) + result.claimants
+        moves = dict(totals.get("move_counts", {}))
+        for key, count in result.moves.items():
+            moves[key] = moves.get(key, 0) + count
+        totals["move_counts"] = moves
+        BackgroundJob.objects.filter(pk=job_id).update(result=totals)
+        return len(totals["chunks_done"])
     with connection.cursor() as cursor:
         cursor.execute(
             """

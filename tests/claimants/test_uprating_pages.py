@@ -74,3 +74,29 @@ def test_bad_date_is_a_form_error(admin_client_iwp):
     )
     assert response.status_code == 200
     assert "govuk-error-summary" in response.content.decode()
+
+
+def test_the_embedded_default_path_runs_without_postgresql_sql(
+    monkeypatch, administrator, light_touch_claimant, django_capture_on_commit_callbacks
+):
+    """The laptop demo runs on SQLite: the uprating falls back to the Python engine and plain ORM bookkeeping."""
+    from claimants import uprating
+
+    monkeypatch.setattr(uprating, "_is_postgresql", lambda: False)
+    AetParameter.objects.create(
+        effective_from=dt.date(2025, 6, 1),
+        single_hours=Decimal(20),
+        couple_hours=Decimal(29),
+        hourly_rate=Decimal("12.21"),
+    )
+    preview = uprating.uprating_preview(effective_from=dt.date(2025, 6, 1))
+    assert preview["moving"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        job = uprating.uprating_start(
+            actor=administrator, effective_from=dt.date(2025, 6, 1), reason="SQLite path"
+        )
+    job.refresh_from_db()
+    assert job.state == "succeeded", job.error
+    assert job.result["moved"] == 1 and job.result["chunks_done"] == [0]
+    light_touch_claimant.refresh_from_db()
+    assert light_touch_claimant.current_regime == "intensive_work_search"
