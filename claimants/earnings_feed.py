@@ -53,6 +53,7 @@ from django.utils import timezone
 
 from claimants.models import NINO_RE, Claimant, EarningsRecord, EarningsSource, normalise_nino
 from claimants.regimes import Cause
+from claimants.services import claimant_record_earnings
 from iwp.audit import audit_record
 from iwp.models import AuditVerb, StaffMember
 
@@ -460,6 +461,117 @@ def _claimants_by_nino(ninos: set[str]) -> dict[str, tuple[int, int]]:
         return {nino: (pk, day) for nino, pk, day in cursor.fetchall()}
 
 
+def _use_staging() -> bool:
+    """The staging-table path needs PostgreSQL (COPY, arrays, window sums)."""
+    return connection.vendor == "postgresql"
+
+
+def _period_problem(row: _Row, assessment_day: int) -> str | None:
+    """Why ``row``'s period_start cannot start one of the claimant's assessment periods, or None."""
+    if (
+        row.period is None
+        or row.period.day == assessment_day  # the common case needs no calendar
+        or row.period.day == min(assessment_day, calendar.monthrange(row.period.year, row.period.month)[1])
+    ):
+        return None
+    shorter = " (or the last day of a shorter month)" if assessment_day > 28 else ""
+    return (
+        f"period_start {row.period_text} is not the first day of one of this claimant's assessment "
+        f"periods: they start on day {assessment_day} of each month{shorter}"
+    )
+
+
+def _ingest_in_python(
+    rows: Iterator[tuple[int, list[str] | None, str]],
+    result: IngestResult,
+    now: datetime,
+    actor: StaffMember | None,
+    strict: bool,
+    recalculate: bool,
+) -> list[RejectedRow]:
+    """The embedded default (SQLite, the laptop demo): the same checks and outcome through the ORM, claimant by
+    claimant. The staging-table path above is for PostgreSQL and national-scale files."""
+    checked: list[_Row] = []
+    for row_no, values, problem in rows:
+        row = (
+            _Row(row_no, "", "", None, (), [problem])
+            if values is None
+            else _check_fields(row_no, values, now)
+        )
+        if values is not None and problem:
+            row.reasons.insert(0, problem)
+        checked.append(row)
+        result.rows_read += 1
+    known = {c.nino: c for c in Claimant.objects.filter(nino__in={r.nino for r in checked if r.nino})}
+    first_row: dict[tuple[int, date], int] = {}
+    by_claimant: dict[int, list[_Row]] = {}
+    for row in checked:
+        claimant = known.get(row.nino)
+        if claimant is None and not row.reasons:
+            row.reasons.append(f"no claimant has the National Insurance number {row.nino}")
+        elif claimant is not None and (problem := _period_problem(row, claimant.assessment_day)):
+            row.reasons.append(problem)
+        if claimant is not None and row.period is not None and not row.reasons:
+            seen = first_row.setdefault((claimant.pk, row.period), row.row)
+            if seen != row.row:
+                row.reasons.append(f"the same claimant and period_start as row {seen}")
+        if claimant is not None:
+            by_claimant.setdefault(claimant.pk, []).append(row)
+    rejected = [r for r in checked if r.reasons]
+    for rows_of_one in by_claimant.values():
+        if any(r.reasons for r in rows_of_one):
+            for r in rows_of_one:
+                if not r.reasons:
+                    r.reasons.append(ANOTHER_ROW_REJECTED)
+                    rejected.append(r)
+    result.rejected_count = len(rejected)
+    if not (strict and rejected):
+        for claimant_id, rows_of_one in by_claimant.items():
+            if any(r.reasons for r in rows_of_one):
+                continue
+            claimant = next(c for c in known.values() if c.pk == claimant_id)
+            changed = False
+            with transaction.atomic():
+                for r in rows_of_one:
+                    (
+                        employed,
+                        self_employed,
+                        paydays,
+                        partner_employed,
+                        partner_self_employed,
+                        source,
+                        received,
+                    ) = r.figures
+                    existed = EarningsRecord.objects.filter(
+                        claimant=claimant, period_start=r.period, is_current=True
+                    ).exists()
+                    _, row_changed = claimant_record_earnings(
+                        claimant=claimant,
+                        period_start=r.period,
+                        employed_earnings=employed,
+                        self_employed_earnings=self_employed or Decimal(0),
+                        paydays=paydays,
+                        non_uc_partner_employed=partner_employed,
+                        non_uc_partner_self_employed=partner_self_employed,
+                        source=source,
+                        received_at=received,
+                        actor=actor,
+                        recalculate=False,
+                    )
+                    result.created += row_changed and not existed
+                    result.corrected += row_changed and existed
+                    result.unchanged += not row_changed
+                    changed |= row_changed
+                if changed:
+                    result.claimants_changed += 1
+                    if recalculate:
+                        transaction.on_commit(partial(_enqueue, [claimant_id]))
+                        result.claimants_recalculated += 1
+    else:
+        result.file_rejected = True
+    return sorted(RejectedRow(r.row, r.nino, r.period_text, tuple(r.reasons)) for r in rejected)
+
+
 def _read(
     rows: Iterator[tuple[int, list[str] | None, str]],
     staging: _Staging,
@@ -491,16 +603,8 @@ def _read(
             if known is None:
                 if row.nino in ninos:
                     row.reasons.append(f"no claimant has the National Insurance number {row.nino}")
-            elif (
-                row.period is not None
-                and row.period.day != known[1]  # the common case needs no calendar
-                and row.period.day != min(known[1], calendar.monthrange(row.period.year, row.period.month)[1])
-            ):
-                shorter = " (or the last day of a shorter month)" if known[1] > 28 else ""
-                row.reasons.append(
-                    f"period_start {row.period_text} is not the first day of one of this claimant's assessment "
-                    f"periods: they start on day {known[1]} of each month{shorter}"
-                )
+            elif problem := _period_problem(row, known[1]):
+                row.reasons.append(problem)
             if row.reasons:
                 result.rejected_count += 1
                 if len(rejected) < MAX_REJECTED_DETAILS:
@@ -758,6 +862,21 @@ def ingest_earnings(
     staging = _Staging()
     early: list[RejectedRow] = []
     late: list[RejectedRow] = []
+    if not _use_staging():
+        try:
+            rows = _csv_rows(stream, result) if fmt == "csv" else _json_rows(stream, result)
+            late = _ingest_in_python(rows, result, now, actor, strict, recalculate)
+        except EarningsFeedError as exc:
+            result.error = str(exc)
+        except (json.JSONDecodeError, csv.Error) as exc:
+            result.error = f"The file could not be read as {fmt.upper()}: {exc}."
+        except UnicodeDecodeError:
+            result.error = "The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again."
+        finally:
+            if close:
+                stream.close()
+        result.file_rejected = result.file_rejected or bool(result.error)
+        return _finish_ingest(result, early, late, actor, started)
     try:
         staging.create()
         try:
@@ -786,6 +905,16 @@ def ingest_earnings(
         if close:
             stream.close()
         staging.drop()
+    return _finish_ingest(result, early, late, actor, started)
+
+
+def _finish_ingest(
+    result: IngestResult,
+    early: list[RejectedRow],
+    late: list[RejectedRow],
+    actor: StaffMember | None,
+    started: float,
+) -> IngestResult:
     result.rejected = list(islice(heapq.merge(early, late), MAX_REJECTED_DETAILS))
     with transaction.atomic():
         audit_record(

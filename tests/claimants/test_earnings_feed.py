@@ -655,3 +655,38 @@ def test_page_needs_a_csv(admin_client_iwp):
 def test_page_is_for_administrators_only(role_clients, role):
     assert role_clients[role].get(page_url()).status_code == 403
     assert _upload(role_clients[role], f"{HEADER}\n").status_code == 403
+
+
+def test_the_embedded_default_path_gives_the_same_outcome(monkeypatch, django_capture_on_commit_callbacks):
+    """The laptop demo runs on SQLite, where the ORM path replaces the staging table: same checks, same result."""
+    import io
+
+    from claimants import earnings_feed
+
+    monkeypatch.setattr(earnings_feed, "_use_staging", lambda: False)
+    good = ClaimantFactory(nino="AB123456C", assessment_day=10)
+    mixed = ClaimantFactory(nino="CE123456A", assessment_day=10)
+    csv_text = (
+        "nino,period_start,employed_gross\n"
+        "AB123456C,2025-06-10,952.38\n"
+        "CE123456A,2025-06-10,100.00\n"
+        "CE123456A,2025-06-11,100.00\n"
+        "AB123456C,2025-06-10,952.38\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        result = earnings_feed.ingest_earnings(source=io.StringIO(csv_text), fmt="csv")
+    reasons = {r.row: r.reason for r in result.rejected}
+    assert "same claimant and period_start as row 2" in reasons[5]
+    assert "start on day 10" in reasons[4]
+    assert "another row for this claimant was rejected" in reasons[3]
+    assert "another row for this claimant was rejected" in reasons[2]
+    assert result.applied == 0 and result.rejected_count == 4
+    single = "nino,period_start,employed_gross\nAB123456C,2025-06-10,952.38\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        result = earnings_feed.ingest_earnings(source=io.StringIO(single), fmt="csv")
+    assert (result.created, result.claimants_recalculated) == (1, 1)
+    good.refresh_from_db()
+    assert good.current_regime == "light_touch"
+    assert not mixed.earnings.exists()
+    again = earnings_feed.ingest_earnings(source=io.StringIO(single), fmt="csv")
+    assert (again.unchanged, again.created) == (1, 0)
