@@ -117,3 +117,13 @@ def test_pages_carry_csp_with_nonce_and_no_inline_script_without_it(coach_client
     for tag in scripts:
         assert f'nonce="{nonce}"'.encode() in tag
     assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.django_db
+def test_error_pages_are_govuk_styled(coach_client):
+    forbidden = coach_client.get(reverse("iwp:admin_home"))
+    assert forbidden.status_code == 403
+    assert b"You cannot open this page" in forbidden.content
+    missing = coach_client.get("/claimants/999999/")
+    assert missing.status_code == 404
+    assert b"Page not found" in missing.content
