@@ -1,6 +1,9 @@
 -- The benchmark's floor: one statement that decides every AP in the window (last 24 current APs) of every
 -- claimant whose latest AP starts on or after effective_from, claimant and partner, with the thresholds as
 -- displayed, and nothing else: no history, no cycling, no claimant rows. Params: effective_from.
+-- Each layer is a subquery with OFFSET 0, which the planner does not pull up: every value is computed once per
+-- row and the next layer reads it as a plain column (inlined SQL functions would otherwise repeat their
+-- argument expressions in every branch that uses them).
 WITH span AS (
   SELECT e.claimant_id, max(e.period_start) AS last_start, min(e.period_start) AS first_start, count(*) AS n
   FROM claimants_earningsrecord e WHERE e.is_current
@@ -19,59 +22,91 @@ WITH span AS (
       (SELECT f.lowest_rate FROM wage_dates f ORDER BY f.wage_from LIMIT 1)) AS apprentice_rate
   FROM wage_dates wd
 ), params AS MATERIALIZED (
-  SELECT d::date AS period_start, iwp_period_end(d::date) AS period_end, iwp_date_key(iwp_period_end(d::date)) AS end_key,
+  SELECT d::date AS period_start, iwp_date_key(iwp_period_end(d::date)) AS end_key,
     coalesce(a.single_cash * 120000, a.single_hours * a.hourly_rate * 520000)::bigint AS aet_s,
     coalesce(a.couple_cash * 120000, a.couple_hours * a.hourly_rate * 520000)::bigint AS aet_c,
-    (w.adult_rate * 100)::integer AS adult_p, (w.apprentice_rate * 100)::integer AS app_p,
+    3500 * (w.adult_rate * 100)::integer::bigint * 52 AS nu_part, (w.apprentice_rate * 100)::integer AS app_p,
     w.mins[1] AS m1, w.rates[1] AS r1, w.mins[2] AS m2, w.rates[2] AS r2, w.mins[3] AS m3, w.rates[3] AS r3,
     w.mins[4] AS m4, w.rates[4] AS r4, w.mins[5] AS m5, w.rates[5] AS r5, w.mins[6] AS m6, w.rates[6] AS r6
   FROM generate_series((SELECT min(first_start) FROM span), (SELECT max(last_start) FROM span), interval '1 day') d
   LEFT JOIN LATERAL (SELECT * FROM claimants_aetparameter x WHERE x.effective_from <= d::date
                      ORDER BY x.effective_from DESC LIMIT 1) a ON true
   LEFT JOIN LATERAL (SELECT * FROM wages x WHERE x.wage_from <= d::date ORDER BY x.wage_from DESC LIMIT 1) w ON true
-), rows AS (
-  SELECT e.employed_earnings, e.self_employed_earnings,
+), base AS (
+  -- (1) Per AP: earnings in pence, the group, and the age in completed years on the AP's last day (per person
+  -- values come from the claimant rows once, not once per AP).
+  SELECT e.period_start, pr.aet_s, pr.aet_c, pr.app_p,
+    pr.m1, pr.r1, pr.m2, pr.r2, pr.m3, pr.r3, pr.m4, pr.r4, pr.m5, pr.r5, pr.m6, pr.r6,
     (e.employed_earnings * 100)::bigint AS emp, (e.self_employed_earnings * 100)::bigint AS slf,
-    (CASE WHEN c.partner_id IS NOT NULL THEN coalesce((pe.employed_earnings * 100)::bigint, 0)
-      WHEN c.has_non_uc_partner THEN coalesce((e.non_uc_partner_employed * 100)::bigint, 0) ELSE 0 END) AS pemp,
-    (CASE WHEN c.partner_id IS NOT NULL THEN coalesce((pe.self_employed_earnings * 100)::bigint, 0)
-      WHEN c.has_non_uc_partner THEN coalesce((e.non_uc_partner_self_employed * 100)::bigint, 0) ELSE 0 END) AS pslf,
-    (CASE WHEN c.partner_id IS NOT NULL THEN 1 WHEN c.has_non_uc_partner THEN 2 ELSE 0 END) AS kind,
-    (CASE c.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
-      WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS grp,
-    (CASE p.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
-      WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS p_grp,
-    c.minimum_income_floor AS mif, p.minimum_income_floor AS p_mif, pr.aet_s, pr.aet_c,
-    iwp_cet_u((CASE c.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
-      WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint, c.apprentice, (c.expected_hours * 100)::integer,
-      iwp_band_rate((pr.end_key - iwp_date_key(c.date_of_birth)) / 10000, pr.m1, pr.r1, pr.m2, pr.r2, pr.m3, pr.r3,
-                    pr.m4, pr.r4, pr.m5, pr.r5, pr.m6, pr.r6), pr.app_p) AS cet,
-    CASE WHEN c.partner_id IS NOT NULL THEN iwp_cet_u((CASE p.conditionality_group WHEN 'work_preparation' THEN 1
-      WHEN 'work_focused_interview' THEN 2 WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint,
-      p.apprentice, (p.expected_hours * 100)::integer,
-      iwp_band_rate((pr.end_key - iwp_date_key(p.date_of_birth)) / 10000, pr.m1, pr.r1, pr.m2, pr.r2, pr.m3, pr.r3,
-                    pr.m4, pr.r4, pr.m5, pr.r5, pr.m6, pr.r6), pr.app_p) END AS pcet,
-    CASE WHEN c.partner_id IS NULL AND c.has_non_uc_partner THEN 3500 * pr.adult_p::bigint * 52 END AS nu_part
+    (CASE c.kind WHEN 1 THEN coalesce((pe.employed_earnings * 100)::bigint, 0)
+      WHEN 2 THEN coalesce((e.non_uc_partner_employed * 100)::bigint, 0) ELSE 0 END) AS pemp,
+    (CASE c.kind WHEN 1 THEN coalesce((pe.self_employed_earnings * 100)::bigint, 0)
+      WHEN 2 THEN coalesce((e.non_uc_partner_self_employed * 100)::bigint, 0) ELSE 0 END) AS pslf,
+    c.kind, c.grp, c.mif, c.apprentice, c.hours, (pr.end_key - c.dob_key) / 10000 AS age,
+    p.grp AS p_grp, p.mif AS p_mif, p.apprentice AS p_apprentice, p.hours AS p_hours,
+    (pr.end_key - p.dob_key) / 10000 AS p_age,
+    CASE WHEN c.kind = 2 THEN pr.nu_part END AS nu_part
   FROM span s
   JOIN claimants_earningsrecord e ON e.claimant_id = s.claimant_id AND e.is_current
-  JOIN claimants_claimant c ON c.id = s.claimant_id
-  LEFT JOIN claimants_claimant p ON p.id = c.partner_id
+  JOIN (
+    SELECT c.id, c.partner_id, c.minimum_income_floor AS mif, c.apprentice,
+      (CASE WHEN c.partner_id IS NOT NULL THEN 1 WHEN c.has_non_uc_partner THEN 2 ELSE 0 END)::smallint AS kind,
+      (CASE c.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
+        WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS grp,
+      (c.expected_hours * 100)::integer AS hours, iwp_date_key(c.date_of_birth) AS dob_key
+    FROM claimants_claimant c OFFSET 0
+  ) c ON c.id = s.claimant_id
+  LEFT JOIN (
+    SELECT p.id, p.minimum_income_floor AS mif, p.apprentice,
+      (CASE p.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
+        WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS grp,
+      (p.expected_hours * 100)::integer AS hours, iwp_date_key(p.date_of_birth) AS dob_key
+    FROM claimants_claimant p OFFSET 0
+  ) p ON p.id = c.partner_id
   LEFT JOIN claimants_earningsrecord pe
     ON pe.claimant_id = c.partner_id AND pe.period_start = e.period_start AND pe.is_current
   JOIN params pr ON pr.period_start = e.period_start
   WHERE s.n <= 24 OR e.period_start >= (
     SELECT x.period_start FROM claimants_earningsrecord x WHERE x.claimant_id = s.claimant_id AND x.is_current
     ORDER BY x.period_start DESC OFFSET 23 LIMIT 1)
+  OFFSET 0
+), thresholds AS (
+  -- (2) The band rate and CET from plain columns.
+  SELECT b.emp, b.slf, b.pemp, b.pslf, b.kind, b.grp, b.mif, b.p_grp, b.p_mif, b.aet_s, b.aet_c, b.nu_part,
+    iwp_cet_u(b.grp, b.apprentice, b.hours,
+      iwp_band_rate(b.age, b.m1, b.r1, b.m2, b.r2, b.m3, b.r3, b.m4, b.r4, b.m5, b.r5, b.m6, b.r6), b.app_p) AS cet,
+    CASE WHEN b.kind = 1 THEN iwp_cet_u(b.p_grp, b.p_apprentice, b.p_hours,
+      iwp_band_rate(b.p_age, b.m1, b.r1, b.m2, b.r2, b.m3, b.r3, b.m4, b.r4, b.m5, b.r5, b.m6, b.r6), b.app_p)
+      END AS pcet
+  FROM base b
+  OFFSET 0
 ), household AS (
-  SELECT r.*, CASE r.kind WHEN 1 THEN r.cet + r.pcet WHEN 2 THEN r.cet + r.nu_part END AS hh FROM rows r
+  -- (3) The household CET and the earnings sums.
+  SELECT t.*, CASE t.kind WHEN 1 THEN t.cet + t.pcet WHEN 2 THEN t.cet + t.nu_part END AS hh,
+    t.emp + t.slf AS total, t.pemp + t.pslf AS p_total, t.emp + t.pemp AS couple_emp,
+    t.emp + t.slf + t.pemp + t.pslf AS couple_total
+  FROM thresholds t
+  OFFSET 0
 ), decided AS (
-  SELECT iwp_classify(h.grp, h.mif, h.emp, h.emp + h.slf, h.cet, h.kind > 0, h.emp + h.pemp,
-           h.emp + h.slf + h.pemp + h.pslf, h.hh, h.aet_s, h.aet_c) AS code,
-    CASE WHEN h.kind = 1 THEN iwp_classify(h.p_grp, h.p_mif, h.pemp, h.pemp + h.pslf, h.pcet, true, h.emp + h.pemp,
-           h.emp + h.slf + h.pemp + h.pslf, h.hh, h.aet_s, h.aet_c) END AS p_code,
-    iwp_money(h.aet_s) + coalesce(iwp_money(h.aet_c), 0) + iwp_money(h.cet) + coalesce(iwp_money(h.pcet), 0)
-      + coalesce(iwp_money(h.hh), 0) AS shown
+  -- (4) The decisions, from plain columns.
+  SELECT iwp_classify(h.grp, h.mif, h.emp, h.total, h.cet, h.kind > 0, h.couple_emp,
+           h.couple_total, h.hh, h.aet_s, h.aet_c) AS code,
+    CASE WHEN h.kind = 1 THEN iwp_classify(h.p_grp, h.p_mif, h.pemp, h.p_total, h.pcet, true, h.couple_emp,
+           h.couple_total, h.hh, h.aet_s, h.aet_c) END AS p_code,
+    -- The thresholds as displayed (iwp_money: (u + 600) / 1200 pence) summed in whole pence; a row shows
+    -- nothing without its AET or CET, as iwp_money(NULL) + ... would.
+    (h.aet_s + 600) / 1200 + coalesce((h.aet_c + 600) / 1200, 0) + (h.cet + 600) / 1200
+      + coalesce((h.pcet + 600) / 1200, 0) + coalesce((h.hh + 600) / 1200, 0) AS shown_p,
+    least((h.aet_s + 600) / 1200, (h.aet_c + 600) / 1200, (h.cet + 600) / 1200, (h.pcet + 600) / 1200,
+          (h.hh + 600) / 1200) AS least_p
   FROM household h
+), grouped AS (
+  SELECT d.code, count(*) AS periods, sum(d.shown_p) AS shown_p,
+    min(d.least_p) FILTER (WHERE d.shown_p IS NOT NULL) AS least_p
+  FROM decided d GROUP BY d.code
 )
-SELECT iwp_regime_name(code) AS regime, count(*) AS periods, sum(shown) AS thresholds_shown
-FROM decided GROUP BY 1;
+-- sum(iwp_money(...)) exactly, with its scale: a numeric sum keeps the largest scale of its terms, and the scale
+-- of iwp_money(p) = p::numeric / 100 only falls as p grows, so the smallest term shown gives it.
+SELECT iwp_regime_name(g.code) AS regime, sum(g.periods)::bigint AS periods,
+  round(sum(g.shown_p) * 0.01, max(scale(g.least_p::numeric / 100))) AS thresholds_shown
+FROM grouped g GROUP BY 1;

@@ -50,7 +50,9 @@ WITH cl AS MATERIALIZED (
                     pr.m4, pr.r4, pr.m5, pr.r5, pr.m6, pr.r6), pr.app_p) END AS pcet,
     -- A partner not eligible for UC adds 35 hours at the adult NLW to the household CET.
     CASE WHEN cl.kind = 2 THEN 3500 * pr.adult_p::bigint * 52 END AS nu_part,
-    coalesce(cl.easements && daterange(e.period_start, pr.period_end, '[]'), false) AS easement
+    -- Only a claimant with an easement builds the AP's range.
+    CASE WHEN cl.easements IS NULL THEN false
+      ELSE coalesce(cl.easements && daterange(e.period_start, pr.period_end, '[]'), false) END AS easement
   FROM upr_span s
   JOIN claimants_earningsrecord e
     ON e.claimant_id = s.claimant_id AND e.is_current AND e.period_start >= s.first_start
@@ -87,6 +89,7 @@ WITH cl AS MATERIALIZED (
     ((l.prev_packed >> 1) & 15)::smallint AS prev_code,
     (l.prev_packed & 1) = 1 AS prev_easement
   FROM lagged l
+  OFFSET 0
 )
 SELECT u.claimant_id, u.period_start, u.period_end, u.paydays, u.employed_earnings, u.self_employed_earnings,
   u.emp, u.slf, u.pemp, u.pslf, u.kind, u.grp, u.mif, u.aet_s, u.aet_c, u.cet, u.pcet, u.hh, u.easement,
