@@ -25,9 +25,8 @@ def conninfo(url: str) -> str:
 
 
 def recreate(url: str, name: str) -> str:
-    if urlsplit(url).path.strip("/") == name:
-        url = with_database(url, "postgres")
-    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+    # Connect to the server's maintenance database: the URL's own database may not exist (or may be NAME).
+    with psycopg.connect(conninfo(with_database(url, "postgres")), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return with_database(url, name)
