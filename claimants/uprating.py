@@ -80,6 +80,8 @@ _TEMP_TABLES = (
     "upr_write",
     "upr_changed",
     "upr_rows",
+    "upr_pe",
+    "upr_cl",
     "upr_params",
     "upr_span",
 )

@@ -37,3 +37,5 @@ LEFT JOIN LATERAL (
   ORDER BY x.effective_from DESC LIMIT 1) a ON true
 LEFT JOIN LATERAL (
   SELECT * FROM wages x WHERE x.wage_from <= d.period_start ORDER BY x.wage_from DESC LIMIT 1) w ON true;
+-- One row per day: indexed so a join on period_start is a lookup even when the planner misjudges the rows.
+CREATE UNIQUE INDEX ON upr_params (period_start);

@@ -2,37 +2,46 @@
 -- with the previous AP's decision beside it. One row per (claimant, AP). Amounts: earnings in pence, thresholds
 -- in pence x 1200 (see migration 0003). grp: 0 all requirements, 1 preparing, 2 planning, 3 no requirements.
 -- kind: 0 single, 1 partner who is a claimant, 2 partner not eligible for UC.
+-- The chunk's claimants and their partners' earnings are temporary tables, analysed, not CTEs: a CTE has no
+-- statistics, and with the join estimate of (span x id range) at a few rows the planner chose nested loops over
+-- them that grew with the table (every AP of the chunk against every partner AP).
+DROP TABLE IF EXISTS upr_cl;
+CREATE TEMP TABLE upr_cl AS
+SELECT c.id, c.partner_id,
+  (CASE WHEN c.partner_id IS NOT NULL THEN 1 WHEN c.has_non_uc_partner THEN 2 ELSE 0 END)::smallint AS kind,
+  iwp_date_key(c.date_of_birth) AS dob_key,
+  (CASE c.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
+    WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS grp,
+  c.minimum_income_floor AS mif, c.apprentice, (c.expected_hours * 100)::integer AS hours,
+  iwp_date_key(p.date_of_birth) AS p_dob_key,
+  (CASE p.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
+    WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS p_grp,
+  p.minimum_income_floor AS p_mif, p.apprentice AS p_apprentice, (p.expected_hours * 100)::integer AS p_hours,
+  ea.easements
+FROM upr_span s
+-- The id range is repeated on every large table so each chunk reads only its own slice of the index.
+JOIN claimants_claimant c ON c.id = s.claimant_id AND c.id >= %(lo)s AND c.id < %(hi)s
+LEFT JOIN claimants_claimant p ON p.id = c.partner_id
+LEFT JOIN (
+  -- An easement is active in an AP it overlaps (claimant_recalculate).
+  SELECT x.claimant_id, range_agg(daterange(x.starts_on, x.ends_on, '[]')) AS easements
+  FROM claimants_easement x WHERE x.claimant_id >= %(lo)s AND x.claimant_id < %(hi)s
+  GROUP BY x.claimant_id
+) ea ON ea.claimant_id = c.id;
+ANALYZE upr_cl;
+DROP TABLE IF EXISTS upr_pe;
+CREATE TEMP TABLE upr_pe AS
+-- Joint claimants share AP start dates; a partner without earnings for an AP earned nothing in it.
+SELECT x.claimant_id, x.period_start,
+  (x.employed_earnings * 100)::bigint AS emp, (x.self_employed_earnings * 100)::bigint AS slf
+FROM claimants_earningsrecord x
+WHERE x.is_current AND x.claimant_id = ANY (ARRAY(SELECT cl.partner_id FROM upr_cl cl WHERE cl.partner_id IS NOT NULL));
+-- Indexed, so a nested loop chosen on a low estimate is a lookup per row, not a scan.
+CREATE INDEX ON upr_pe (claimant_id, period_start);
+ANALYZE upr_pe;
 DROP TABLE IF EXISTS upr_rows;
 CREATE TEMP TABLE upr_rows AS
-WITH cl AS MATERIALIZED (
-  SELECT c.id, c.partner_id,
-    (CASE WHEN c.partner_id IS NOT NULL THEN 1 WHEN c.has_non_uc_partner THEN 2 ELSE 0 END)::smallint AS kind,
-    iwp_date_key(c.date_of_birth) AS dob_key,
-    (CASE c.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
-      WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS grp,
-    c.minimum_income_floor AS mif, c.apprentice, (c.expected_hours * 100)::integer AS hours,
-    iwp_date_key(p.date_of_birth) AS p_dob_key,
-    (CASE p.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
-      WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS p_grp,
-    p.minimum_income_floor AS p_mif, p.apprentice AS p_apprentice, (p.expected_hours * 100)::integer AS p_hours,
-    ea.easements
-  FROM upr_span s
-  -- The id range is repeated on every large table so each chunk reads only its own slice of the index.
-  JOIN claimants_claimant c ON c.id = s.claimant_id AND c.id >= %(lo)s AND c.id < %(hi)s
-  LEFT JOIN claimants_claimant p ON p.id = c.partner_id
-  LEFT JOIN (
-    -- An easement is active in an AP it overlaps (claimant_recalculate).
-    SELECT x.claimant_id, range_agg(daterange(x.starts_on, x.ends_on, '[]')) AS easements
-    FROM claimants_easement x WHERE x.claimant_id >= %(lo)s AND x.claimant_id < %(hi)s
-    GROUP BY x.claimant_id
-  ) ea ON ea.claimant_id = c.id
-), pe AS MATERIALIZED (
-  -- Joint claimants share AP start dates; a partner without earnings for an AP earned nothing in it.
-  SELECT x.claimant_id, x.period_start,
-    (x.employed_earnings * 100)::bigint AS emp, (x.self_employed_earnings * 100)::bigint AS slf
-  FROM claimants_earningsrecord x
-  WHERE x.is_current AND x.claimant_id = ANY (ARRAY(SELECT cl.partner_id FROM cl WHERE cl.partner_id IS NOT NULL))
-), base AS (
+WITH base AS (
   SELECT e.claimant_id, e.period_start, pr.period_end, e.paydays,
     e.employed_earnings, e.self_employed_earnings,
     (e.employed_earnings * 100)::bigint AS emp, (e.self_employed_earnings * 100)::bigint AS slf,
@@ -57,9 +66,9 @@ WITH cl AS MATERIALIZED (
   JOIN claimants_earningsrecord e
     ON e.claimant_id = s.claimant_id AND e.is_current AND e.period_start >= s.first_start
     AND e.claimant_id >= %(lo)s AND e.claimant_id < %(hi)s
-  JOIN cl ON cl.id = s.claimant_id
+  JOIN upr_cl cl ON cl.id = s.claimant_id
   JOIN upr_params pr ON pr.period_start = e.period_start
-  LEFT JOIN pe ON pe.claimant_id = cl.partner_id AND pe.period_start = e.period_start
+  LEFT JOIN upr_pe pe ON pe.claimant_id = cl.partner_id AND pe.period_start = e.period_start
   WHERE pr.aet_s IS NOT NULL AND pr.app_p IS NOT NULL
   -- OFFSET 0 keeps each layer's columns computed once: a flattened subquery would repeat the expressions.
   OFFSET 0
