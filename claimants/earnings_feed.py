@@ -526,10 +526,11 @@ def _ingest_in_python(
                     rejected.append(r)
     result.rejected_count = len(rejected)
     if not (strict and rejected):
+        by_id = {c.pk: c for c in known.values()}
         for claimant_id, rows_of_one in by_claimant.items():
             if any(r.reasons for r in rows_of_one):
                 continue
-            claimant = next(c for c in known.values() if c.pk == claimant_id)
+            claimant = by_id[claimant_id]
             changed = False
             with transaction.atomic():
                 for r in rows_of_one:

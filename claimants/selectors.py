@@ -5,9 +5,21 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from claimants.models import AetParameter, Claimant, WageBand, WageRate
+from claimants.models import (
+    AetParameter,
+    BusyTime,
+    Circumstance,
+    Claimant,
+    CoachAssignment,
+    Easement,
+    Employment,
+    RegimeAssessment,
+    WageBand,
+    WageRate,
+)
 from claimants.regimes import AetParameters, AgeBandRate, Parameters, WageRates, parameters_in_force
 from iwp.access import jobcentre_scope
 from iwp.models import StaffMember
@@ -75,8 +87,6 @@ def caseload_for(user: StaffMember, *, search: str = "", regime: str = "", cycli
 
 def regime_history(claimant: Claimant, *, periods: int = 12) -> list:
     """The latest assessment for each of the last ``periods`` assessment periods, oldest first."""
-    from claimants.models import RegimeAssessment
-
     rows = list(
         RegimeAssessment.objects.filter(claimant=claimant, is_latest=True).order_by("-period_start")[:periods]
     )
@@ -85,10 +95,6 @@ def regime_history(claimant: Claimant, *, periods: int = 12) -> list:
 
 def regime_changes(claimant: Claimant, *, limit: int = 20) -> list:
     """Every recorded calculation that changed the regime, newest first (for the timeline)."""
-    from django.db.models import F
-
-    from claimants.models import RegimeAssessment
-
     return list(
         RegimeAssessment.objects.filter(claimant=claimant)
         .exclude(previous_regime="")
@@ -99,10 +105,6 @@ def regime_changes(claimant: Claimant, *, limit: int = 20) -> list:
 
 def coaches_in_last_year(claimant: Claimant) -> int:
     """How many different work coaches the claimant has had in the last 12 months (continuity)."""
-    from django.utils import timezone
-
-    from claimants.models import CoachAssignment
-
     since = timezone.now() - timezone.timedelta(days=365)
     return (
         CoachAssignment.objects.filter(claimant=claimant)
@@ -115,10 +117,6 @@ def coaches_in_last_year(claimant: Claimant) -> int:
 
 def claimant_record(claimant_id: int, user: StaffMember) -> Claimant:
     """The claimant and everything the one-screen record shows, fetched in a fixed number of queries."""
-    from django.db.models import Prefetch
-
-    from claimants.models import BusyTime, Circumstance, CoachAssignment, Easement, Employment
-
     return (
         claimants_visible_to(user)
         .select_related("coach", "jobcentre", "partner")
