@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from claimants import caseload
 from claimants.models import (
     AetParameter,
     BusyTime,
@@ -22,7 +24,7 @@ from claimants.models import (
 )
 from claimants.regimes import AetParameters, AgeBandRate, Parameters, WageRates, parameters_in_force
 from iwp.access import jobcentre_scope
-from iwp.models import StaffMember
+from iwp.models import Role, StaffMember
 
 
 def rate_tables() -> tuple[tuple[AetParameters, ...], tuple[WageRates, ...]]:
@@ -67,22 +69,52 @@ def claimants_visible_to(user: StaffMember) -> QuerySet[Claimant]:
     return Claimant.objects.filter(jobcentre_scope(user))
 
 
-def caseload_for(user: StaffMember, *, search: str = "", regime: str = "", cycling: bool = False):
-    """My caseload: a coach's own claimants (team leaders and administrators: everyone they can see)."""
+@dataclass(frozen=True)
+class CaseloadQuery:
+    """What the caseload page was asked for (the same parameters dashboards link with)."""
+
+    search: str = ""
+    regime: str = ""
+    iwp_status: str = ""
+    coach_id: int | None = None
+    team_id: int | None = None
+    show: tuple[str, ...] = ()
+    sort: str = "name"
+
+
+def caseload_for(user: StaffMember, query: CaseloadQuery | None = None, *, today: date | None = None):
+    """My caseload: a coach's own claimants; team leaders and administrators see everyone in their scope
+    and can narrow it to a team or a coach. Filters and sort orders contributed by other apps come from
+    ``claimants.caseload``; it stays one SQL query per page."""
+    query = query or CaseloadQuery()
     claimants = claimants_visible_to(user).select_related("coach")
-    if user.effective_role == "work_coach":
+    if user.effective_role == Role.WORK_COACH:
         claimants = claimants.filter(coach=user)
-    if search:
-        term = search.strip()
+    if query.coach_id:
+        claimants = claimants.filter(coach_id=query.coach_id)
+    if query.team_id:
+        claimants = claimants.filter(coach__team_id=query.team_id)
+    if query.search:
+        term = query.search.strip()
         compact = term.replace(" ", "").upper()
         claimants = claimants.filter(
             Q(nino=compact) | Q(last_name__icontains=term) | Q(first_name__icontains=term)
         )
-    if regime:
-        claimants = claimants.filter(current_regime=regime)
-    if cycling:
-        claimants = claimants.filter(regime_cycling=True)
-    return claimants.order_by("last_name", "first_name", "pk")
+    if query.regime:
+        claimants = claimants.filter(current_regime=query.regime)
+    if query.iwp_status:
+        claimants = claimants.filter(iwp_offer_status=query.iwp_status)
+    return caseload.apply(claimants, today=today or timezone.localdate(), show=query.show, sort=query.sort)
+
+
+def coaches_visible_to(user: StaffMember) -> QuerySet[StaffMember]:
+    """Work coaches whose claimants ``user`` can see (the caseload's coach filter)."""
+    return (
+        StaffMember.objects.filter(role=Role.WORK_COACH, is_active=True)
+        .filter(jobcentre_scope(user, field="team__jobcentre"))
+        .select_related("team")
+        .order_by("last_name", "first_name", "pk")
+    )
 
 
 def regime_history(claimant: Claimant, *, periods: int = 12) -> list:

@@ -2,35 +2,68 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from claimants.caseload import registry as caseload_registry
+from claimants.caseload import sort_choices
 from claimants.charts import earnings_chart
 from claimants.iwp_offer import iwp_offer_invite
 from claimants.models import IwpOfferStatus, RegimeChoices
-from claimants.selectors import caseload_for, claimants_visible_to, regime_changes, regime_history
+from claimants.selectors import (
+    CaseloadQuery,
+    caseload_for,
+    claimants_visible_to,
+    coaches_visible_to,
+    regime_changes,
+    regime_history,
+)
 from iwp.access import role_required
 from iwp.models import Role
 
 
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
 @role_required(Role.WORK_COACH, Role.TEAM_LEADER, Role.ADMINISTRATOR)
 def caseload(request: HttpRequest) -> HttpResponse:
-    """My caseload, searchable and filterable by regime and cycling flag (appointments arrive with issue #4)."""
-    search = request.GET.get("q", "")[:60]
-    regime = request.GET.get("regime", "")
-    regime = regime if regime in RegimeChoices.values else ""
-    cycling = request.GET.get("cycling") == "1"
-    claimants = caseload_for(request.user, search=search, regime=regime, cycling=cycling)
-    page = Paginator(claimants, 25).get_page(request.GET.get("page"))
+    """My caseload: search, filters and sort orders (the same parameters the dashboards link with).
+
+    Unknown or malformed parameters are ignored rather than rejected: a stale bookmark still shows a list.
+    """
+    params = request.GET
+    leader = request.user.effective_role != Role.WORK_COACH
+    regime = params.get("regime", "")
+    iwp_status = params.get("iwp", "")
+    query = CaseloadQuery(
+        search=params.get("q", "")[:60],
+        regime=regime if regime in RegimeChoices.values else "",
+        iwp_status=iwp_status if iwp_status in IwpOfferStatus.values else "",
+        coach_id=_int_or_none(params.get("coach")) if leader else None,
+        team_id=_int_or_none(params.get("team")) if leader else None,
+        show=tuple(key for key in params.getlist("show") if key in caseload_registry.filters),
+        sort=params.get("sort", "name"),
+    )
+    claimants = caseload_for(request.user, query)
+    page = Paginator(claimants, 25).get_page(params.get("page"))
+    coaches = list(coaches_visible_to(request.user)) if leader else []
+    chosen_coach = next((c for c in coaches if c.pk == query.coach_id), None)
     return render(
         request,
         "claimants/caseload.html",
         {
-            "title": "My caseload",
+            "title": f"Caseload of {chosen_coach.get_full_name()}" if chosen_coach else "My caseload",
             "page": page,
-            "search": search,
-            "regime": regime,
-            "cycling": cycling,
+            "query": query,
             "regimes": RegimeChoices.choices,
+            "iwp_statuses": IwpOfferStatus.choices,
+            "show_choices": [(f.key, f.label) for f in caseload_registry.filters.values()],
+            "sort_choices": sort_choices(),
+            "columns": list(caseload_registry.columns.values()),
+            "coaches": coaches,
+            "leader": leader,
+            "today": timezone.localdate(),
         },
     )
 

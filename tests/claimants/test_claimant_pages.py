@@ -48,7 +48,7 @@ def test_regime_page_scoped_to_the_jobcentre(coach_client):
 def test_caseload_lists_my_claimants_with_filters(coach_client, work_coach):
     c = _cycling_claimant(work_coach)
     steady = ClaimantFactory(jobcentre=work_coach.jobcentre, coach=work_coach, last_name="Zephaniah")
-    page = coach_client.get(reverse("claimants:caseload"), {"cycling": "1"})
+    page = coach_client.get(reverse("claimants:caseload"), {"show": "cycling"})
     assert escape(c.full_name) in page.content.decode()
     assert escape(steady.full_name) not in page.content.decode()
     by_nino = coach_client.get(reverse("claimants:caseload"), {"q": c.nino_display})

@@ -1,0 +1,115 @@
+"""What appointments adds to the caseload page: next appointment and overdue actions as columns (and sort
+orders), and "show only" filters for the work a coach has to do. Registered in ``AppointmentsConfig.ready``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, IntegerField, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from appointments.models import ActionStatus, AgreedAction, Appointment, GoodReasonDecision
+from appointments.rules import GoodReason, Status
+from appointments.selectors import local_day_bounds
+from claimants.caseload import CaseloadColumn, CaseloadFilter, registry
+
+
+def _next_appointment(today: date) -> dict[str, Any]:
+    upcoming = (
+        Appointment.objects.filter(
+            claimant=OuterRef("pk"), status=Status.BOOKED, starts_at__gte=timezone.now()
+        )
+        .values("claimant")
+        .annotate(first=Min("starts_at"))
+        .values("first")
+    )
+    return {"next_appointment_at": Subquery(upcoming[:1])}
+
+
+def _overdue_actions(today: date) -> dict[str, Any]:
+    overdue = (
+        AgreedAction.objects.filter(claimant=OuterRef("pk"), status=ActionStatus.OPEN, due_on__lt=today)
+        .values("claimant")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return {"overdue_actions": Coalesce(Subquery(overdue[:1], output_field=IntegerField()), 0)}
+
+
+def _this_week(today: date) -> Exists:
+    # Monday to Sunday of the current week, in local (London) days.
+    monday = today - timedelta(days=today.weekday())
+    start, _ = local_day_bounds(monday)
+    _, end = local_day_bounds(monday + timedelta(days=6))
+    return Exists(
+        Appointment.objects.filter(
+            claimant=OuterRef("pk"),
+            starts_at__gte=start,
+            starts_at__lt=end,
+            status__in=[Status.BOOKED, Status.ATTENDED, Status.LATE, Status.FAILED_TO_ATTEND],
+        )
+    )
+
+
+def _unrecorded(today: date) -> Exists:
+    return Exists(
+        Appointment.objects.filter(claimant=OuterRef("pk"), status=Status.BOOKED, ends_at__lte=timezone.now())
+    )
+
+
+def _fta_awaiting_decision(today: date) -> Exists:
+    decided = GoodReasonDecision.objects.filter(appointment=OuterRef("pk")).exclude(
+        decision=GoodReason.NOT_YET_DECIDED
+    )
+    return Exists(
+        Appointment.objects.filter(claimant=OuterRef("pk"), status=Status.FAILED_TO_ATTEND).exclude(
+            Exists(decided)
+        )
+    )
+
+
+def register() -> None:
+    registry.add_column(
+        CaseloadColumn(
+            key="next_appointment",
+            heading="Next appointment",
+            annotations=_next_appointment,
+            order_by=("next_appointment_at",),
+            template="appointments/caseload/_next_appointment_cell.html",
+            sort_label="Next appointment (soonest first)",
+            position=10,
+        )
+    )
+    registry.add_column(
+        CaseloadColumn(
+            key="overdue_actions",
+            heading="Overdue actions",
+            annotations=_overdue_actions,
+            order_by=("overdue_actions",),
+            template="appointments/caseload/_overdue_actions_cell.html",
+            descending=True,
+            sort_label="Most overdue actions",
+            position=20,
+        )
+    )
+    registry.add_filter(
+        CaseloadFilter(
+            "overdue_actions", "Overdue actions", lambda today: Q(overdue_actions__gt=0), _overdue_actions
+        )
+    )
+    registry.add_filter(
+        CaseloadFilter(
+            "no_appointment",
+            "No appointment booked",
+            lambda today: Q(next_appointment_at__isnull=True),
+            _next_appointment,
+        )
+    )
+    registry.add_filter(CaseloadFilter("appointment_this_week", "Appointment this week", _this_week))
+    registry.add_filter(CaseloadFilter("unrecorded_outcomes", "Outcome not recorded", _unrecorded))
+    registry.add_filter(
+        CaseloadFilter("fta_awaiting_decision", "Failed to attend, decision needed", _fta_awaiting_decision)
+    )
