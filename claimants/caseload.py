@@ -165,3 +165,36 @@ def register_claimant_items() -> None:
             position=30,
         )
     )
+    registry.add_filter(CaseloadFilter("earnings_rose_3m", "Earnings rose over 3 months", _rose(3)))
+    registry.add_filter(CaseloadFilter("earnings_rose_6m", "Earnings rose over 6 months", _rose(6)))
+    registry.add_filter(
+        CaseloadFilter("moved_up_3m", "Moved up from Intensive Work Search (3 months)", _moved_up(3))
+    )
+    registry.add_filter(
+        CaseloadFilter("moved_up_6m", "Moved up from Intensive Work Search (6 months)", _moved_up(6))
+    )
+    registry.add_filter(
+        CaseloadFilter("moved_up_12m", "Moved up from Intensive Work Search (12 months)", _moved_up(12))
+    )
+    registry.add_filter(CaseloadFilter("many_coaches", "3 or more coaches in 12 months", _many_coaches))
+
+
+# --- Progression and continuity (issue #6), read from the nightly ``iwp.ClaimantProgress`` summary ---------
+
+
+def _rose(months: int) -> Callable[[date], Q]:
+    def condition(today: date) -> Q:
+        return Q(**{f"progress__rose_{months}_months": True})
+
+    return condition
+
+
+def _moved_up(months: int) -> Callable[[date], Q]:
+    def condition(today: date) -> Q:
+        return Q(progress__moved_up_on__gte=today - timedelta(days=round(months * 30.44)))
+
+    return condition
+
+
+def _many_coaches(today: date) -> Q:
+    return Q(progress__coaches_12_months__gte=3)

@@ -45,11 +45,12 @@ class IsStaffMember(BasePermission):
 
 def jobcentre_scope(user: StaffMember, field: str = "jobcentre") -> Q:
     """Rows a user may read, by the jobcentre they belong to: own jobcentre for coaches and team leaders,
-    own district for progression leads, everything for administrators."""
+    own district for progression leads and district leaders (team leaders with ``leads_district``), everything
+    for administrators."""
     role = user.effective_role
     if role == Role.ADMINISTRATOR:
         return Q()
-    if role == Role.PROGRESSION_LEAD:
+    if role == Role.PROGRESSION_LEAD or (role == Role.TEAM_LEADER and user.leads_district):
         return (
             Q(**{f"{field}__district_id": user.jobcentre.district_id}) if user.jobcentre_id else Q(pk__in=[])
         )

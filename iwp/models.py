@@ -65,6 +65,10 @@ class StaffMember(AbstractUser):
         Jobcentre, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
     )
     team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="members")
+    leads_district = models.BooleanField(
+        default=False,
+        help_text="A team leader above team level: the dashboard shows the whole district of their jobcentre.",
+    )
 
     class Meta:
         verbose_name = "member of staff"
@@ -181,3 +185,99 @@ class BackgroundJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in self.FINISHED_STATES
+
+
+# --- Team dashboards (issue #6): coach absence, and the nightly summaries the dashboard reads ------------------
+
+
+class AbsenceKind(models.TextChoices):
+    HOLIDAY = "holiday", "Annual leave"
+    SICKNESS = "sickness", "Sickness"
+    TRAINING = "training", "Training"
+    OTHER = "other", "Other"
+
+
+class CoachAbsence(models.Model):
+    """A work coach away from work (days inclusive), and the named colleague covering their appointments."""
+
+    coach = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="absences")
+    kind = models.CharField(max_length=12, choices=AbsenceKind.choices)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    covered_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="covering"
+    )
+    note = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        indexes = [models.Index(fields=["coach", "ends_on"], name="absence_coach_idx")]
+        constraints = [
+            models.CheckConstraint(
+                name="absence_ends_after_start",
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                violation_error_message="The last day must be on or after the first day.",
+            ),
+            models.CheckConstraint(
+                name="absence_cover_not_self",
+                condition=Q(covered_by__isnull=True) | ~Q(covered_by=models.F("coach")),
+                violation_error_message="A coach cannot cover their own absence.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coach} {self.get_kind_display()} {self.starts_on} to {self.ends_on}"
+
+
+class ClaimantProgress(models.Model):
+    """Per-claimant progression and continuity figures, refreshed set-based by ``iwp.refresh_dashboard_summaries``
+    (nightly and after an uprating): what would be too slow to work out for 60,000 claimants on every request.
+
+    * earnings: the claimant's gross earnings (employed + self-employed) in their latest assessment period against
+      the periods starting 3 and 6 calendar months earlier;
+    * ``moved_up_on``: the start of the latest AP in which the regime went from Intensive Work Search to Light Touch
+      or Working Enough (from the latest regime history rows);
+    * ``coaches_12m``: different work coaches in the last 12 months (assignment history).
+    """
+
+    claimant = models.OneToOneField(
+        "claimants.Claimant", on_delete=models.CASCADE, primary_key=True, related_name="progress"
+    )
+    latest_period_start = models.DateField(null=True, blank=True)
+    earnings_latest = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    earnings_3_months_before = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    earnings_6_months_before = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    rose_3_months = models.BooleanField(default=False)
+    rose_6_months = models.BooleanField(default=False)
+    moved_up_on = models.DateField(null=True, blank=True)
+    coaches_12_months = models.PositiveSmallIntegerField(default=0)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "claimant progress"
+
+    def __str__(self) -> str:
+        return f"Progress of claimant {self.claimant_id}"
+
+
+class TeamRegimeMonth(models.Model):
+    """The trend chart's data: for each team, month and regime, how many of the team's claimants (by their
+    current coach) had that regime in the AP starting that month, and how many moved up from Intensive Work
+    Search that month. Refreshed with ``ClaimantProgress``."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="First day of the month the assessment periods start in")
+    regime = models.CharField(max_length=40)
+    claimants = models.PositiveIntegerField(default=0)
+    moved_up = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["team", "month", "regime"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "month", "regime"], name="team_regime_month_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} {self.month} {self.regime}: {self.claimants}"

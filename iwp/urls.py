@@ -3,10 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
-from iwp import views
+from iwp import dashboard_views, views
 
 iwp_patterns = [
-    path("dashboard/", views.team_dashboard, name="team_dashboard"),
+    path("dashboard/", dashboard_views.team_dashboard, name="team_dashboard"),
+    path("dashboard/figures.csv", dashboard_views.export_figures, name="dashboard_export_figures"),
+    path("dashboard/claimants.csv", dashboard_views.export_claimants, name="dashboard_export_claimants"),
+    path("dashboard/reassign/", dashboard_views.reassign, name="reassign"),
+    path("dashboard/teams/<int:pk>/", dashboard_views.team_page, name="team_page"),
+    path("dashboard/coaches/<int:pk>/absence/", dashboard_views.record_absence, name="record_absence"),
     path("administration/", views.admin_home, name="admin_home"),
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/progress/", views.job_progress, name="job_progress"),

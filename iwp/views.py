@@ -31,19 +31,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(START_PAGES[request.user.effective_role])
 
 
-@role_required(Role.TEAM_LEADER, Role.ADMINISTRATOR)
-def team_dashboard(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "iwp/not_built_yet.html",
-        {
-            "title": "Team dashboard",
-            "issue": 6,
-            "what": "Caseload tiles for your team and each coach, drill-down lists, reassignment and CSV export.",
-        },
-    )
-
-
 @role_required(Role.ADMINISTRATOR)
 def admin_home(request: HttpRequest) -> HttpResponse:
     return render(request, "iwp/admin_home.html", {"title": "Service administration"})

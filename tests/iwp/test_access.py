@@ -76,12 +76,6 @@ def test_superuser_without_role_is_an_administrator(client, django_user_model):
 
 
 @pytest.mark.django_db
-def test_stub_start_pages_say_they_are_not_built(leader_client):
-    page = leader_client.get(reverse("iwp:team_dashboard"))
-    assert b"This page is not built yet" in page.content
-
-
-@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("role", "url_name", "status"),
     [
