@@ -33,7 +33,11 @@ def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
         )
         # The absent coach's booked appointments in the absence move to the colleague's diary.
         appointments_cover(
-            coach=absent, covered_by=cover, first_day=today, last_day=today + dt.timedelta(days=4), actor=leader
+            coach=absent,
+            covered_by=cover,
+            first_day=today,
+            last_day=today + dt.timedelta(days=4),
+            actor=leader,
         )
         CoachAbsence.objects.create(
             coach=coaches[-1],

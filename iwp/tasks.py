@@ -20,4 +20,8 @@ def refresh_dashboard_summaries() -> dict:
     from iwp.summaries import refresh_dashboard_summaries as refresh
 
     result = refresh()
-    return {"claimants": result.claimants, "trend_rows": result.trend_rows, "seconds": round(result.seconds, 1)}
+    return {
+        "claimants": result.claimants,
+        "trend_rows": result.trend_rows,
+        "seconds": round(result.seconds, 1),
+    }
