@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments.models import Appointment, GoodReasonDecision
+from appointments.models import GoodReasonDecision
 from claimants.models import Claimant, ClaimantCommitment, CoachAssignment, EarningsRecord, RegimeAssessment
 from iwp.dashboard import dashboard_scope, rebalancing_suggestions, team_dashboard
 from iwp.models import AuditEvent, AuditVerb, CoachAbsence, StaffMember
@@ -25,7 +25,6 @@ from iwp.summaries import refresh_dashboard_summaries
 from tests.appointments.factories import AgreedActionFactory, AppointmentFactory
 from tests.claimants.factories import ClaimantFactory
 from tests.factories import (
-    AdministratorFactory,
     JobcentreFactory,
     TeamFactory,
     TeamLeaderFactory,
