@@ -82,7 +82,6 @@ def register(registry: FigureRegistry) -> None:
                     "unrecorded",
                     "Unrecorded outcomes",
                     link={"show": "unrecorded_outcomes"},
-                    hint="claimants with a past appointment still marked booked",
                 ),
                 Figure(
                     "fta_undecided",
