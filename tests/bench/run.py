@@ -14,7 +14,9 @@ Order of the steps, each measured in its own process (so peak RSS is the step's 
    the single hand-written SQL classification of the same APs;
 6. an agreement check: the per-claimant engine on a sample after (a) should find nothing to change (rolled back);
 7. (d) per-claimant latency through a real Celery worker after an earnings change;
-8. (e) ingest of N earnings rows (one new AP per claimant) from CSV, recalculate=False.
+8. (e) ingest of N earnings rows (one new AP per claimant) from CSV, recalculate=False;
+9. team dashboards (issue #6, ``tests.bench.dashboard``): casework seed, nightly summary, team and district views'
+   server time against a count(*) baseline, the district's streamed CSV export.
 
 While ``claimants.uprating`` or ``claimants.earnings_feed`` is missing, their rows print "not available yet".
 """
@@ -44,7 +46,7 @@ RATIO_TO_FLOOR_TARGET = 2.0
 SPEEDUP_TARGET = 30.0
 RSS_GROWTH_LIMIT_MB = 256
 NOT_AVAILABLE = "not available yet"
-STEP_ORDER = ("baseline", "prepare", "naive", "uprating", "floor", "agree", "celery", "ingest")
+STEP_ORDER = ("baseline", "prepare", "naive", "uprating", "floor", "agree", "celery", "ingest", "dashboard")
 
 
 def fmt_int(n: float | int) -> str:
@@ -339,6 +341,17 @@ def build_table(n: int, info: dict, seed: dict | None, r: dict[str, dict], args)
                 "–",
             )
         )
+
+    board = r.get("dashboard", {})
+    if "team" in board:
+        from tests.bench.dashboard_table import table as dashboard_table
+
+        rows += [
+            tuple(cell.strip() for cell in line.strip("|").split(" | "))
+            for line in dashboard_table(board).splitlines()[2:]
+        ]
+    elif "error" in board:
+        rows.append(("Team dashboards (issue #6)", board["error"], "", "–"))
 
     pg = info["pg"]
     tuned = (

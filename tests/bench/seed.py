@@ -52,9 +52,11 @@ PERIODS = 12
 AGE_REFERENCE = date(2026, 10, 31)
 SEEDED_AT = "2025-10-01 09:00:00+00"
 CLAIMANTS_PER_COACH = 166
-COACHES_PER_JOBCENTRE = 10
+# Teams of 12 coaches (~2,000 claimants), two per jobcentre, 15 jobcentres per district (~60,000 claimants): the
+# team dashboard's and district view's sizes from issue #6; ~500 teams / ~6,000 coaches at 1M.
+COACHES_PER_JOBCENTRE = 24
 TEAMS_PER_JOBCENTRE = 2
-JOBCENTRES_PER_DISTRICT = 16
+JOBCENTRES_PER_DISTRICT = 15
 UNUSABLE_PASSWORD = "!"
 
 # Monthly thresholds in pence, for shaping the earnings (the engine decides with the real tables).

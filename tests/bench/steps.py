@@ -540,7 +540,15 @@ def step_ingest(args) -> dict:
     }
 
 
+def step_dashboard(args) -> dict:
+    """Team dashboards (issue #6): casework seed, nightly summary, team and district page times, CSV export."""
+    from tests.bench import dashboard
+
+    return dashboard.run(args.reps)
+
+
 STEPS = {
+    "dashboard": step_dashboard,
     "prepare": step_prepare,
     "baseline": step_baseline,
     "uprating": step_uprating,
@@ -561,6 +569,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--effective-from", type=date.fromisoformat, default=None)
+    parser.add_argument("--reps", type=int, default=40, help="dashboard requests timed per view")
     args = parser.parse_args(argv)
     out = STEPS[args.step](args)
     connection.close()
