@@ -27,14 +27,22 @@ def appointment_counts(coach_ids: Sequence[int], period: DashboardPeriod) -> Cou
     monday = period.today - timedelta(days=period.today.weekday())
     week_start, _ = local_day_bounds(monday)
     _, week_end = local_day_bounds(monday + timedelta(days=6))
-    since, _ = local_day_bounds(period.since)
+    first_since, _ = local_day_bounds(period.since(max(period.choices)))
     decided = GoodReasonDecision.objects.filter(appointment=OuterRef("pk")).exclude(
         decision=GoodReason.NOT_YET_DECIDED
     )
     this_week = Q(starts_at__gte=week_start, starts_at__lt=week_end, status__in=WEEK_STATUSES)
     unrecorded = Q(status=Status.BOOKED, ends_at__lte=period.now)
     fta = Q(status=Status.FAILED_TO_ATTEND)
-    held = Q(status__in=HELD_STATUSES, starts_at__gte=since, starts_at__lt=period.now)
+    held = Q(status__in=HELD_STATUSES, starts_at__gte=first_since, starts_at__lt=period.now)
+    held_in = {}
+    for months in period.choices:
+        since, _ = local_day_bounds(period.since(months))
+        in_period = Q(status__in=HELD_STATUSES, starts_at__gte=since, starts_at__lt=period.now)
+        held_in[f"held_{months}"] = Count("pk", filter=in_period)
+        held_in[f"held_usual_coach_{months}"] = Count(
+            "pk", filter=in_period & Q(coach_id=F("claimant__coach_id"))
+        )
     rows = (
         Appointment.objects.filter(claimant__coach_id__in=coach_ids)
         .filter(this_week | unrecorded | fta | held)
@@ -43,8 +51,7 @@ def appointment_counts(coach_ids: Sequence[int], period: DashboardPeriod) -> Cou
             this_week=Count("claimant_id", distinct=True, filter=this_week),
             unrecorded=Count("claimant_id", distinct=True, filter=unrecorded),
             fta_undecided=Count("claimant_id", distinct=True, filter=fta & ~Exists(decided)),
-            held=Count("pk", filter=held),
-            held_usual_coach=Count("pk", filter=held & Q(coach_id=F("claimant__coach_id"))),
+            **held_in,
         )
         .order_by()
     )
@@ -118,12 +125,12 @@ def register(registry: FigureRegistry) -> None:
             position=45,
             counts=lambda coach_ids, period: {},  # computed with the appointments group (same query)
             figures=(
-                Figure("held", "Appointments held in the period", link=None),
+                Figure("held_{months}", "Appointments held in the period", link=None),
                 Figure(
-                    "held_usual_coach",
+                    "held_usual_coach_{months}",
                     "Held with the claimant's usual coach",
                     link=None,
-                    of="held",
+                    of="held_{months}",
                 ),
                 Figure(
                     "many_coaches",

@@ -41,14 +41,17 @@ def caseload_counts(coach_ids: Sequence[int], period: DashboardPeriod) -> Counts
 
 
 def progression_counts(coach_ids: Sequence[int], period: DashboardPeriod) -> Counts:
-    since = period.since
+    moved_up = {
+        f"moved_up_{months}": Count("pk", filter=Q(progress__moved_up_on__gte=period.since(months)))
+        for months in period.choices
+    }
     rows = (
         Claimant.objects.filter(coach_id__in=coach_ids, progress__isnull=False)
         .values("coach_id")
         .annotate(
             rose_3m=Count("pk", filter=Q(progress__rose_3_months=True)),
             rose_6m=Count("pk", filter=Q(progress__rose_6_months=True)),
-            moved_up=Count("pk", filter=Q(progress__moved_up_on__gte=since)),
+            **moved_up,
             many_coaches=Count("pk", filter=Q(progress__coaches_12_months__gte=3)),
         )
         .order_by()
@@ -129,7 +132,7 @@ def register(registry: FigureRegistry) -> None:
                 Figure("rose_3m", "Earnings rose over 3 months", link={"show": "earnings_rose_3m"}),
                 Figure("rose_6m", "Earnings rose over 6 months", link={"show": "earnings_rose_6m"}),
                 Figure(
-                    "moved_up",
+                    "moved_up_{months}",
                     "Moved from Intensive Work Search to Light Touch or Working Enough",
                     link={"show": "moved_up_{months}m"},
                 ),

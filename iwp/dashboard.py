@@ -13,6 +13,7 @@ work coaches and progression leads have no dashboard.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -20,27 +21,28 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from iwp.models import CoachAbsence, District, Role, StaffMember, Team, TeamRegimeMonth
+from iwp.models import CoachAbsence, CoachFigures, District, Role, StaffMember, Team, TeamRegimeMonth
 
 # --- The figures the apps contribute ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class DashboardPeriod:
-    """What a figure group may need to know about "now" and the period chosen on the dashboard."""
+    """What a figure group needs to know about "now". Figures that depend on the dashboard's period are counted
+    for every period choice at once (keys ending ``_3``, ``_6``, ``_12``), so one refresh serves every choice."""
 
     today: date
     now: datetime
-    months: int  # the chosen period: the last 3, 6 or 12 months
+    months: int = 3  # the period chosen on the page (display)
+    choices: tuple[int, ...] = (3, 6, 12)
 
-    @property
-    def since(self) -> date:
-        return self.today - timedelta(days=round(self.months * 30.44))
+    def since(self, months: int | None = None) -> date:
+        return self.today - timedelta(days=round((months or self.months) * 30.44))
 
 
 Counts = dict[int, dict[str, int]]
@@ -189,7 +191,7 @@ def coaches_in_scope(scope: DashboardScope, *, coach_id: int | None = None) -> l
     the scope is a 404."""
     coaches = list(
         _coaches(scope, coach_id)
-        .select_related("team")
+        .select_related("team", "figures")
         .order_by("team__name", "last_name", "first_name", "pk")
     )
     if coach_id is not None and not coaches:
@@ -251,7 +253,8 @@ class Dashboard:
     totals: dict[str, int]
     team_totals: dict[int, dict[str, int]]
     target_caseload: int
-    refreshed_at: datetime | None
+    refreshed_at: datetime | None  # the nightly per-claimant summary
+    figures_at: datetime | None  # the oldest of the coaches' maintained figures
     trend: list[dict[str, Any]]
 
     @property
@@ -267,20 +270,25 @@ def _add(into: dict[str, int], counts: dict[str, int]) -> None:
 def team_dashboard(
     scope: DashboardScope, *, months: int = 3, coach_id: int | None = None, now: datetime | None = None
 ) -> Dashboard:
-    """Every figure for the teams in scope and each of their coaches: a fixed number of queries (coaches, one
-    per figure group, absences, trend, summary freshness) whatever the number of coaches or claimants."""
+    """Every figure for the teams in scope and each of their coaches, read from the maintained ``CoachFigures``
+    rows: a fixed number of queries (coaches with their figures, absences, trend, summary freshness) whatever the
+    number of coaches, claimants or appointments."""
     now = now or timezone.now()
     period = DashboardPeriod(today=timezone.localdate(now), now=now, months=months)
     coaches = coaches_in_scope(scope, coach_id=coach_id)
-    ids = [c.pk for c in coaches]
     groups = registry.active()
-    per_coach: dict[int, dict[str, int]] = {pk: {} for pk in ids}
-    for group in groups:
-        for coach_id, counts in (group.counts(ids, period) if ids else {}).items():
-            if coach_id in per_coach:
-                per_coach[coach_id].update(counts)
-    absences = current_absences(ids, today=period.today)
-    rows = [CoachRow(coach=c, counts=per_coach[c.pk], absence=absences.get(c.pk)) for c in coaches]
+    absences = current_absences([c.pk for c in coaches], today=period.today)
+    rows = []
+    stamps = []
+    for coach in coaches:
+        figures = getattr(coach, "figures", None) if _has_figures(coach) else None
+        rows.append(
+            CoachRow(
+                coach=coach, counts=dict(figures.counts) if figures else {}, absence=absences.get(coach.pk)
+            )
+        )
+        if figures:
+            stamps.append(figures.refreshed_at)
     totals: dict[str, int] = {}
     team_totals: dict[int, dict[str, int]] = {}
     for row in rows:
@@ -297,8 +305,50 @@ def team_dashboard(
         team_totals=team_totals,
         target_caseload=target,
         refreshed_at=summary_refreshed_at(),
+        figures_at=min(stamps) if stamps else None,
         trend=regime_trend(scope.team_ids(), today=period.today),
     )
+
+
+def _has_figures(coach: StaffMember) -> bool:
+    try:
+        coach.figures  # noqa: B018 - loaded by select_related; a coach never refreshed has none
+    except CoachFigures.DoesNotExist:
+        return False
+    return True
+
+
+REFRESH_BATCH = 1000  # coaches per set of aggregate queries
+
+
+def refresh_coach_figures(coach_ids: Sequence[int] | None = None, *, now: datetime | None = None) -> int:
+    """Recount every figure group for these coaches (default: every active work coach), in batches of
+    ``REFRESH_BATCH`` coaches — one aggregate query per group per batch — and upsert their ``CoachFigures``.
+    Safe to run twice (the rows are replaced). Returns the number of coaches refreshed."""
+    now = now or timezone.now()
+    period = DashboardPeriod(today=timezone.localdate(now), now=now)
+    if coach_ids is None:
+        coach_ids = list(
+            StaffMember.objects.filter(role=Role.WORK_COACH, is_active=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    ids = sorted(set(coach_ids))
+    groups = registry.active()
+    for start in range(0, len(ids), REFRESH_BATCH):
+        batch = ids[start : start + REFRESH_BATCH]
+        counts: dict[int, dict[str, int]] = {pk: {} for pk in batch}
+        for group in groups:
+            for coach_id, found in group.counts(batch, period).items():
+                if coach_id in counts:
+                    counts[coach_id].update(found)
+        CoachFigures.objects.bulk_create(
+            [CoachFigures(coach_id=pk, counts=c, refreshed_at=now) for pk, c in counts.items()],
+            update_conflicts=True,
+            unique_fields=["coach"],
+            update_fields=["counts", "refreshed_at"],
+        )
+    return len(ids)
 
 
 def current_absences(coach_ids: Sequence[int], *, today: date) -> dict[int, CoachAbsence]:
@@ -315,9 +365,10 @@ def current_absences(coach_ids: Sequence[int], *, today: date) -> dict[int, Coac
 
 
 def summary_refreshed_at() -> datetime | None:
+    """When the nightly summary last ran (every row of a refresh carries the same time: read any one)."""
     from iwp.models import ClaimantProgress
 
-    return ClaimantProgress.objects.aggregate(at=Max("refreshed_at"))["at"]
+    return ClaimantProgress.objects.values_list("refreshed_at", flat=True).first()
 
 
 def regime_trend(team_ids: Sequence[int], *, today: date, months: int = 12) -> list[dict[str, Any]]:
@@ -350,7 +401,12 @@ def caseload_url(
     elif team_id is not None:
         query["team"] = str(team_id)
     query.update(params or {})
-    return reverse("claimants:caseload") + ("?" + urlencode(query) if query else "")
+    return _caseload_path() + ("?" + urlencode(query) if query else "")
+
+
+@functools.cache
+def _caseload_path() -> str:
+    return reverse("claimants:caseload")
 
 
 # --- Rebalancing ------------------------------------------------------------------------------------------

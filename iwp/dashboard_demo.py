@@ -11,6 +11,7 @@ from django.utils import timezone
 from faker import Faker
 
 from appointments.cover import appointments_cover
+from iwp.dashboard import refresh_coach_figures
 from iwp.demo import DemoResult, _staff
 from iwp.models import AbsenceKind, CoachAbsence, Role, StaffMember
 from iwp.summaries import refresh_dashboard_summaries
@@ -57,5 +58,6 @@ def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
         leads_district=True,
     )
     summary = refresh_dashboard_summaries(today=today)
+    refresh_coach_figures()
     result.counts["absences"] = CoachAbsence.objects.count()
     result.counts["dashboard summary rows"] = summary.claimants

@@ -71,15 +71,11 @@ def _tiles(board: dash.Dashboard, counts: dict[str, int], *, team_id=None, coach
     for group in board.groups:
         items = []
         for figure in group.figures:
-            value = counts.get(figure.key, 0)
-            item: dict[str, Any] = {
-                "key": figure.key,
-                "label": figure.label,
-                "value": value,
-                "hint": figure.hint,
-            }
+            key = figure.key.format(months=board.period.months)
+            value = counts.get(key, 0)
+            item: dict[str, Any] = {"key": figure.key.split("_{")[0], "label": figure.label, "value": value}
             if figure.of:
-                whole = counts.get(figure.of, 0)
+                whole = counts.get(figure.of.format(months=board.period.months), 0)
                 item["percent"] = round(100 * value / whole) if whole else None
             if figure.link is not None:
                 params = {k: v.format(months=board.period.months) for k, v in figure.link.items()}
@@ -120,14 +116,18 @@ def team_dashboard(request: HttpRequest) -> HttpResponse:
     link_team = scope.team.pk if scope.is_team else None
     # A district view's totals link to the caseload page only when the viewer's caseload covers the district.
     linkable = scope.is_team or dash.leads_district(request.user)
-    coach_rows = [
-        {
-            "row": row,
-            "cells": _table_row(row.counts, coach_id=row.coach.pk),
-            "caseload_url": dash.caseload_url({}, coach_id=row.coach.pk),
-        }
-        for row in board.rows
-    ]
+    coach_rows = (
+        [
+            {
+                "row": row,
+                "cells": _table_row(row.counts, coach_id=row.coach.pk),
+                "caseload_url": dash.caseload_url({}, coach_id=row.coach.pk),
+            }
+            for row in board.rows
+        ]
+        if scope.is_team
+        else []
+    )
     team_rows = [
         {
             "team": team,
@@ -229,7 +229,7 @@ def export_figures(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _bad_request(form)
     board = _build(request, form.cleaned_data)
-    keys = [f.key for g in board.groups for f in g.figures]
+    keys = [f.key.format(months=board.period.months) for g in board.groups for f in g.figures]
     labels = [f.label for g in board.groups for f in g.figures]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="dashboard-figures.csv"'

@@ -281,3 +281,22 @@ class TeamRegimeMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team_id} {self.month} {self.regime}: {self.claimants}"
+
+
+class CoachFigures(models.Model):
+    """Every dashboard figure for one work coach's caseload ({figure key: count}), maintained by
+    ``iwp.dashboard.refresh_coach_figures``: every 10 minutes (beat), after the nightly summary, and straight away
+    for the coaches a team leader's change touches (reassignment, absence cover). The dashboard reads these rows
+    instead of aggregating 60,000 claimants' appointments on every request."""
+
+    coach = models.OneToOneField(
+        StaffMember, on_delete=models.CASCADE, primary_key=True, related_name="figures"
+    )
+    counts = models.JSONField(default=dict)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "coach figures"
+
+    def __str__(self) -> str:
+        return f"Figures of coach {self.coach_id} at {self.refreshed_at:%H:%M}"

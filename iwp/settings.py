@@ -206,6 +206,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*/15"),
     },
     "appointment-reminders": {"task": "appointments.send_reminders", "schedule": crontab(minute="*/15")},
+    "dashboard-coach-figures": {"task": "iwp.refresh_coach_figures", "schedule": crontab(minute="*/10")},
     "dashboard-summaries-nightly": {
         "task": "iwp.refresh_dashboard_summaries",
         "schedule": crontab(hour=3, minute=30),

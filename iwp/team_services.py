@@ -20,7 +20,7 @@ from appointments.cover import appointments_cover
 from claimants.models import Claimant
 from claimants.services import claimant_reassign
 from iwp.audit import audit_record
-from iwp.dashboard import dashboard_teams
+from iwp.dashboard import dashboard_teams, refresh_coach_figures
 from iwp.models import AuditVerb, CoachAbsence, Role, StaffMember, Team
 
 MAX_REASSIGN = 200  # claimants moved in one go
@@ -92,9 +92,11 @@ def claimants_bulk_reassign(
         if len(claimants) != len(ids):
             raise PermissionDenied("Some of the selected claimants are not in a team you lead.")
         moved = 0
+        touched = {to_coach.pk}
         for claimant in claimants:
             if claimant.coach_id == to_coach.pk:
                 continue
+            touched.add(claimant.coach_id)
             claimant_reassign(
                 claimant=claimant,
                 to_coach=to_coach,
@@ -103,6 +105,8 @@ def claimants_bulk_reassign(
                 handover_summary=_handover(claimant, claimant.coach, actor, handover_note),
             )
             moved += 1
+        # The dashboard's maintained figures follow the claimants at once (same transaction).
+        refresh_coach_figures(sorted(pk for pk in touched if pk))
     return BulkReassignResult(moved=moved, to_coach=to_coach)
 
 
@@ -143,6 +147,7 @@ def coach_absence_record(
             moved = appointments_cover(
                 coach=coach, covered_by=covered_by, first_day=starts_on, last_day=ends_on, actor=actor
             )
+            refresh_coach_figures([coach.pk, covered_by.pk])
         audit_record(
             actor=actor,
             verb=AuditVerb.CREATED,

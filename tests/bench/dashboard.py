@@ -33,11 +33,11 @@ import django
 
 django.setup()
 
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
+from iwp.dashboard import refresh_coach_figures  # noqa: E402
 from iwp.models import Role, StaffMember, Team  # noqa: E402
 from iwp.summaries import refresh_dashboard_summaries  # noqa: E402
 from tests.bench.dashboard_table import table  # noqa: E402
@@ -97,7 +97,7 @@ SELECT a.id, CASE WHEN a.id % 2 = 0 THEN 'not_yet_decided' ELSE 'accepted' END,
 FROM appointments_appointment a WHERE a.status = 'failed_to_attend';
 
 INSERT INTO appointments_agreedaction (claimant_id, category, description, due_on, status, created_by_id, created_at)
-SELECT c.id, 'more_hours', 'Ask the manager in writing for more hours', current_date - 20 + (c.id * 37 % 60), 'open',
+SELECT c.id, 'more_hours', 'Ask the manager in writing for more hours', current_date - 20 + (c.id * 37 % 60)::int, 'open',
        c.coach_id, now() - interval '30 days'
 FROM claimants_claimant c WHERE c.coach_id IS NOT NULL AND (c.id * 49157 + 7) % 1000 < 400;
 
@@ -105,8 +105,8 @@ INSERT INTO claimants_claimantcommitment (claimant_id, version, status, expected
   work_search_hours, requirements, easements_note, issued_at, accept_by, accepted_at, review_due, created_at,
   lock_version)
 SELECT c.id, 1, CASE WHEN r < 50 THEN 'issued' ELSE 'accepted' END, c.expected_hours, '', 0, '', '',
-       now() - interval '20 days', current_date - 5 + (c.id % 12), CASE WHEN r < 50 THEN NULL ELSE now() - interval '15 days' END,
-       current_date - 30 + (c.id * 41 % 180), now() - interval '20 days'
+       now() - interval '20 days', current_date - 5 + (c.id % 12)::int, CASE WHEN r < 50 THEN NULL ELSE now() - interval '15 days' END,
+       current_date - 30 + (c.id * 41 % 180)::int, now() - interval '20 days', 0
 FROM claimants_claimant c CROSS JOIN LATERAL (SELECT (c.id * 86969 + 13) % 1000 AS r) x
 WHERE r < 850;
 """
@@ -122,7 +122,7 @@ TABLES = (
 
 def seed_casework() -> dict:
     started = time.perf_counter()
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM appointments_appointment")
         if cursor.fetchone()[0]:
             return {"skipped": True, "seconds": 0.0}
@@ -200,7 +200,13 @@ def measure_page(user: StaffMember, reps: int, baseline_sql: str, params: list) 
         response = client.get(url)
         assert response.status_code == 200, response.status_code
 
-    with CaptureQueriesContext(connection) as ctx:
+    executed: list[str] = []
+
+    def count_queries(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count_queries):
         get()
     page = _time(get, reps)
 
@@ -210,7 +216,7 @@ def measure_page(user: StaffMember, reps: int, baseline_sql: str, params: list) 
             cursor.fetchone()
 
     base = _time(count, reps)
-    return {**page, "queries": len(ctx.captured_queries), "baseline": base}
+    return {**page, "queries": len(executed), "baseline": base}
 
 
 def measure_export(user: StaffMember) -> dict:
@@ -249,13 +255,16 @@ def measure_export(user: StaffMember) -> dict:
 def run(reps: int) -> dict:
     out: dict = {"casework": seed_casework()}
     summary = refresh_dashboard_summaries()
+    started = time.perf_counter()
+    coaches = refresh_coach_figures()
+    out["figures"] = {"seconds": time.perf_counter() - started, "coaches": coaches}
     out["summary"] = {
         "seconds": summary.seconds,
         "claimants": summary.claimants,
         "trend_rows": summary.trend_rows,
     }
     with connection.cursor() as cursor:
-        for name in ("iwp_claimantprogress", "iwp_teamregimemonth"):
+        for name in ("iwp_claimantprogress", "iwp_teamregimemonth", "iwp_coachfigures"):
             cursor.execute(f"ANALYZE {name}")
     leader, district_leader, team, n_team, n_district = _leaders()
     coaches = StaffMember.objects.filter(team=team, role=Role.WORK_COACH).count()

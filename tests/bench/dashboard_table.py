@@ -24,6 +24,12 @@ def table(out: dict) -> str:
             "–",
         ),
         (
+            "Maintained coach figures: every figure of every coach recounted (beat task every 10 minutes)",
+            f"{out['figures']['seconds']:.1f} s for {out['figures']['coaches']:,} coaches",
+            "≪ 10 minutes",
+            "✅" if out["figures"]["seconds"] < 300 else "❌",
+        ),
+        (
             f"Team dashboard: {t['coaches']} coaches, {t['claimants']:,} claimants ({t['reps']} requests)",
             f"p50 {t['p50_ms']:.0f} ms, p95 {t['p95_ms']:.0f} ms · {t['queries']} SQL queries · baseline "
             f"count(*) p50 {t['baseline']['p50_ms']:.1f} ms",

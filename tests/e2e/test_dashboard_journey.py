@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from claimants.models import CoachAssignment
+from iwp.dashboard import refresh_coach_figures
 from iwp.models import CoachAbsence
 from tests.appointments.factories import AppointmentFactory
 from tests.claimants.factories import ClaimantFactory
@@ -17,7 +18,9 @@ from tests.factories import TEST_PASSWORD, WorkCoachFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_leader_drills_down_records_absence_and_rebalances(live_server, page, sign_in, team_leader, screenshot_dir):
+def test_leader_drills_down_records_absence_and_rebalances(
+    live_server, page, sign_in, team_leader, screenshot_dir
+):
     team = team_leader.team
     absent = WorkCoachFactory(team=team, username="coach.absent", first_name="Alex", last_name="Absent")
     cover = WorkCoachFactory(team=team, username="coach.cover", first_name="Carol", last_name="Cover")
@@ -25,7 +28,11 @@ def test_leader_drills_down_records_absence_and_rebalances(live_server, page, si
     claimants = []
     for i, last in enumerate(["Adams", "Brown", "Clark"]):
         c = ClaimantFactory(
-            jobcentre=team.jobcentre, coach=absent, first_name="Sam", last_name=last, current_regime="light_touch"
+            jobcentre=team.jobcentre,
+            coach=absent,
+            first_name="Sam",
+            last_name=last,
+            current_regime="light_touch",
         )
         CoachAssignment.objects.create(claimant=c, coach=absent, assigned_at=earlier - dt.timedelta(days=90))
         AppointmentFactory(coach=absent, claimant=c, starts_at=earlier + dt.timedelta(hours=i))
@@ -34,6 +41,7 @@ def test_leader_drills_down_records_absence_and_rebalances(live_server, page, si
         coach=absent, claimant=claimants[0], starts_at=timezone.now() + dt.timedelta(days=1, hours=2)
     )
     ClaimantFactory(jobcentre=team.jobcentre, coach=cover, first_name="Pat", last_name="Dale")
+    refresh_coach_figures()  # what the 10-minute beat task does
 
     sign_in(team_leader.username, TEST_PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_contain_text(team.name)
@@ -73,7 +81,9 @@ def test_leader_drills_down_records_absence_and_rebalances(live_server, page, si
     page.get_by_label("Sam Adams").check()
     page.get_by_label("Sam Brown").check()
     page.get_by_label("Move them to").select_option(label=f"Carol Cover ({team.name})")
-    page.get_by_label("Handover note for the new coach").fill("Alex is off sick; both have outcomes to record.")
+    page.get_by_label("Handover note for the new coach").fill(
+        "Alex is off sick; both have outcomes to record."
+    )
     page.screenshot(path=str(screenshot_dir / "dashboard-4-reassign.png"), full_page=True)
     page.get_by_role("button", name="Move selected claimants").click()
 

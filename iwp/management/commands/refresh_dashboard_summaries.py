@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from iwp.dashboard import refresh_coach_figures
 from iwp.summaries import refresh_dashboard_summaries
 
 
@@ -8,6 +9,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         result = refresh_dashboard_summaries()
+        coaches = refresh_coach_figures()
         self.stdout.write(
-            f"Refreshed {result.claimants:,} claimants and {result.trend_rows:,} trend rows in {result.seconds:.1f} s"
+            f"Refreshed {result.claimants:,} claimants, {result.trend_rows:,} trend rows and {coaches:,} coaches' "
+            f"figures in {result.seconds:.1f} s"
         )
