@@ -531,3 +531,47 @@ def test_demo_leader_sees_a_lively_dashboard():
     district = client_for(StaffMember.objects.get(username="leader.mercia")).get(reverse(DASHBOARD))
     assert district.status_code == 200 and len(district.context["scope"].teams) == 3
     assert re.search(rb"Download the claimant list", page.content)
+
+
+def test_maintained_figures_are_replaced_on_refresh_and_safe_to_run_twice(leader_client, coach_a):
+    from iwp.models import CoachFigures
+
+    claimant_of(coach_a)
+    assert refresh_coach_figures() >= 1
+    first = CoachFigures.objects.get(coach=coach_a)
+    assert first.counts["caseload"] == 1
+    claimant_of(coach_a)
+    # Until the next refresh the dashboard shows the counted figures (and says when they were counted)…
+    page = leader_client.get(reverse(DASHBOARD))
+    assert page.context["board"].totals["caseload"] == 1
+    assert page.context["board"].figures_at == first.refreshed_at
+    refresh_coach_figures()
+    refresh_coach_figures()
+    assert CoachFigures.objects.filter(coach=coach_a).count() == 1
+    assert CoachFigures.objects.get(coach=coach_a).counts["caseload"] == 2
+    assert leader_client.get(reverse(DASHBOARD)).context["board"].totals["caseload"] == 2
+
+
+def test_a_district_leaders_caseload_covers_the_district(team):
+    sister = TeamFactory(jobcentre=JobcentreFactory(district=team.jobcentre.district))
+    theirs = claimant_of(WorkCoachFactory(team=sister))
+    elsewhere = claimant_of(WorkCoachFactory())
+    leader = TeamLeaderFactory(team=team, leads_district=True)
+    listing = client_for(leader).get(reverse("claimants:caseload"), {"team": sister.pk})
+    assert [c.pk for c in listing.context["page"]] == [theirs.pk]
+    plain = TeamLeaderFactory(team=team)
+    assert (
+        client_for(plain)
+        .get(reverse("claimants:caseload"), {"team": sister.pk})
+        .context["page"]
+        .paginator.count
+        == 0
+    )
+    assert elsewhere.pk not in [
+        c.pk for c in client_for(leader).get(reverse("claimants:caseload")).context["page"]
+    ]
+
+
+def test_the_refresh_tasks_are_scheduled(settings):
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"iwp.refresh_coach_figures", "iwp.refresh_dashboard_summaries"} <= tasks
