@@ -18,6 +18,12 @@ from tests.factories import TEST_PASSWORD, WorkCoachFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # A Jobcentre browser: British dates in the native date inputs (day/month/year).
+    return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/London"}
+
+
 def test_leader_drills_down_records_absence_and_rebalances(
     live_server, page, sign_in, team_leader, screenshot_dir
 ):
