@@ -146,7 +146,9 @@ def team_dashboard(request: HttpRequest) -> HttpResponse:
             "scope": scope,
             "form": form,
             "errors": _error_links(form),
-            "tiles": _tiles(board, board.totals, team_id=link_team) if linkable else _tiles_unlinked(board),
+            "tiles": _tiles(board, board.totals, team_id=link_team, coach_id=data.get("coach"))
+            if linkable
+            else _tiles_unlinked(board),
             "coach_rows": coach_rows,
             "team_rows": team_rows,
             "columns": [heading for _, heading, _ in TABLE_COLUMNS],

@@ -575,3 +575,14 @@ def test_a_district_leaders_caseload_covers_the_district(team):
 def test_the_refresh_tasks_are_scheduled(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"iwp.refresh_coach_figures", "iwp.refresh_dashboard_summaries"} <= tasks
+
+
+def test_a_single_coachs_dashboard_links_to_that_coachs_claimants(leader_client, coach_a, coach_b):
+    work_for(coach_a)
+    work_for(coach_b, 2)
+    refresh_coach_figures()
+    page = leader_client.get(reverse(DASHBOARD), {"coach": coach_b.pk})
+    assert page.context["board"].totals["caseload"] == 4
+    unrecorded = next(i for t in page.context["tiles"] for i in t["items"] if i["key"] == "unrecorded")
+    assert unrecorded["value"] == 2 and f"coach={coach_b.pk}" in unrecorded["url"]
+    assert leader_client.get(unrecorded["url"]).context["page"].paginator.count == 2
