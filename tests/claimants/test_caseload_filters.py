@@ -249,3 +249,11 @@ def test_every_filter_and_sort_at_once_runs_constant_queries(coach_client, work_
     small = count()
     grow(12)
     assert count() == small
+
+
+def test_the_commitment_cell_says_when_acceptance_is_overdue(coach_client, caseload):
+    html = coach_client.get(reverse("claimants:caseload"), {"show": "awaiting_acceptance"}).content.decode()
+    late = (TODAY - dt.timedelta(days=1)).strftime("%-d %b")
+    on_time = (TODAY + dt.timedelta(days=5)).strftime("%-d %b")
+    assert f'Not accepted</strong> <span class="govuk-body-s">was due {late}' in html
+    assert f"Not yet accepted (by {on_time})" in html
