@@ -58,6 +58,34 @@ REQUIRED_COLUMNS = ("provider", "name", "category")
 BACKGROUND_ROWS = 1000  # more rows than this: import in a background job with a progress bar
 PROGRESS_EVERY = 500
 MAX_ERRORS_KEPT = 500
+UPSERT_FIELDS = [
+    "provider",
+    "external_id",
+    "name",
+    "description",
+    "category",
+    "barriers",
+    "regimes",
+    "min_age",
+    "max_age",
+    "other_eligibility",
+    "delivery_mode",
+    "self_paced",
+    "location",
+    "postcode",
+    "capacity",
+    "places_left",
+    "cost",
+    "referral_route",
+    "contact",
+    "status",
+    "archived_reason",
+    "last_reviewed_on",
+    "review_by",
+    "stale_since",
+    "limbo_days",
+    "updated_at",
+]
 
 
 class OfferRowForm(forms.Form):
@@ -375,6 +403,9 @@ def validate_rows(
     """Clean every row; record errors with the row's label. Returns the cleaned rows (all of them if valid)."""
     cleaned: list[tuple[str, dict[str, Any]]] = []
     keys: dict[str, str] = {}
+    # One form, re-bound to each row: building a Django form deep-copies its 25 fields, which was half the
+    # time of a 10,000-row import. full_clean() starts from empty errors and cleaned_data every time.
+    form = OfferRowForm(data={})
     for i, (label, row) in enumerate(rows, start=1):
         if "__extra__" in row:
             _error(
@@ -385,7 +416,7 @@ def validate_rows(
                 ],
             )
             continue
-        form = OfferRowForm(data=row)
+        form.data, form._errors = row, None
         if not form.is_valid():
             messages = [
                 (f"{name.replace('_', ' ').capitalize()}: " if name != "__all__" else "") + str(msg)
@@ -394,7 +425,7 @@ def validate_rows(
             ]
             _error(result, label, messages)
         else:
-            data = form.cleaned_data
+            data = dict(form.cleaned_data)
             key = natural_key_for(
                 external_id=data["external_id"], provider_name=data["provider"], name=data["name"]
             )
@@ -443,7 +474,6 @@ def apply_rows(
             last_reviewed = d["last_reviewed"] or today
             review_by = d["review_by"] or (last_reviewed + timedelta(days=REVIEW_EVERY_DAYS))
             offer = ProvisionOffer(
-                pk=current.get(d["natural_key"]),
                 district=district,
                 provider_id=providers[" ".join(d["provider"].split())],
                 natural_key=d["natural_key"],
@@ -474,42 +504,18 @@ def apply_rows(
                 limbo_days=d["limbo_days"] or 10,
             )
             sessions[d["natural_key"]] = d["sessions"]
-            (to_update if offer.pk else to_create).append(offer)
-        ProvisionOffer.objects.bulk_create(to_create, batch_size=1000)
-        # The owner of an existing entry stays who it was; everything the file describes is replaced.
-        ProvisionOffer.objects.bulk_update(
-            to_update,
-            [
-                "provider",
-                "external_id",
-                "name",
-                "description",
-                "category",
-                "barriers",
-                "regimes",
-                "min_age",
-                "max_age",
-                "other_eligibility",
-                "delivery_mode",
-                "self_paced",
-                "location",
-                "postcode",
-                "capacity",
-                "places_left",
-                "cost",
-                "referral_route",
-                "contact",
-                "status",
-                "archived_reason",
-                "last_reviewed_on",
-                "review_by",
-                "stale_since",
-                "limbo_days",
-            ],
+            (to_update if d["natural_key"] in current else to_create).append(offer)
+        # One INSERT … ON CONFLICT (district, natural_key) DO UPDATE per batch: set-based, and far faster than
+        # bulk_update's CASE WHEN per column. The owner of an existing entry stays who it was.
+        ProvisionOffer.objects.bulk_create(
+            [*to_create, *to_update],
             batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["district", "natural_key"],
+            update_fields=UPSERT_FIELDS,
         )
         if to_update:
-            Session.objects.filter(offer__in=[o.pk for o in to_update]).delete()
+            Session.objects.filter(offer_id__in=[current[o.natural_key] for o in to_update]).delete()
         Session.objects.bulk_create(
             [
                 Session(offer_id=o.pk, weekday=s.weekday, starts_at=s.starts_at, ends_at=s.ends_at)
