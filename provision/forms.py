@@ -88,7 +88,7 @@ class OfferForm(forms.ModelForm):
             "description": "What it is and what the claimant gets from it",
             "other_eligibility": "Anything else, in words (for example, ‘must live in Leeds’)",
             "contact": "Name, phone or email for referrals",
-            "review_by": "When someone should next check this entry. For example, 2027-05-01",
+            "review_by": "When someone should next check this entry. Leave empty for six months from today",
             "postcode": "Where sessions happen; leave empty for online",
             "external_id": "Optional. Keeps re-imports of the same file matched to this entry",
         }
@@ -105,6 +105,7 @@ class OfferForm(forms.ModelForm):
         self.fields["category"].choices = Category.choices
         self.fields["delivery_mode"].choices = DeliveryMode.choices
         self.fields["referral_route"].choices = ReferralRoute.choices
+        self.fields["review_by"].required = False
         if self.instance.pk:
             self.fields["provider_name"].initial = self.instance.provider.name
             self.fields["sessions_text"].initial = "\n".join(

@@ -97,6 +97,8 @@ def offer_create(
         for field in OFFER_FIELDS:
             if field in data:
                 setattr(offer, field, data[field])
+        if not offer.review_by or offer.review_by <= local_today():
+            offer.review_by = local_today() + timedelta(days=REVIEW_EVERY_DAYS)
         offer.natural_key = natural_key_for(
             external_id=offer.external_id, provider_name=provider.name, name=offer.name
         )
