@@ -20,6 +20,7 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 def _helper(*items: Any, submit: str = "Save") -> FormHelper:
     helper = FormHelper()
     helper.form_tag = False
+    helper.disable_csrf = True  # the page's form tag carries the token
     helper.layout = Layout(*items, Button("submit", submit))
     return helper
 
