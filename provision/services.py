@@ -8,6 +8,8 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from appointments.models import ActionCategory, AgreedAction
 from claimants.models import Claimant
@@ -219,7 +221,8 @@ def referral_create(
         if refer and offer.places_left:
             # A direct referral takes a place; the provider may give it back if they decline.
             ProvisionOffer.objects.filter(pk=offer.pk, places_left__gt=0).update(
-                places_left=offer.places_left - 1
+                places_left=F("places_left") - 1,
+                updated_at=timezone.now(),  # updated_at: the search cache's key
             )
         audit_record(
             actor=actor,

@@ -25,6 +25,7 @@ READ = selectors.READ_ROLES
 EDIT = selectors.EDIT_ROLES
 REFER = selectors.REFER_ROLES
 PAGE_SIZE = 50
+CARDS_SHOWN = 25
 BARRIER_LABELS = dict(BarrierKind.choices)
 REGIME_LABELS = dict(RegimeChoices.choices)
 
@@ -269,8 +270,11 @@ def find_provision(request: HttpRequest, claimant_pk: int) -> HttpResponse:
     if form.is_valid():
         category, barrier = form.cleaned_data["category"], form.cleaned_data["barrier"]
     fits, excluded, facts = selectors.find_provision(claimant=claimant, category=category, barrier=barrier)
-    today = selectors.local_today()
-    _decorate([row.offer for row in (*fits, *excluded)], today)
+    # A district can list thousands of offers: show the first cards and ask the coach to narrow the search.
+    shown_fits = fits[:CARDS_SHOWN]
+    shown_excluded = excluded[:CARDS_SHOWN] if request.GET.get("show") == "all" else excluded[:20]
+    selectors.attach_offers([*shown_fits, *shown_excluded])
+    _decorate([row.offer for row in (*shown_fits, *shown_excluded)], selectors.local_today())
     return render(
         request,
         "provision/find.html",
@@ -278,8 +282,11 @@ def find_provision(request: HttpRequest, claimant_pk: int) -> HttpResponse:
             "title": f"Find provision for {claimant.full_name}",
             "claimant": claimant,
             "form": form,
-            "fits": fits,
-            "excluded": excluded,
+            "fits": shown_fits,
+            "excluded": shown_excluded,
+            "fits_count": len(fits),
+            "excluded_count": len(excluded),
+            "cards_shown": CARDS_SHOWN,
             "facts": facts,
             "show_excluded": request.GET.get("show") == "all",
         },

@@ -20,8 +20,8 @@ LONDON = ZoneInfo("Europe/London")
 
 def test_search_fits_and_excludes_with_reasons(shift_worker, offers):
     fits, excluded, _ = selectors.find_provision(claimant=shift_worker, today=dt.date(2026, 11, 22))
-    assert [r.offer.name for r in fits] == ["Evening forklift"]
-    reasons = {r.offer.name: r.reasons for r in excluded}
+    assert [r.name for r in fits] == ["Evening forklift"]
+    reasons = {r.name: r.reasons for r in excluded}
     assert reasons["Daytime forklift"] == [
         "Session Tue 10:00–15:00 clashes with work shift (Tesco) Tue 09:00–17:00"
     ]
@@ -33,16 +33,16 @@ def test_search_filters_by_category_and_barrier(shift_worker, offers):
     offers["evening"].barriers = ["skills"]
     offers["evening"].save()
     fits, excluded, _ = selectors.find_provision(claimant=shift_worker, category="fsf")
-    assert not fits and [r.offer.name for r in excluded] == ["Flexible Support Fund"]
+    assert not fits and [r.name for r in excluded] == ["Flexible Support Fund"]
     fits, excluded, _ = selectors.find_provision(claimant=shift_worker, barrier="skills")
-    assert [r.offer.name for r in fits] == ["Evening forklift"] and not excluded
+    assert [r.name for r in fits] == ["Evening forklift"] and not excluded
 
 
 def test_paused_and_other_district_offers_are_not_searched(shift_worker, offers):
     OfferFactory(name="Other district")
     services.offer_set_status(actor=shift_worker.coach, offer=offers["evening"], status=OfferStatus.PAUSED)
     fits, excluded, _ = selectors.find_provision(claimant=shift_worker)
-    names = {r.offer.name for r in (*fits, *excluded)}
+    names = {r.name for r in (*fits, *excluded)}
     assert "Other district" not in names and "Evening forklift" not in names
 
 
@@ -182,3 +182,34 @@ def test_booking_rules_see_sessions_of_accepted_or_started_provision(work_coach,
     (session,) = provision_sessions_for(shift_worker, week)
     assert session.interval.start == dt.datetime(2026, 11, 25, 10, tzinfo=LONDON)
     assert "Wednesday course" in session.label
+
+
+def test_search_cache_sees_every_change(work_coach, shift_worker, offers, progression_lead):
+    def fitting() -> list[str]:
+        return [r.name for r in selectors.find_provision(claimant=shift_worker)[0]]
+
+    assert fitting() == ["Evening forklift"]
+    assert fitting() == ["Evening forklift"]  # from the cache
+    late = OfferFactory(
+        district=offers["evening"].district, name="Another evening course", postcode="LS1 3EX"
+    )
+    assert fitting() == ["Another evening course", "Evening forklift"]
+    services.offer_set_status(actor=progression_lead, offer=late, status=OfferStatus.PAUSED)
+    assert fitting() == ["Evening forklift"]
+    evening = offers["evening"]
+    evening.capacity, evening.places_left = 5, 1
+    evening.save()
+    services.referral_create(actor=work_coach, claimant=shift_worker, offer=evening, refer=True)
+    _, excluded, _ = selectors.find_provision(claimant=shift_worker)
+    assert "No places left" in next(r.reasons for r in excluded if r.name == "Evening forklift")
+    services.offer_update(
+        actor=progression_lead,
+        offer=evening,
+        provider_name=evening.provider.name,
+        data={"places_left": 3},
+        sessions=[services.SessionInput(1, dt.time(10), dt.time(12))],
+    )
+    _, excluded, _ = selectors.find_provision(claimant=shift_worker)
+    assert next(r.reasons for r in excluded if r.name == "Evening forklift")[0].startswith(
+        "Session Tue 10:00–12:00"
+    )
