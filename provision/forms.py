@@ -238,7 +238,10 @@ class ReferralForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if (data.get("shared_summary") or "").strip() and not data.get("consent_to_share"):
+        if data.get("action") == "signpost":
+            # Signposting sends nothing to the provider, so there is no summary to agree to.
+            data["shared_summary"], data["consent_to_share"] = "", False
+        elif (data.get("shared_summary") or "").strip() and not data.get("consent_to_share"):
             self.add_error(
                 "consent_to_share", "Confirm the claimant agrees to share the summary, or empty it"
             )

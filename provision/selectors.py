@@ -371,6 +371,36 @@ def find_provision(
     return fits, excluded, facts
 
 
+def referral_summary_draft(claimant: Claimant, *, today: date | None = None) -> str:
+    """A first draft of the summary to share, for the coach to edit with the claimant: work, hours, and the
+    circumstances that are *not* sensitive (health and domestic abuse are never put in a draft)."""
+    today = today or local_today()
+    lines = []
+    jobs = [e for e in claimant.employments.all() if e.ended_on is None or e.ended_on >= today]
+    if jobs:
+        lines.append(
+            "Works: "
+            + "; ".join(
+                f"{e.employer} ({e.get_contract_type_display().lower()}"
+                + (f", {e.hours_per_week.normalize():f} hours a week" if e.hours_per_week else "")
+                + ")"
+                for e in jobs
+            )
+            + "."
+        )
+    busy = claimant_facts(claimant, today=today).busy
+    if busy:
+        lines.append("Not available: " + "; ".join(f"{b.label} {b.text}" for b in busy) + ".")
+    open_barriers = [
+        c.get_kind_display() + (f": {c.detail}" if c.detail else "")
+        for c in claimant.circumstances.filter(sensitive=False, resolved_on__isnull=True)
+    ]
+    if open_barriers:
+        lines.append("Circumstances: " + "; ".join(open_barriers) + ".")
+    lines.append("Goals: ")
+    return "\n".join(lines)
+
+
 def claimants_referable_by(user: StaffMember) -> QuerySet[Claimant]:
     if not has_role(user, *REFER_ROLES):
         return Claimant.objects.none()

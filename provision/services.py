@@ -219,7 +219,8 @@ def referral_create(
             referral=referral, from_status="", to_status=status, on=today, by=actor
         )
         if refer and offer.places_left:
-            # A direct referral takes a place; the provider may give it back if they decline.
+            # A referral takes a place (not given back automatically on a decline: the lead updates places left
+            # from what the provider says, as the provider may have filled it).
             ProvisionOffer.objects.filter(pk=offer.pk, places_left__gt=0).update(
                 places_left=F("places_left") - 1,
                 updated_at=timezone.now(),  # updated_at: the search cache's key

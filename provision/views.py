@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from claimants.casework_models import BarrierKind
@@ -158,12 +157,14 @@ def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def offer_reviewed(request: HttpRequest, pk: int) -> HttpResponse:
     offer = services.offer_mark_reviewed(actor=request.user, offer=_editable(request, pk))
-    messages.success(request, f"{offer.name} marked as reviewed: next review by {offer.review_by:%-d %B %Y}")
-    return redirect(
-        request.POST.get("next")
-        if request.POST.get("next") == reverse("provision:offer_list")
-        else reverse("provision:offer_detail", args=[offer.pk])
+    messages.success(
+        request,
+        f"{offer.name} marked as reviewed: next review by {offer.review_by.day} {offer.review_by:%B %Y}",
     )
+    # From the start page's "Entries to review" the lead goes back there to carry on down the list.
+    if request.POST.get("next") == "list":
+        return redirect("provision:offer_list")
+    return redirect("provision:offer_detail", pk=offer.pk)
 
 
 @role_required(*EDIT)
@@ -307,7 +308,9 @@ def refer(request: HttpRequest, claimant_pk: int, offer_pk: int) -> HttpResponse
     reasons = matching.exclusion_reasons(
         selectors.offer_facts(offer), selectors.claimant_facts(claimant, today=selectors.local_today())
     )
-    form = ReferralForm(request.POST or None)
+    form = ReferralForm(
+        request.POST or None, initial={"shared_summary": selectors.referral_summary_draft(claimant)}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             referral = services.referral_create(

@@ -281,3 +281,39 @@ def test_list_and_search_queries_do_not_grow_with_offers(
     _grow(district, 45, shift_worker, work_coach)
     large = (_queries(lead_client, list_url), _queries(coach_client, find_url))
     assert small == large, (small, large)
+
+
+def test_still_right_from_the_start_page_goes_back_to_the_list(lead_client, offers):
+    offer = offers["far"]
+    offer.review_by, offer.stale_since = dt.date(2025, 1, 1), dt.date(2025, 1, 1)
+    offer.save()
+    url = reverse("provision:offer_reviewed", args=[offer.pk])
+    assert lead_client.post(url, {"next": "list"})["Location"] == reverse("provision:offer_list")
+    assert lead_client.post(url)["Location"] == reverse("provision:offer_detail", args=[offer.pk])
+    offer.refresh_from_db()
+    assert offer.stale_since is None and offer.last_reviewed_on == dt.date.today()
+
+
+def test_refer_page_drafts_a_summary_without_sensitive_circumstances(
+    coach_client, shift_worker, offers, work_coach
+):
+    from claimants.models import Circumstance, Employment
+
+    Employment.objects.create(
+        claimant=shift_worker, employer="Tesco", contract_type="permanent", hours_per_week=16
+    )
+    Circumstance.objects.create(
+        claimant=shift_worker, kind="childcare", detail="Two children at primary school"
+    )
+    Circumstance.objects.create(claimant=shift_worker, kind="health", detail="Private detail", sensitive=True)
+    page = coach_client.get(
+        reverse("provision:refer", args=[shift_worker.pk, offers["evening"].pk])
+    ).content.decode()
+    assert "Works: Tesco (permanent, 16 hours a week)." in page
+    assert "work shift (Tesco) Tue 09:00–17:00" in page
+    assert "Childcare: Two children at primary school" in page
+    assert "Private detail" not in page
+    # Signposting shares nothing, so the draft needs no consent.
+    url = reverse("provision:refer", args=[shift_worker.pk, offers["evening"].pk])
+    assert coach_client.post(url, {"action": "signpost", "shared_summary": "Works: Tesco"}).status_code == 302
+    assert Referral.objects.get().shared_summary == ""
