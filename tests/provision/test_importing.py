@@ -204,7 +204,9 @@ def test_ten_thousand_rows_import_in_seconds_and_reimport_updates(progression_le
     second = time.perf_counter() - started
     assert again.updated == 10_000 and ProvisionOffer.objects.count() == 10_000
     with capsys.disabled():
-        print(f"\n10,000-row CSV import: {first:.1f} s new, {second:.1f} s re-import")
+        print(
+            f"\n10,000-row CSV import: {first:.1f} s new {result.timings}, {second:.1f} s re-import {again.timings}"
+        )
     assert first < 30 and second < 30  # generous for slow CI; the figures above are what we report
 
 
