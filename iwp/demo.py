@@ -29,7 +29,7 @@ class DemoResult:
 
 
 # Each builder takes (faker, rng, result) and adds its records, in this order (apps after the organisation).
-DEMO_BUILDERS = ["claimants.demo.build", "appointments.demo.build"]
+DEMO_BUILDERS = ["claimants.demo.build", "appointments.demo.build", "provision.demo.build"]
 
 
 @functools.cache
