@@ -5,13 +5,15 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 
-from appointments.models import AgreedAction
+from appointments.models import AgreedAction, Appointment
 from appointments.rules import Interval
 from appointments.selectors import provision_sessions_for
 from iwp.models import AuditEvent
 from provision import selectors, services
 from provision.models import OfferStatus, ReferralStatus
+from tests.appointments.test_pages import booking_data, summary
 from tests.provision.factories import OfferFactory, ReferralFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -213,3 +215,27 @@ def test_search_cache_sees_every_change(work_coach, shift_worker, offers, progre
     assert next(r.reasons for r in excluded if r.name == "Evening forklift")[0].startswith(
         "Session Tue 10:00–12:00"
     )
+
+
+def test_booking_page_warns_about_a_course_the_claimant_attends(
+    coach_client, work_coach, shift_worker, offers
+):
+    """Issue #4's booking rule, end to end: an appointment during an accepted course is warned about."""
+    course = OfferFactory(district=offers["evening"].district, name="Friday maths course")
+    SessionFactory(offer=course, weekday=4, starts_at=dt.time(10), ends_at=dt.time(12))
+    r = ReferralFactory(claimant=shift_worker, offer=course, created_by=work_coach, status="referred")
+    services.referral_change_status(actor=work_coach, referral=r, to_status="accepted")
+    today = dt.datetime.now(LONDON).date()
+    friday = today + dt.timedelta(days=(4 - today.weekday()) % 7 + 7)  # a Friday at least a week away
+    when = dt.datetime.combine(friday, dt.time(11), tzinfo=LONDON)
+    response = coach_client.post(
+        reverse("appointments:book", args=[shift_worker.pk]), booking_data(when, work_coach)
+    )
+    assert response.status_code == 200
+    assert "Check the warnings" in summary(response)
+    assert "Friday maths course" in response.content.decode()
+    assert not Appointment.objects.filter(claimant=shift_worker).exists()
+    # An hour after the course ends, there is nothing to warn about and it books.
+    later = booking_data(when + dt.timedelta(hours=2), work_coach)
+    assert coach_client.post(reverse("appointments:book", args=[shift_worker.pk]), later).status_code == 302
+    assert Appointment.objects.filter(claimant=shift_worker).count() == 1
