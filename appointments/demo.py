@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from faker import Faker
 
 from appointments.models import ActionCategory, AgreedAction, Appointment, CaseNote
+from claimants.casework_models import ClaimantCommitment, CommitmentItem, CommitmentStatus
+from claimants.models import Claimant
 from iwp.demo import DemoResult
 from iwp.models import Role, StaffMember
 
@@ -98,4 +101,66 @@ def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
         )
         _appointment(claimant, coach, _at(today + dt.timedelta(days=rng.randint(14, 50)), 10, 0), 30)
         made += 2
+    _forward_diary_and_commitments(today)
     result.counts["appointments"] = Appointment.objects.count()
+
+
+def _forward_diary_and_commitments(today: dt.date) -> None:
+    """Most claimants have their next appointment booked (by support intensity) and a claimant commitment:
+    accepted with a review date, a few waiting for acceptance, one or two overdue — so the caseload's sorts and
+    filters have something to show. Its own random stream, so the builders after it see the same draws."""
+    rng = random.Random(20261122)
+    gap = {"fortnightly": (7, 14), "eight_weekly": (14, 56), "quarterly": (30, 90)}
+    booked = set(
+        Appointment.objects.filter(status="booked", starts_at__date__gt=today).values_list(
+            "claimant_id", flat=True
+        )
+    )
+    for claimant in Claimant.objects.filter(coach__isnull=False).select_related("coach").order_by("pk"):
+        if claimant.pk not in booked and rng.random() < 0.75:
+            low, high = gap.get(claimant.support_intensity, (14, 56))
+            day = today + dt.timedelta(days=rng.randint(low, high))
+            while day.weekday() >= 5:  # Jobcentres book weekdays
+                day += dt.timedelta(days=1)
+            _appointment(
+                claimant,
+                claimant.coach,
+                _at(day, rng.choice([9, 10, 11, 14, 15]), rng.choice([0, 30])),
+                rng.choice([10, 20, 30]),
+                channel=rng.choice(["face_to_face", "phone", "video"]),
+            )
+        roll = rng.random()
+        if roll < 0.2:
+            continue  # no commitment yet
+        issued_days_ago = rng.randint(2, 200)
+        issued = today - dt.timedelta(days=issued_days_ago)
+        waiting = roll > 0.9
+        commitment = ClaimantCommitment.objects.create(
+            claimant=claimant,
+            version=1,
+            status=CommitmentStatus.ISSUED if waiting else CommitmentStatus.ACCEPTED,
+            expected_hours=claimant.expected_hours,
+            work_search_hours=Decimal(rng.choice([0, 5, 10])),
+            requirements="Ask for more hours where you work now; look for better-paid work for the rest.",
+            issued_at=_at(issued, 10, 0),
+            accept_by=issued + dt.timedelta(days=7),
+            accepted_at=None if waiting else _at(issued + dt.timedelta(days=rng.randint(0, 6)), 12, 0),
+            review_due=issued + dt.timedelta(days=rng.choice([56, 91, 182])),
+            created_by=claimant.coach,
+        )
+        CommitmentItem.objects.bulk_create(
+            [
+                CommitmentItem(
+                    commitment=commitment,
+                    side="claimant",
+                    text="Ask the manager in writing for more hours",
+                    by_date=issued + dt.timedelta(days=14),
+                ),
+                CommitmentItem(
+                    commitment=commitment,
+                    side="jobcentre",
+                    text="Check the district provision list for evening courses",
+                    by_date=issued + dt.timedelta(days=21),
+                ),
+            ]
+        )

@@ -8,9 +8,10 @@ The default backend follows the claimant's contact preference: email and the onl
 through Django's email backend (``EMAIL_BACKEND``); SMS, phone and letter are recorded as "to send" for staff,
 because the service has no SMS gateway or print room yet.
 
-The claimant record has no email address yet, so email and journal messages go to the journal gateway address
-made from ``IWP_JOURNAL_EMAIL_ADDRESS`` (default ``journal+{nino}@uc.dwp.example``), which is where the UC journal
-takes messages in by email.
+Email goes to the claimant's own address. Journal messages go to the journal gateway address made from
+``IWP_JOURNAL_EMAIL_ADDRESS`` (default ``journal+{nino}@uc.dwp.example``), which is where the UC journal takes
+messages in by email. A claimant who prefers email but has no address on the record is recorded as "to send"
+with that reason, rather than guessed at.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 DEFAULT_BACKEND = "appointments.notifications.DefaultNotificationBackend"
 SEND_NOW = (ContactPreference.EMAIL, ContactPreference.JOURNAL)
+PHONE_CHANNELS = (ContactPreference.SMS, ContactPreference.PHONE)
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class NotificationBackend(Protocol):
 
 
 def claimant_address(reminder: Reminder) -> str:
+    """Where an emailed reminder goes: the claimant's own address, or the journal's gateway."""
+    if reminder.channel == ContactPreference.EMAIL:
+        return reminder.claimant.email
     pattern = getattr(settings, "IWP_JOURNAL_EMAIL_ADDRESS", "journal+{nino}@uc.dwp.example")
     return pattern.format(nino=reminder.claimant.nino.lower())
 
@@ -51,16 +56,20 @@ def claimant_address(reminder: Reminder) -> str:
 class DefaultNotificationBackend:
     def deliver(self, reminder: Reminder) -> Delivery:
         if reminder.channel in SEND_NOW:
+            address = claimant_address(reminder)
+            if not address:
+                return Delivery(ReminderStatus.TO_SEND, "No email address on the record: contact another way")
             send_mail(
-                reminder.subject,
-                reminder.body,
-                settings.DEFAULT_FROM_EMAIL,
-                [claimant_address(reminder)],
-                fail_silently=False,
+                reminder.subject, reminder.body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=False
             )
             return Delivery(ReminderStatus.SENT)
         how = ContactPreference(reminder.channel).label.lower()
-        return Delivery(ReminderStatus.TO_SEND, f"Send by {how}: the claimant's contact preference")
+        to = (
+            f" ({reminder.claimant.phone})"
+            if reminder.channel in PHONE_CHANNELS and reminder.claimant.phone
+            else ""
+        )
+        return Delivery(ReminderStatus.TO_SEND, f"Send by {how}{to}: the claimant's contact preference")
 
 
 @cache

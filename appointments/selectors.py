@@ -123,12 +123,17 @@ def claimant_busy_times(claimant: Claimant, *, on: date | None = None) -> tuple[
 
 
 def provision_sessions_for(claimant: Claimant, window: Interval) -> tuple[BusyInterval, ...]:
-    """Provision sessions the claimant attends within ``window`` — the extension point for the booking rules.
+    """Provision sessions the claimant attends within ``window`` (offers they were accepted on or started) —
+    so the booking rules warn about an appointment during a course.
 
-    The provision app (providers, offers, sessions and referrals) does not exist yet, so there is nothing to
-    return. When it does, this asks its selector for the claimant's started referrals' sessions in the window.
+    Provision comes after appointments in the dependency order, so it is imported here, lazily, not at the top.
     """
-    return ()
+    from provision.selectors import sessions_attended
+
+    return tuple(
+        BusyInterval(Interval(start, end), label)
+        for start, end, label in sessions_attended(claimant.pk, window.start, window.end)
+    )
 
 
 def _label(appointment: Appointment, *, for_coach: bool) -> str:

@@ -187,10 +187,14 @@ def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
             age = rng.randint(19, 63)
             dob = dt.date(2026 - age, rng.randint(1, 12), rng.randint(1, 28))
             reduced = rng.random() < 0.12
+            first_name, last_name = faker.first_name(), faker.last_name()
             claimant = Claimant.objects.create(
                 nino=f"{rng.choice(NINO_PREFIXES)}{serial:06d}{rng.choice('ABCD')}",
-                first_name=faker.first_name(),
-                last_name=faker.last_name(),
+                first_name=first_name,
+                last_name=last_name,
+                # Made from the serial, not drawn at random, so the rest of the demo stays as it was.
+                email=f"{first_name}.{last_name}.{serial}@example.org".lower().replace("'", ""),
+                phone=f"+447911{serial:06d}",
                 date_of_birth=dob,
                 jobcentre=coach.jobcentre,
                 coach=coach,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -34,6 +35,26 @@ def validate_nino(value: str) -> None:
         raise ValidationError(
             "Enter a National Insurance number in the correct format, like AB 12 34 56 C", code="nino"
         )
+
+
+def normalise_uk_phone(value: str) -> str:
+    """A UK phone number in international form (+447700900123); raises ValidationError if not a valid one.
+
+    Google's ``phonenumbers`` knows the real UK numbering plan, so "07700 900123" and "+44 7700 900123" are the
+    same number and "0770" is not one.
+    """
+    try:
+        number = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationError("Enter a UK phone number, like 07911 123456 or 0121 496 0000", code="phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def validate_uk_phone(value: str) -> None:
+    if value:
+        normalise_uk_phone(value)
 
 
 # --- Thresholds and rates: effective-dated data an administrator maintains -----------------------------------
@@ -197,6 +218,14 @@ class Claimant(models.Model):
     postcode = models.CharField(max_length=10, blank=True)
     contact_preference = models.CharField(
         max_length=10, choices=ContactPreference.choices, default=ContactPreference.JOURNAL
+    )
+    email = models.EmailField("Email address", blank=True)
+    phone = models.CharField(
+        "Phone number",
+        max_length=20,
+        blank=True,
+        validators=[validate_uk_phone],
+        help_text="For texts and calls",
     )
     interpreter_language = models.CharField(max_length=60, blank=True)
     digitally_excluded = models.BooleanField(default=False)

@@ -10,7 +10,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from claimants.casework_models import BarrierKind, ContractType, Employment, PayFrequency, Weekday
-from claimants.models import Claimant, ExpectedHoursReason, normalise_nino, validate_nino
+from claimants.models import (
+    Claimant,
+    ContactPreference,
+    ExpectedHoursReason,
+    normalise_nino,
+    normalise_uk_phone,
+    validate_nino,
+)
 from iwp.models import Role, StaffMember
 
 
@@ -39,6 +46,8 @@ class ClaimantDetailsForm(forms.ModelForm):
             "date_of_birth",
             "postcode",
             "contact_preference",
+            "email",
+            "phone",
             "interpreter_language",
             "digitally_excluded",
             "assessment_day",
@@ -67,6 +76,8 @@ class ClaimantDetailsForm(forms.ModelForm):
             Field.text("date_of_birth", field_width=10),
             Field.text("postcode", field_width=10),
             Field.radios("contact_preference", legend_size=Size.SMALL),
+            Field.text("email", field_width=Fluid.TWO_THIRDS),
+            Field.text("phone", field_width=20),
             Field.text("interpreter_language", field_width=20),
             Field.checkbox("digitally_excluded"),
             Field.text("assessment_day", field_width=2),
@@ -77,6 +88,21 @@ class ClaimantDetailsForm(forms.ModelForm):
         nino = normalise_nino(self.cleaned_data["nino"])
         validate_nino(nino)
         return nino
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        return normalise_uk_phone(phone) if phone else ""
+
+    def clean(self) -> dict:
+        # Reminders go the way the claimant asked; that only works if we have the address for it.
+        data = super().clean()
+        preference = data.get("contact_preference")
+        if preference == ContactPreference.EMAIL and not data.get("email") and "email" not in self.errors:
+            self.add_error("email", "Enter an email address, or choose another way to contact the claimant")
+        needs_phone = preference in (ContactPreference.SMS, ContactPreference.PHONE)
+        if needs_phone and not data.get("phone") and "phone" not in self.errors:
+            self.add_error("phone", "Enter a phone number, or choose another way to contact the claimant")
+        return data
 
 
 class RegimeFactsForm(forms.ModelForm):

@@ -29,7 +29,12 @@ class DemoResult:
 
 
 # Each builder takes (faker, rng, result) and adds its records, in this order (apps after the organisation).
-DEMO_BUILDERS = ["claimants.demo.build", "appointments.demo.build", "iwp.dashboard_demo.build"]
+DEMO_BUILDERS = [
+    "claimants.demo.build",
+    "appointments.demo.build",
+    "provision.demo.build",
+    "iwp.dashboard_demo.build",
+]
 
 
 @functools.cache

@@ -206,6 +206,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*/15"),
     },
     "appointment-reminders": {"task": "appointments.send_reminders", "schedule": crontab(minute="*/15")},
+    "provision-stale-daily": {"task": "provision.flag_stale_offers", "schedule": crontab(hour=5, minute=30)},
+    "provision-limbo-daily": {
+        "task": "provision.flag_limbo_referrals",
+        "schedule": crontab(hour=5, minute=45),
+    },
     "dashboard-coach-figures": {"task": "iwp.refresh_coach_figures", "schedule": crontab(minute="*/10")},
     "dashboard-summaries-nightly": {
         "task": "iwp.refresh_dashboard_summaries",

@@ -1,18 +1,375 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Thin pages for provision: the district list (the progression lead's start page), an offer, create/edit/pause/
+archive, import/export, and for work coaches: find provision for a claimant, signpost or refer, and update a
+referral. Access: ``role_required`` on every view, then the selectors' scoping (other district → 404)."""
 
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from claimants.casework_models import BarrierKind
+from claimants.models import RegimeChoices
 from iwp.access import role_required
-from iwp.models import Role
+from iwp.models import BackgroundJob, District, Role
+from provision import importing, jobs, matching, selectors, services
+from provision.forms import ArchiveForm, ImportForm, OfferForm, ReferralForm, ReferralStatusForm, SearchForm
+from provision.models import Category, OfferStatus, ProvisionOffer, ReferralStatus
+
+READ = selectors.READ_ROLES
+EDIT = selectors.EDIT_ROLES
+REFER = selectors.REFER_ROLES
+PAGE_SIZE = 50
+CARDS_SHOWN = 25
+BARRIER_LABELS = dict(BarrierKind.choices)
+REGIME_LABELS = dict(RegimeChoices.choices)
 
 
-@role_required(Role.PROGRESSION_LEAD, Role.WORK_COACH, Role.ADMINISTRATOR)
+def _editable(request: HttpRequest, pk: int) -> ProvisionOffer:
+    offer = selectors.offers_editable_by(request.user).filter(pk=pk).first()
+    if offer is None:
+        raise Http404("No such offer on your list")
+    return offer
+
+
+def _admin_district_field(form: forms.Form, request: HttpRequest) -> None:
+    """Administrators have no district of their own: they choose the list to add to."""
+    if request.user.effective_role == Role.ADMINISTRATOR:
+        form.fields["district"] = forms.ModelChoiceField(label="District", queryset=District.objects.all())
+        form.helper.layout.fields.insert(0, "district")
+
+
+def _district(request: HttpRequest, form: forms.Form) -> District:
+    if request.user.effective_role == Role.ADMINISTRATOR:
+        return form.cleaned_data["district"]
+    return request.user.jobcentre.district
+
+
+def _decorate(offers, today) -> None:
+    for offer in offers:
+        offer.freshness = selectors.freshness(offer, today)
+        offer.barrier_labels = [BARRIER_LABELS.get(b, b) for b in offer.barriers or ()]
+        offer.regime_labels = [REGIME_LABELS.get(r, r) for r in offer.regimes or ()]
+        offer.age_text = matching.age_range_text(offer.min_age, offer.max_age).capitalize()
+
+
+@role_required(*READ)
 def offer_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.effective_role != Role.ADMINISTRATOR and not selectors.district_id_of(user):
+        raise Http404("You have no district")
+    status = request.GET.get("status", "")
+    status = status if status in OfferStatus.values else ""
+    category = request.GET.get("category", "")
+    category = category if category in Category.values else ""
+    query = request.GET.get("q", "").strip()[:100]
+    page = Paginator(
+        selectors.offer_list(
+            user, status=status, category=category, query=query, stale_only="stale" in request.GET
+        ),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    today = selectors.local_today()
+    _decorate(page, today)
+    is_lead = user.effective_role in EDIT
     return render(
         request,
-        "iwp/not_built_yet.html",
+        "provision/offer_list.html",
         {
             "title": "Provision list",
-            "issue": 5,
-            "what": "your district's provision offers, how fresh each entry is, CSV and Open Referral UK import.",
+            "page": page,
+            "today": today,
+            "can_edit": is_lead,
+            "stale": list(selectors.stale_offers(user, today=today)[:20]) if is_lead else [],
+            "stale_count": selectors.stale_offers(user, today=today).count() if is_lead else 0,
+            "limbo": list(selectors.referrals_in_limbo(user)[:20]),
+            "statuses": OfferStatus.choices,
+            "categories": Category.choices,
+            "filters": {"status": status, "category": category, "q": query},
+        },
+    )
+
+
+@role_required(*READ)
+def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = selectors.offer_detail(request.user, pk)
+    if offer is None:
+        raise Http404("No such offer on your list")
+    _decorate([offer], selectors.local_today())
+    return render(
+        request,
+        "provision/offer_detail.html",
+        {"title": offer.name, "offer": offer, "can_edit": selectors.can_edit(request.user, offer)},
+    )
+
+
+@role_required(*EDIT)
+@require_http_methods(["GET", "POST"])
+def offer_create(request: HttpRequest) -> HttpResponse:
+    form = OfferForm(request.POST or None)
+    _admin_district_field(form, request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            offer = services.offer_create(
+                actor=request.user,
+                district=_district(request, form),
+                provider_name=form.cleaned_data["provider_name"],
+                data=form.offer_data(),
+                sessions=form.cleaned_data["sessions_text"],
+            )
+        except IntegrityError:
+            form.add_error("name", "This provider already has an offer with this name on the list")
+        else:
+            messages.success(request, f"{offer.name} added to the list")
+            return redirect("provision:offer_detail", pk=offer.pk)
+    return render(request, "provision/offer_form.html", {"title": "Add an offer", "form": form})
+
+
+@role_required(*EDIT)
+@require_http_methods(["GET", "POST"])
+def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = _editable(request, pk)
+    form = OfferForm(request.POST or None, instance=offer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.offer_update(
+                actor=request.user,
+                offer=offer,
+                provider_name=form.cleaned_data["provider_name"],
+                data=form.offer_data(),
+                sessions=form.cleaned_data["sessions_text"],
+            )
+        except IntegrityError:
+            form.add_error("name", "This provider already has an offer with this name on the list")
+        else:
+            messages.success(request, f"{offer.name} saved and marked as reviewed today")
+            return redirect("provision:offer_detail", pk=offer.pk)
+    return render(
+        request, "provision/offer_form.html", {"title": f"Change {offer.name}", "form": form, "offer": offer}
+    )
+
+
+@role_required(*EDIT)
+@require_POST
+def offer_reviewed(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = services.offer_mark_reviewed(actor=request.user, offer=_editable(request, pk))
+    messages.success(
+        request,
+        f"{offer.name} marked as reviewed: next review by {offer.review_by.day} {offer.review_by:%B %Y}",
+    )
+    # From the start page's "Entries to review" the lead goes back there to carry on down the list.
+    if request.POST.get("next") == "list":
+        return redirect("provision:offer_list")
+    return redirect("provision:offer_detail", pk=offer.pk)
+
+
+@role_required(*EDIT)
+@require_POST
+def offer_pause(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = _editable(request, pk)
+    to = OfferStatus.ACTIVE if offer.status != OfferStatus.ACTIVE else OfferStatus.PAUSED
+    services.offer_set_status(actor=request.user, offer=offer, status=to)
+    messages.success(request, f"{offer.name} is now {OfferStatus(to).label.lower()}")
+    return redirect("provision:offer_detail", pk=offer.pk)
+
+
+@role_required(*EDIT)
+@require_http_methods(["GET", "POST"])
+def offer_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = _editable(request, pk)
+    form = ArchiveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.offer_set_status(
+            actor=request.user, offer=offer, status=OfferStatus.ARCHIVED, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, f"{offer.name} archived")
+        return redirect("provision:offer_detail", pk=offer.pk)
+    return render(
+        request, "provision/offer_form.html", {"title": f"Archive {offer.name}", "form": form, "offer": offer}
+    )
+
+
+@role_required(*EDIT)
+@require_http_methods(["GET", "POST"])
+def import_offers(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    _admin_district_field(form, request)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        kind = form.cleaned_data["kind"]
+        district = _district(request, form)
+        if importing.count_rows(content, kind) > importing.BACKGROUND_ROWS:
+            job = jobs.import_job_start(
+                actor=request.user, district=district, content=content, kind=kind, name=upload.name
+            )
+            return redirect("provision:import_job", pk=job.pk)
+        result = importing.import_offers(actor=request.user, district=district, content=content, kind=kind)
+        if result.ok:
+            messages.success(
+                request, f"Imported {upload.name}: {result.created} new, {result.updated} updated"
+            )
+            if not result.warnings:
+                return redirect("provision:offer_list")
+        result = {**result.as_dict(), "name": upload.name}
+    return render(
+        request,
+        "provision/import.html",
+        {"title": "Import provision", "form": form, "result": result, "columns": importing.COLUMNS},
+    )
+
+
+@role_required(*EDIT)
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(BackgroundJob, pk=pk, kind=jobs.IMPORT_JOB_KIND)
+    if job.created_by_id != request.user.pk and request.user.effective_role != Role.ADMINISTRATOR:
+        raise Http404("No such job")
+    return render(
+        request,
+        "provision/import.html",
+        {
+            "title": job.description,
+            "job": job,
+            "result": job.result if job.finished else None,
+            "columns": importing.COLUMNS,
+        },
+    )
+
+
+@role_required(*READ)
+def export_offers(request: HttpRequest) -> HttpResponse:
+    offers = (
+        selectors.offers_visible_to(request.user)
+        .prefetch_related("sessions")
+        .order_by("provider__name", "name")
+    )
+    response = HttpResponse(importing.export_csv(offers), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="provision-list.csv"'
+    return response
+
+
+# --- Work coaches: find provision, signpost or refer, follow up ------------------------------------------
+
+
+def _claimant(request: HttpRequest, pk: int):
+    claimant = selectors.claimants_referable_by(request.user).filter(pk=pk).first()
+    if claimant is None:
+        raise Http404("No such claimant on your caseload")
+    return claimant
+
+
+@role_required(*REFER)
+def find_provision(request: HttpRequest, claimant_pk: int) -> HttpResponse:
+    claimant = _claimant(request, claimant_pk)
+    form = SearchForm(request.GET or None)
+    category = barrier = ""
+    if form.is_valid():
+        category, barrier = form.cleaned_data["category"], form.cleaned_data["barrier"]
+    fits, excluded, facts = selectors.find_provision(claimant=claimant, category=category, barrier=barrier)
+    # A district can list thousands of offers: show the first cards and ask the coach to narrow the search.
+    shown_fits = fits[:CARDS_SHOWN]
+    shown_excluded = excluded[:CARDS_SHOWN] if request.GET.get("show") == "all" else excluded[:20]
+    selectors.attach_offers([*shown_fits, *shown_excluded])
+    _decorate([row.offer for row in (*shown_fits, *shown_excluded)], selectors.local_today())
+    return render(
+        request,
+        "provision/find.html",
+        {
+            "title": f"Find provision for {claimant.full_name}",
+            "claimant": claimant,
+            "form": form,
+            "fits": shown_fits,
+            "excluded": shown_excluded,
+            "fits_count": len(fits),
+            "excluded_count": len(excluded),
+            "cards_shown": CARDS_SHOWN,
+            "facts": facts,
+            "show_excluded": request.GET.get("show") == "all",
+        },
+    )
+
+
+@role_required(*REFER)
+@require_http_methods(["GET", "POST"])
+def refer(request: HttpRequest, claimant_pk: int, offer_pk: int) -> HttpResponse:
+    claimant = _claimant(request, claimant_pk)
+    offer = (
+        selectors.offers_visible_to(request.user)
+        .filter(pk=offer_pk, district_id=claimant.jobcentre.district_id, status=OfferStatus.ACTIVE)
+        .first()
+    )
+    if offer is None:
+        raise Http404("No such offer on the claimant's district list")
+    reasons = matching.exclusion_reasons(
+        selectors.offer_facts(offer), selectors.claimant_facts(claimant, today=selectors.local_today())
+    )
+    form = ReferralForm(
+        request.POST or None, initial={"shared_summary": selectors.referral_summary_draft(claimant)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = services.referral_create(
+                actor=request.user,
+                claimant=claimant,
+                offer=offer,
+                refer=form.cleaned_data["action"] == "refer",
+                shared_summary=form.cleaned_data["shared_summary"],
+                consent_to_share=form.cleaned_data["consent_to_share"],
+            )
+        except services.ProvisionError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(
+                request, f"{referral.get_status_display()}: {claimant.full_name} to {offer.name}"
+            )
+            return redirect("claimants:record", pk=claimant.pk)
+    return render(
+        request,
+        "provision/refer.html",
+        {
+            "title": f"Signpost or refer to {offer.name}",
+            "claimant": claimant,
+            "offer": offer,
+            "form": form,
+            "reasons": reasons,
+        },
+    )
+
+
+@role_required(*READ)
+@require_http_methods(["GET", "POST"])
+def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = selectors.referrals_visible_to(request.user).filter(pk=pk).first()
+    if referral is None:
+        raise Http404("No such referral")
+    form = ReferralStatusForm(request.POST or None, current=referral.status)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_change_status(
+                actor=request.user,
+                referral=referral,
+                to_status=form.cleaned_data["to_status"],
+                note=form.cleaned_data["note"],
+            )
+        except services.ProvisionError as e:
+            form.add_error("to_status", str(e))
+        else:
+            messages.success(request, f"Referral updated: {referral.get_status_display()}")
+            return redirect("provision:referral_detail", pk=referral.pk)
+    return render(
+        request,
+        "provision/referral_detail.html",
+        {
+            "title": f"Referral to {referral.offer.name}",
+            "referral": referral,
+            "history": selectors.referral_history(referral),
+            "form": form if form.fields["to_status"].choices else None,
+            "closed": referral.status
+            in (ReferralStatus.COMPLETED, ReferralStatus.DECLINED, ReferralStatus.DID_NOT_START),
         },
     )

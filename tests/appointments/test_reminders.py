@@ -81,7 +81,11 @@ def test_creates_one_reminder_per_due_thing(work_coach):
 )
 def test_default_backend_follows_the_contact_preference(work_coach, preference, status, emails):
     claimant = ClaimantFactory(
-        jobcentre=work_coach.jobcentre, coach=work_coach, contact_preference=preference
+        jobcentre=work_coach.jobcentre,
+        coach=work_coach,
+        contact_preference=preference,
+        email="sam.jones@example.org",
+        phone="+447911123456",
     )
     a = AppointmentFactory(coach=work_coach, claimant=claimant, starts_at=soon(3), channel="phone")
     result = send_reminders.delay().get()
@@ -90,13 +94,28 @@ def test_default_backend_follows_the_contact_preference(work_coach, preference, 
     assert (reminder.status, reminder.channel, reminder.target_id) == (status, preference, a.pk)
     assert len(mail.outbox) == emails
     if emails:
-        assert mail.outbox[0].to == [f"journal+{claimant.nino.lower()}@uc.dwp.example"]
+        expected = (
+            "sam.jones@example.org"
+            if preference == "email"
+            else f"journal+{claimant.nino.lower()}@uc.dwp.example"
+        )
+        assert mail.outbox[0].to == [expected]
         assert "by phone" in mail.outbox[0].body and reminder.sent_at
     else:
         assert reminder.sent_at is None and "Send by" in reminder.last_error
+        assert ("+447911123456" in reminder.last_error) == (preference in ("sms", "phone"))
     # Running again sends nothing more.
     send_reminders.delay().get()
     assert len(mail.outbox) == emails and Reminder.objects.count() == 1
+
+
+def test_email_preference_without_an_address_is_left_for_staff_not_guessed(work_coach):
+    claimant = ClaimantFactory(jobcentre=work_coach.jobcentre, contact_preference="email", email="")
+    AppointmentFactory(coach=work_coach, claimant=claimant, starts_at=soon(3))
+    send_reminders.delay().get()
+    reminder = Reminder.objects.get()
+    assert reminder.status == "to_send" and "No email address" in reminder.last_error
+    assert not mail.outbox
 
 
 def test_a_reminder_no_longer_needed_is_withdrawn(work_coach):

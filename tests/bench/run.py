@@ -15,7 +15,9 @@ Order of the steps, each measured in its own process (so peak RSS is the step's 
 6. an agreement check: the per-claimant engine on a sample after (a) should find nothing to change (rolled back);
 7. (d) per-claimant latency through a real Celery worker after an earnings change;
 8. (e) ingest of N earnings rows (one new AP per claimant) from CSV, recalculate=False;
-9. team dashboards (issue #6, ``tests.bench.dashboard``): casework seed, nightly summary, team and district views'
+9. (f) provision search for a shift worker among ``--offers`` (5,000) offers in one district (self-contained,
+   rolled back; needs no seeded caseload: ``python -m tests.bench.run --skip-seed --steps provision``).
+10. team dashboards (issue #6, ``tests.bench.dashboard``): casework seed, nightly summary, team and district views'
    server time against a count(*) baseline, the district's streamed CSV export.
 
 While ``claimants.uprating`` or ``claimants.earnings_feed`` is missing, their rows print "not available yet".
@@ -46,7 +48,19 @@ RATIO_TO_FLOOR_TARGET = 2.0
 SPEEDUP_TARGET = 30.0
 RSS_GROWTH_LIMIT_MB = 256
 NOT_AVAILABLE = "not available yet"
-STEP_ORDER = ("baseline", "prepare", "naive", "uprating", "floor", "agree", "celery", "ingest", "dashboard")
+STEP_ORDER = (
+    "baseline",
+    "prepare",
+    "naive",
+    "uprating",
+    "floor",
+    "agree",
+    "celery",
+    "ingest",
+    "provision",
+    "dashboard",
+)
+PROVISION_TARGET_MS = 200
 
 
 def fmt_int(n: float | int) -> str:
@@ -342,6 +356,26 @@ def build_table(n: int, info: dict, seed: dict | None, r: dict[str, dict], args)
             )
         )
 
+    prov = r.get("provision", {})
+    if prov.get("available") and "search" in prov:
+
+        def pct(key: str) -> str:
+            return f"p50 {prov[key]['p50_ms']:.0f} ms / p95 {prov[key]['p95_ms']:.0f} ms"
+
+        rows.append(
+            (
+                f"(f) Find provision for a shift worker, {fmt_int(prov['offers'])} offers "
+                f"({fmt_int(prov['sessions'])} sessions) in the district, {prov['search']['runs']} runs",
+                f"search {pct('search')} ({prov['search_queries']} queries; list unchanged since the last search) · "
+                f"cache miss {pct('search_cold')} ({prov['search_cold_queries']} queries) · bare selector "
+                f"{pct('selector')} ({prov['selector_queries']} queries) · whole page {pct('page')} "
+                f"({prov['page_queries']} queries) · {fmt_int(prov['fits'])} fit, {fmt_int(prov['excluded'])} excluded",
+                f"< {PROVISION_TARGET_MS} ms server time",
+                verdict(prov["search"]["p50_ms"] < PROVISION_TARGET_MS),
+            )
+        )
+    elif "provision" in r:
+        rows.append(("(f) Find provision (5,000 offers)", prov.get("error", NOT_AVAILABLE), "", "–"))
     board = r.get("dashboard", {})
     if "team" in board:
         from tests.bench.dashboard_table import table as dashboard_table
@@ -417,6 +451,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--skip-seed", action="store_true", help="reuse the claimants already in the database"
     )
+    parser.add_argument("--offers", type=int, default=5_000, help="(f) offers in the district (5,000)")
     parser.add_argument("--seed", type=int, default=20261031)
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--steps", default=",".join(STEP_ORDER), help="comma-separated subset of the steps")
@@ -456,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
         "naive": ["--sample", str(sample)],
         "agree": ["--sample", str(agree_sample)],
         "celery": ["--claimants", str(celery_claimants), "--rate", str(args.celery_rate)],
+        "provision": ["--offers", str(args.offers)],
     }
     wanted = args.steps.split(",")
     for step in STEP_ORDER:

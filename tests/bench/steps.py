@@ -540,6 +540,165 @@ def step_ingest(args) -> dict:
     }
 
 
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "p50_ms": statistics.median(ordered) * 1000,
+        "p95_ms": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] * 1000,
+        "runs": len(ordered),
+    }
+
+
+def step_provision(args) -> dict:
+    """(f) Find provision for a shift worker with ``--offers`` offers in the district: server time of the bare
+    selector loading the list (the floor), of the search without its per-process cache (every search a miss)
+    and with it (the list unchanged since the last search), and of the whole page (view and template, cache
+    warm), p50/p95 over ``--runs`` runs, with the number of queries each makes. Everything is rolled back."""
+    import random
+    from datetime import time as t
+
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+    from django.test import Client, override_settings
+
+    from claimants.models import BusyTime
+    from iwp.models import District, Jobcentre, Role, StaffMember, Team
+    from provision import selectors
+    from provision.models import Category, Provider, ProvisionOffer, Session
+
+    rng = random.Random(args.seed if hasattr(args, "seed") else 2026)
+    areas = ["LS1", "LS2", "LS6", "LS9", "LS11", "BD1", "BD3", "WF1", "HX1", "B1", "M1", "S1"]
+    categories = [c for c, _ in Category.choices]
+    out: dict[str, Any] = {"available": True, "offers": args.offers}
+    # The test client's requests would close the connection (and lose the uncommitted data) without this.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        with (
+            transaction.atomic(),
+            override_settings(
+                STORAGES={
+                    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+                    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+                },
+                ALLOWED_HOSTS=["*"],
+            ),
+        ):
+            district = District.objects.create(name=f"Bench provision {time.time_ns()}")
+            jobcentre = Jobcentre.objects.create(
+                district=district, name=f"Bench JC {time.time_ns()}", postcode="LS1 4HR"
+            )
+            team = Team.objects.create(jobcentre=jobcentre, name="Bench team")
+            coach = StaffMember.objects.create(
+                username=f"bench.coach.{time.time_ns()}", role=Role.WORK_COACH, jobcentre=jobcentre, team=team
+            )
+            claimant = Claimant.objects.create(
+                nino="AB999999C",
+                first_name="Shona",
+                last_name="Shift",
+                date_of_birth=date(1990, 5, 1),
+                jobcentre=jobcentre,
+                coach=coach,
+                postcode="LS9 8AG",
+                current_regime="working_enough",
+            )
+            for day in (0, 1, 3):
+                BusyTime.objects.create(
+                    claimant=claimant, kind="work", weekday=day, starts_at=t(9), ends_at=t(17)
+                )
+            BusyTime.objects.create(
+                claimant=claimant, kind="caring", weekday=2, starts_at=t(15), ends_at=t(16)
+            )
+            providers = Provider.objects.bulk_create(
+                [Provider(district=district, name=f"Provider {i}") for i in range(300)]
+            )
+            offers = []
+            for i in range(args.offers):
+                mode = rng.choices(["in_person", "online", "blended"], [6, 3, 1])[0]
+                offers.append(
+                    ProvisionOffer(
+                        district=district,
+                        provider=providers[i % len(providers)],
+                        natural_key=f"id:bench-{i}",
+                        name=f"Offer {i}",
+                        category=rng.choice(categories),
+                        barriers=rng.sample(["skills", "esol", "childcare", "transport", "confidence"], 2),
+                        regimes=["intensive_work_search", "light_touch"] if rng.random() < 0.1 else [],
+                        min_age=rng.choice([None, None, 16, 18, 19]),
+                        max_age=rng.choice([None] * 9 + [24]),
+                        delivery_mode=mode,
+                        self_paced=mode == "online" and rng.random() < 0.3,
+                        postcode=f"{rng.choice(areas)} {rng.randint(1, 9)}AA",
+                        review_by=date(2027, 6, 1),
+                    )
+                )
+            ProvisionOffer.objects.bulk_create(offers, batch_size=1000)
+            sessions = []
+            for offer in offers:
+                if offer.self_paced:
+                    continue
+                for _ in range(rng.randint(0, 3)):
+                    start = rng.randint(8, 19)
+                    sessions.append(
+                        Session(
+                            offer=offer,
+                            weekday=rng.randint(0, 6),
+                            starts_at=t(start),
+                            ends_at=t(min(start + rng.randint(1, 3), 23)),
+                        )
+                    )
+            Session.objects.bulk_create(sessions, batch_size=2000)
+            out["sessions"] = len(sessions)
+            cursor = connection.cursor()
+            cursor.execute("ANALYZE provision_provisionoffer; ANALYZE provision_session")
+
+            client = Client()
+            client.force_login(coach)
+            url = f"/provision/claimants/{claimant.pk}/find/"
+
+            def timed(fn) -> tuple[dict[str, float], int]:
+                for _ in range(3):
+                    fn()  # warm-up
+                # Counted with an execute wrapper: a request resets CaptureQueriesContext's log when it starts.
+                counted: list[str] = []
+
+                def count(execute, sql, params, many, context):
+                    counted.append(sql)
+                    return execute(sql, params, many, context)
+
+                with connection.execute_wrapper(count):
+                    fn()
+                samples = []
+                for _ in range(args.runs):
+                    started = time.perf_counter()
+                    fn()
+                    samples.append(time.perf_counter() - started)
+                return _percentiles(samples), len(counted)
+
+            district_id = district.pk
+            out["selector"], out["selector_queries"] = timed(
+                lambda: selectors.offers_for_search(district_id, use_cache=False)
+            )
+            out["search_cold"], out["search_cold_queries"] = timed(
+                lambda: selectors.find_provision(claimant=claimant, use_cache=False)
+            )
+            out["search"], out["search_queries"] = timed(lambda: selectors.find_provision(claimant=claimant))
+            fits, excluded, _ = selectors.find_provision(claimant=claimant)
+            out["fits"], out["excluded"] = len(fits), len(excluded)
+
+            def page() -> None:
+                response = client.get(url)
+                assert response.status_code == 200, response.status_code
+
+            out["page"], out["page_queries"] = timed(page)
+            transaction.set_rollback(True)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
 def step_dashboard(args) -> dict:
     """Team dashboards (issue #6): casework seed, nightly summary, team and district page times, CSV export."""
     from tests.bench import dashboard
@@ -557,6 +716,7 @@ STEPS = {
     "agree": step_agree,
     "celery": step_celery,
     "ingest": step_ingest,
+    "provision": step_provision,
 }
 
 
@@ -569,6 +729,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--effective-from", type=date.fromisoformat, default=None)
+    parser.add_argument("--offers", type=int, default=5_000, help="offers in the district for (f)")
+    parser.add_argument("--runs", type=int, default=30, help="timed runs for (f)")
     parser.add_argument("--reps", type=int, default=40, help="dashboard requests timed per view")
     args = parser.parse_args(argv)
     out = STEPS[args.step](args)

@@ -16,6 +16,7 @@ class ClaimantFactory(DjangoModelFactory):
     first_name = factory.Faker("first_name", locale="en_GB")
     last_name = factory.Faker("last_name", locale="en_GB")
     date_of_birth = dt.date(1995, 1, 1)
+    email = factory.Sequence(lambda n: f"claimant{n}@example.org")
     jobcentre = factory.SubFactory(JobcentreFactory)
     assessment_day = 10
 

@@ -79,6 +79,7 @@ def test_create_claimant_with_bad_nino_shows_error_summary(coach_client, work_co
         "date_of_birth": "1990-02-03",
         "postcode": "B15 1TR",
         "contact_preference": "sms",
+        "phone": "07911 123456",
         "interpreter_language": "",
         "assessment_day": "10",
         "support_intensity": "fortnightly",
@@ -96,6 +97,39 @@ def test_create_claimant_with_bad_nino_shows_error_summary(coach_client, work_co
         work_coach.jobcentre,
     )
     assert CoachAssignment.objects.filter(claimant=claimant, coach=work_coach, unassigned_at=None).exists()
+    assert claimant.phone == "+447911123456"  # one form for every way it was typed
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"contact_preference": "email", "email": ""}, "email", "Enter an email address"),
+        ({"contact_preference": "email", "email": "sam@"}, "email", "Enter a valid email address"),
+        ({"contact_preference": "sms", "phone": ""}, "phone", "Enter a phone number"),
+        ({"contact_preference": "phone", "phone": "0770"}, "phone", "Enter a UK phone number"),
+        ({"contact_preference": "letter", "phone": "12345678901234"}, "phone", "Enter a UK phone number"),
+    ],
+)
+def test_contact_details_must_fit_the_contact_preference(coach_client, changes, field, message):
+    data = {
+        "nino": "AB 12 34 56 C",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "date_of_birth": "1990-02-03",
+        "postcode": "B15 1TR",
+        "contact_preference": "journal",
+        "assessment_day": "10",
+        "support_intensity": "fortnightly",
+        **changes,
+    }
+    response = coach_client.post(reverse("claimants:create"), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors[field][0].startswith(message)
+    assert f'href="#id_{field}"' in response.content.decode()  # linked from the error summary
+    assert not Claimant.objects.exists()
+    fixed = {"email": "ada@example.org", "phone": "0121 496 0000"}
+    assert coach_client.post(reverse("claimants:create"), {**data, **fixed}).status_code == 302
+    assert Claimant.objects.get().phone == "+441214960000"
 
 
 def test_regime_facts_form_recalculates(coach_client, mine, django_capture_on_commit_callbacks):

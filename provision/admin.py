@@ -1,0 +1,26 @@
+"""Provision is casework, kept in the service's own pages; the admin only lets an administrator look, never
+delete (nothing on the provision list is hard-deleted)."""
+
+from django.contrib import admin
+
+from provision.models import Provider, ProvisionOffer
+
+
+class NoDeleteAdmin(admin.ModelAdmin):
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Provider)
+class ProviderAdmin(NoDeleteAdmin):
+    list_display = ("name", "district")
+    list_filter = ("district",)
+    search_fields = ("name",)
+
+
+@admin.register(ProvisionOffer)
+class ProvisionOfferAdmin(NoDeleteAdmin):
+    list_display = ("name", "provider", "district", "category", "status", "review_by")
+    list_filter = ("district", "status", "category")
+    search_fields = ("name", "provider__name")
+    readonly_fields = ("natural_key", "stale_since")

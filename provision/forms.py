@@ -1,0 +1,266 @@
+"""GOV.UK forms for provision (crispy-forms-gds); the pages show the error summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Field, Layout, Size
+from django import forms
+
+from claimants.casework_models import BarrierKind
+from claimants.models import RegimeChoices
+from provision import fields as f
+from provision.models import Category, DeliveryMode, ProvisionOffer, ReferralRoute, ReferralStatus
+from provision.selectors import TRANSITIONS
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def _helper(*items: Any, submit: str = "Save") -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True  # the page's form tag carries the token
+    helper.layout = Layout(*items, Button("submit", submit))
+    return helper
+
+
+class OfferForm(forms.ModelForm):
+    provider_name = forms.CharField(label="Provider", max_length=160)
+    barriers = forms.MultipleChoiceField(
+        label="Barriers it helps with",
+        choices=BarrierKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    regimes = forms.MultipleChoiceField(
+        label="Open to these regimes",
+        help_text="Leave every box empty if it is open to every regime",
+        choices=RegimeChoices.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    sessions_text = forms.CharField(
+        label="Sessions",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line, like Tue 18:00-20:00 or Sat 10:00-12:30. Leave empty if self-paced.",
+    )
+
+    class Meta:
+        model = ProvisionOffer
+        fields = [
+            "name",
+            "provider_name",
+            "description",
+            "category",
+            "barriers",
+            "regimes",
+            "min_age",
+            "max_age",
+            "other_eligibility",
+            "delivery_mode",
+            "self_paced",
+            "sessions_text",
+            "location",
+            "postcode",
+            "capacity",
+            "places_left",
+            "cost",
+            "referral_route",
+            "contact",
+            "review_by",
+            "limbo_days",
+            "external_id",
+        ]
+        labels = {
+            "name": "Name of the offer",
+            "min_age": "Minimum age",
+            "max_age": "Maximum age",
+            "other_eligibility": "Other eligibility",
+            "self_paced": "Self-paced (no fixed sessions)",
+            "cost": "Cost to the claimant, in pounds",
+            "referral_route": "How to refer",
+            "review_by": "Review by",
+            "limbo_days": "Chase a referral after this many working days without an update",
+            "external_id": "Id in the provider's or Open Referral UK data",
+        }
+        help_texts = {
+            "description": "What it is and what the claimant gets from it",
+            "other_eligibility": "Anything else, in words (for example, ‘must live in Leeds’)",
+            "contact": "Name, phone or email for referrals",
+            "review_by": "When someone should next check this entry. Leave empty for six months from today",
+            "postcode": "Where sessions happen; leave empty for online",
+            "external_id": "Optional. Keeps re-imports of the same file matched to this entry",
+        }
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "other_eligibility": forms.Textarea(attrs={"rows": 2}),
+            "delivery_mode": forms.RadioSelect,
+            "referral_route": forms.RadioSelect,
+            "review_by": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = Category.choices
+        self.fields["delivery_mode"].choices = DeliveryMode.choices
+        self.fields["referral_route"].choices = ReferralRoute.choices
+        self.fields["review_by"].required = False
+        if self.instance.pk:
+            self.fields["provider_name"].initial = self.instance.provider.name
+            self.fields["sessions_text"].initial = "\n".join(
+                f.sessions_text([s]) for s in self.instance.sessions.all()
+            )
+        self.helper = _helper(
+            Field.text("name"),
+            Field.text("provider_name"),
+            Field.textarea("description"),
+            Field.select("category"),
+            Field.checkboxes("barriers", small=True, legend_size=Size.SMALL),
+            Field.checkboxes("regimes", small=True, legend_size=Size.SMALL),
+            Field.text("min_age", field_width=3),
+            Field.text("max_age", field_width=3),
+            Field.textarea("other_eligibility"),
+            Field.radios("delivery_mode", inline=True),
+            Field.checkbox("self_paced"),
+            Field.textarea("sessions_text"),
+            Field.text("location"),
+            Field.text("postcode", field_width=10),
+            Field.text("capacity", field_width=4),
+            Field.text("places_left", field_width=4),
+            Field.text("cost", field_width=5),
+            Field.radios("referral_route"),
+            Field.text("contact"),
+            Field.text("review_by", field_width=10),
+            Field.text("limbo_days", field_width=3),
+            Field.text("external_id", field_width=20),
+            submit="Save offer",
+        )
+
+    def clean_sessions_text(self) -> list:
+        return f.parse_sessions(self.cleaned_data.get("sessions_text", ""))
+
+    def clean_postcode(self) -> str:
+        return " ".join((self.cleaned_data.get("postcode") or "").upper().split())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("self_paced") and data.get("sessions_text"):
+            self.add_error(
+                "sessions_text", "A self-paced offer has no sessions: empty this box or untick self-paced"
+            )
+        cap, left = data.get("capacity"), data.get("places_left")
+        if cap is not None and left is not None and left > cap:
+            self.add_error("places_left", "Places left cannot be more than the capacity")
+        lo, hi = data.get("min_age"), data.get("max_age")
+        if lo is not None and hi is not None and hi < lo:
+            self.add_error("max_age", "The maximum age must not be below the minimum age")
+        return data
+
+    def _post_clean(self) -> None:
+        # The natural key and provider are set by the service; skip model validation of fields it fills in.
+        pass
+
+    def offer_data(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("provider_name", None)
+        data.pop("sessions_text", None)
+        return data
+
+
+class ArchiveForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you archiving this offer?",
+        max_length=300,
+        help_text="For example, ‘Funding ended in March 2027’. Archived offers stay on record and can be found.",
+        error_messages={"required": "Enter why you are archiving this offer"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field.text("reason"), submit="Archive offer")
+
+
+class ImportForm(forms.Form):
+    KINDS = [("csv", "CSV (the columns of the export)"), ("hsds", "Open Referral UK / HSDS JSON")]
+
+    kind = forms.ChoiceField(label="Kind of file", choices=KINDS, widget=forms.RadioSelect, initial="csv")
+    file = forms.FileField(label="File", error_messages={"required": "Choose a file to import"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field.radios("kind"), Field("file"), submit="Import")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file must be smaller than 20 MB")
+        return upload
+
+
+class SearchForm(forms.Form):
+    category = forms.ChoiceField(
+        label="Category", required=False, choices=[("", "Any category"), *Category.choices]
+    )
+    barrier = forms.ChoiceField(
+        label="Barrier", required=False, choices=[("", "Any barrier"), *BarrierKind.choices]
+    )
+
+
+class ReferralForm(forms.Form):
+    ACTIONS = [
+        ("refer", "Refer – send the provider the claimant's details and track the referral"),
+        ("signpost", "Signpost – information given, the claimant will contact them"),
+    ]
+    action = forms.ChoiceField(
+        label="What are you doing?", choices=ACTIONS, widget=forms.RadioSelect, initial="refer"
+    )
+    shared_summary = forms.CharField(
+        label="Summary to share with the provider",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Circumstances, barriers and goals the claimant is happy to share, so they need not repeat their story",
+    )
+    consent_to_share = forms.BooleanField(
+        label="The claimant has read this summary and agrees to share it with the provider", required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field.radios("action"),
+            Field.textarea("shared_summary"),
+            Field.checkbox("consent_to_share"),
+            submit="Save",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("action") == "signpost":
+            # Signposting sends nothing to the provider, so there is no summary to agree to.
+            data["shared_summary"], data["consent_to_share"] = "", False
+        elif (data.get("shared_summary") or "").strip() and not data.get("consent_to_share"):
+            self.add_error(
+                "consent_to_share", "Confirm the claimant agrees to share the summary, or empty it"
+            )
+        return data
+
+
+class ReferralStatusForm(forms.Form):
+    to_status = forms.ChoiceField(label="New status", widget=forms.RadioSelect)
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=300,
+        help_text="What the provider or claimant said",
+    )
+
+    def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_status"].choices = [
+            (s, ReferralStatus(s).label) for s in TRANSITIONS.get(current, ())
+        ]
+        self.fields["to_status"].error_messages["required"] = "Choose the new status"
+        self.helper = _helper(Field.radios("to_status"), Field.text("note"), submit="Update referral")

@@ -1,0 +1,237 @@
+"""Providers and provision offers (a district's list), their weekly sessions, and referrals with status history.
+
+Nothing here is hard-deleted: offers are paused or archived (with a reason), referrals are closed by a status.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from claimants.casework_models import Weekday
+from iwp.models import District, StaffMember
+from provision.matching import EVENING_FROM
+
+
+class Category(models.TextChoices):
+    SKILLS_TRAINING = "skills_training", "Skills training"
+    SKILLS_BOOTCAMP = "skills_bootcamp", "Skills bootcamp"
+    ESOL = "esol", "ESOL (English language)"
+    CAREERS_ADVICE = "careers_advice", "Careers advice"
+    DIGITAL_SKILLS = "digital_skills", "Digital skills"
+    CONFIDENCE = "confidence", "Confidence and wellbeing"
+    CHILDCARE = "childcare", "Childcare support"
+    FSF = "fsf", "Flexible Support Fund"
+    SWAP = "swap", "Sector-based Work Academy Programme"
+    EMPLOYER = "employer", "Employer programme"
+    MONEY = "money", "Money and debt advice"
+    OTHER = "other", "Other"
+
+
+class DeliveryMode(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    ONLINE = "online", "Online"
+    BLENDED = "blended", "Blended"
+
+
+class ReferralRoute(models.TextChoices):
+    DIRECT = "direct", "Direct referral"
+    WARM_HANDOVER = "warm_handover", "Warm handover"
+    SELF = "self", "Self-referral"
+
+
+class OfferStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    ARCHIVED = "archived", "Archived"
+
+
+class Provider(models.Model):
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="providers")
+    name = models.CharField(max_length=160)
+    external_id = models.CharField(max_length=120, blank=True, help_text="Id in an imported file, if any")
+    website = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "name"], name="provider_name_unique_in_district")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProvisionOffer(models.Model):
+    """One entry on a district's provision list."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="provision_offers")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="offers")
+    # Re-importing a file finds the same row by this key: "id:<external id>" when the file has one, else
+    # "name:<provider>|<offer>" (case-folded), so a CSV without ids still updates rather than duplicates.
+    natural_key = models.CharField(max_length=400)
+    external_id = models.CharField(max_length=120, blank=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    barriers = models.JSONField(default=list, blank=True, help_text="BarrierKind values it addresses")
+    regimes = models.JSONField(
+        default=list, blank=True, help_text="Regime values it is open to; empty means every regime"
+    )
+    min_age = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(120)])
+    max_age = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(120)])
+    other_eligibility = models.TextField(blank=True)
+    delivery_mode = models.CharField(
+        max_length=10, choices=DeliveryMode.choices, default=DeliveryMode.IN_PERSON
+    )
+    self_paced = models.BooleanField(
+        default=False, help_text="No fixed sessions: done in the claimant's time"
+    )
+    location = models.CharField(max_length=300, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+    places_left = models.PositiveIntegerField(null=True, blank=True)
+    cost = models.DecimalField(
+        max_digits=8, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(0)]
+    )
+    referral_route = models.CharField(
+        max_length=14, choices=ReferralRoute.choices, default=ReferralRoute.DIRECT
+    )
+    contact = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=OfferStatus.choices, default=OfferStatus.ACTIVE)
+    archived_reason = models.CharField(max_length=300, blank=True)
+    owner = models.ForeignKey(StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    last_reviewed_on = models.DateField(null=True, blank=True)
+    review_by = models.DateField()
+    stale_since = models.DateField(null=True, blank=True, help_text="Set by the daily staleness job")
+    limbo_days = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="Working days without an update before a referral counts as in limbo",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        indexes = [
+            models.Index(fields=["district", "status"], name="offer_district_status_idx"),
+            models.Index(fields=["review_by"], condition=Q(status="active"), name="offer_review_by_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "natural_key"], name="offer_natural_key_in_district"),
+            models.CheckConstraint(
+                name="offer_ages_in_order",
+                condition=Q(min_age__isnull=True)
+                | Q(max_age__isnull=True)
+                | Q(max_age__gte=models.F("min_age")),
+            ),
+            models.CheckConstraint(
+                name="offer_places_within_capacity",
+                condition=Q(capacity__isnull=True)
+                | Q(places_left__isnull=True)
+                | Q(places_left__lte=models.F("capacity")),
+            ),
+            models.CheckConstraint(
+                name="offer_archived_has_reason", condition=~Q(status="archived") | ~Q(archived_reason="")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Session(models.Model):
+    """A weekly session of an offer; evening and weekend are derived from the day and times."""
+
+    offer = models.ForeignKey(ProvisionOffer, on_delete=models.CASCADE, related_name="sessions")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    starts_at = models.TimeField()
+    ends_at = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="session_ends_after_start", condition=Q(ends_at__gt=models.F("starts_at"))
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()[:3]} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+    @property
+    def evening(self) -> bool:
+        return self.ends_at > EVENING_FROM
+
+    @property
+    def weekend(self) -> bool:
+        return self.weekday >= 5
+
+
+class ReferralStatus(models.TextChoices):
+    SIGNPOSTED = "signposted", "Signposted"
+    REFERRED = "referred", "Referred"
+    ACCEPTED = "accepted", "Accepted"
+    STARTED = "started", "Started"
+    COMPLETED = "completed", "Completed"
+    DECLINED = "declined", "Declined"
+    DID_NOT_START = "did_not_start", "Did not start"
+
+
+class Referral(models.Model):
+    """Signposting (information given) or a referral, tracked through its status history to an end."""
+
+    claimant = models.ForeignKey("claimants.Claimant", on_delete=models.CASCADE, related_name="referrals")
+    offer = models.ForeignKey(ProvisionOffer, on_delete=models.PROTECT, related_name="referrals")
+    status = models.CharField(max_length=14, choices=ReferralStatus.choices)
+    shared_summary = models.TextField(
+        blank=True,
+        help_text="What the claimant agreed to share with the provider, so they need not repeat it",
+    )
+    consent_to_share = models.BooleanField(default=False)
+    created_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_update_on = models.DateField(help_text="The day the status last changed")
+    limbo_since = models.DateField(null=True, blank=True, help_text="Set by the daily limbo job")
+    follow_up_action = models.OneToOneField(
+        "appointments.AgreedAction", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["claimant", "-created_at"], name="referral_claimant_idx"),
+            models.Index(fields=["offer", "status"], name="referral_offer_status_idx"),
+            models.Index(fields=["status", "last_update_on"], name="referral_open_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="referral_summary_needs_consent",
+                condition=Q(shared_summary="") | Q(consent_to_share=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offer} for {self.claimant} ({self.get_status_display()})"
+
+
+class ReferralStatusChange(models.Model):
+    """One step of a referral's history: from, to, when and who (rows, never overwritten)."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=14, choices=ReferralStatus.choices, blank=True)
+    to_status = models.CharField(max_length=14, choices=ReferralStatus.choices)
+    on = models.DateField()
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '–'} → {self.to_status} on {self.on}"

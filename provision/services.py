@@ -1,0 +1,329 @@
+"""Every write to provision: one transaction each, audited. Import and export live in ``provision.importing``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from appointments.models import ActionCategory, AgreedAction
+from claimants.models import Claimant
+from iwp.audit import audit_record
+from iwp.models import AuditVerb, District, StaffMember
+from provision import matching
+from provision.models import (
+    OfferStatus,
+    Provider,
+    ProvisionOffer,
+    Referral,
+    ReferralStatus,
+    ReferralStatusChange,
+    Session,
+)
+from provision.selectors import LIMBO_STATUSES, TRANSITIONS, local_today
+
+REVIEW_EVERY_DAYS = 182  # a reviewed entry is due again in about six months
+
+
+class ProvisionError(ValueError):
+    """A write the rules refuse (the message is for the user)."""
+
+
+@dataclass(frozen=True)
+class SessionInput:
+    weekday: int
+    starts_at: time
+    ends_at: time
+
+
+def natural_key_for(*, external_id: str, provider_name: str, name: str) -> str:
+    if external_id.strip():
+        return f"id:{external_id.strip()}"
+    return f"name:{' '.join(provider_name.split()).casefold()}|{' '.join(name.split()).casefold()}"
+
+
+def provider_get_or_create(*, district: District, name: str) -> Provider:
+    provider, _ = Provider.objects.get_or_create(district=district, name=" ".join(name.split()))
+    return provider
+
+
+OFFER_FIELDS = (
+    "name",
+    "description",
+    "category",
+    "barriers",
+    "regimes",
+    "min_age",
+    "max_age",
+    "other_eligibility",
+    "delivery_mode",
+    "self_paced",
+    "location",
+    "postcode",
+    "capacity",
+    "places_left",
+    "cost",
+    "referral_route",
+    "contact",
+    "review_by",
+    "limbo_days",
+    "external_id",
+)
+
+
+def _set_sessions(offer: ProvisionOffer, sessions: Iterable[SessionInput]) -> None:
+    offer.sessions.all().delete()  # sessions are part of the offer's description, not history
+    Session.objects.bulk_create(
+        Session(offer=offer, weekday=s.weekday, starts_at=s.starts_at, ends_at=s.ends_at) for s in sessions
+    )
+
+
+def offer_create(
+    *,
+    actor: StaffMember,
+    district: District,
+    provider_name: str,
+    data: dict[str, Any],
+    sessions: Iterable[SessionInput] = (),
+) -> ProvisionOffer:
+    with transaction.atomic():
+        provider = provider_get_or_create(district=district, name=provider_name)
+        offer = ProvisionOffer(
+            district=district, provider=provider, owner=actor, last_reviewed_on=local_today()
+        )
+        for field in OFFER_FIELDS:
+            if field in data:
+                setattr(offer, field, data[field])
+        if not offer.review_by or offer.review_by <= local_today():
+            offer.review_by = local_today() + timedelta(days=REVIEW_EVERY_DAYS)
+        offer.natural_key = natural_key_for(
+            external_id=offer.external_id, provider_name=provider.name, name=offer.name
+        )
+        offer.save()
+        _set_sessions(offer, sessions)
+        audit_record(actor=actor, verb=AuditVerb.CREATED, target=offer, payload={"name": offer.name})
+    return offer
+
+
+def offer_update(
+    *,
+    actor: StaffMember,
+    offer: ProvisionOffer,
+    provider_name: str,
+    data: dict[str, Any],
+    sessions: Iterable[SessionInput] | None = None,
+) -> ProvisionOffer:
+    """Save the lead's edits. Editing an entry counts as reviewing it: it is fresh again from today."""
+    with transaction.atomic():
+        offer.provider = provider_get_or_create(district=offer.district, name=provider_name)
+        changed = [f for f in OFFER_FIELDS if f in data and getattr(offer, f) != data[f]]
+        for field in OFFER_FIELDS:
+            if field in data:
+                setattr(offer, field, data[field])
+        offer.natural_key = natural_key_for(
+            external_id=offer.external_id, provider_name=offer.provider.name, name=offer.name
+        )
+        _mark_reviewed(offer, actor=actor, review_by=data.get("review_by"))
+        offer.save()
+        if sessions is not None:
+            _set_sessions(offer, sessions)
+        audit_record(actor=actor, verb=AuditVerb.UPDATED, target=offer, payload={"changed": changed})
+    return offer
+
+
+def _mark_reviewed(offer: ProvisionOffer, *, actor: StaffMember, review_by: date | None = None) -> None:
+    today = local_today()
+    offer.last_reviewed_on = today
+    if review_by is None or review_by <= today:
+        review_by = today + timedelta(days=REVIEW_EVERY_DAYS)
+    offer.review_by = review_by
+    offer.stale_since = None
+    offer.owner = offer.owner or actor
+
+
+def offer_mark_reviewed(*, actor: StaffMember, offer: ProvisionOffer) -> ProvisionOffer:
+    """The lead checked the entry is still right: fresh again for six months."""
+    with transaction.atomic():
+        _mark_reviewed(offer, actor=actor)
+        offer.save(update_fields=["last_reviewed_on", "review_by", "stale_since", "owner", "updated_at"])
+        audit_record(
+            actor=actor,
+            verb=AuditVerb.UPDATED,
+            target=offer,
+            payload={"reviewed": True, "review_by": str(offer.review_by)},
+        )
+    return offer
+
+
+def offer_set_status(
+    *, actor: StaffMember, offer: ProvisionOffer, status: str, reason: str = ""
+) -> ProvisionOffer:
+    """Pause, reactivate or archive. Archiving needs a reason; nothing is ever deleted."""
+    reason = reason.strip()
+    if status == OfferStatus.ARCHIVED and not reason:
+        raise ProvisionError("Enter why you are archiving this offer")
+    if status not in OfferStatus.values:
+        raise ProvisionError("Choose a valid status")
+    with transaction.atomic():
+        before = offer.status
+        offer.status = status
+        offer.archived_reason = reason if status == OfferStatus.ARCHIVED else ""
+        offer.save(update_fields=["status", "archived_reason", "updated_at"])
+        audit_record(
+            actor=actor,
+            verb=AuditVerb.UPDATED,
+            target=offer,
+            payload={"status": [before, status], **({"reason": reason} if reason else {})},
+        )
+    return offer
+
+
+# --- Referrals ------------------------------------------------------------------------------------------
+
+
+def referral_create(
+    *,
+    actor: StaffMember,
+    claimant: Claimant,
+    offer: ProvisionOffer,
+    refer: bool,
+    shared_summary: str = "",
+    consent_to_share: bool = False,
+) -> Referral:
+    """Record signposting (information given) or a referral with the summary the claimant agreed to share."""
+    if offer.status != OfferStatus.ACTIVE:
+        raise ProvisionError("This offer is not taking referrals")
+    if offer.district_id != claimant.jobcentre.district_id:
+        raise ProvisionError("This offer is not on the claimant's district list")
+    shared_summary = shared_summary.strip()
+    if shared_summary and not consent_to_share:
+        raise ProvisionError("Confirm the claimant agreed to share this summary, or leave it empty")
+    today = local_today()
+    status = ReferralStatus.REFERRED if refer else ReferralStatus.SIGNPOSTED
+    with transaction.atomic():
+        referral = Referral.objects.create(
+            claimant=claimant,
+            offer=offer,
+            status=status,
+            shared_summary=shared_summary,
+            consent_to_share=consent_to_share,
+            created_by=actor,
+            last_update_on=today,
+        )
+        ReferralStatusChange.objects.create(
+            referral=referral, from_status="", to_status=status, on=today, by=actor
+        )
+        if refer and offer.places_left:
+            # A referral takes a place (not given back automatically on a decline: the lead updates places left
+            # from what the provider says, as the provider may have filled it).
+            ProvisionOffer.objects.filter(pk=offer.pk, places_left__gt=0).update(
+                places_left=F("places_left") - 1,
+                updated_at=timezone.now(),  # updated_at: the search cache's key
+            )
+        audit_record(
+            actor=actor,
+            verb=AuditVerb.CREATED,
+            target=referral,
+            payload={"claimant": claimant.pk, "offer": offer.pk, "status": status},
+        )
+    return referral
+
+
+def referral_change_status(
+    *, actor: StaffMember, referral: Referral, to_status: str, note: str = "", on: date | None = None
+) -> Referral:
+    allowed = TRANSITIONS.get(referral.status, ())
+    if to_status not in allowed:
+        raise ProvisionError(
+            f"A referral that is {referral.get_status_display().lower()} cannot become "
+            f"{ReferralStatus(to_status).label.lower() if to_status in ReferralStatus.values else to_status}"
+        )
+    on = on or local_today()
+    with transaction.atomic():
+        before = referral.status
+        referral.status = to_status
+        referral.last_update_on = on
+        referral.limbo_since = None  # an update ends the limbo; a later silence can start a new one
+        chased = referral.follow_up_action_id
+        referral.follow_up_action = None
+        referral.save(update_fields=["status", "last_update_on", "limbo_since", "follow_up_action"])
+        ReferralStatusChange.objects.create(
+            referral=referral,
+            from_status=before,
+            to_status=to_status,
+            on=on,
+            by=actor,
+            note=note.strip()[:300],
+        )
+        if chased:
+            # The referral moved on, so the follow-up action has done its job.
+            AgreedAction.objects.filter(pk=chased, status="open").update(status="done", completed_on=on)
+        audit_record(
+            actor=actor,
+            verb=AuditVerb.UPDATED,
+            target=referral,
+            payload={"status": [before, to_status], "note": note},
+        )
+    return referral
+
+
+# --- Daily jobs (idempotent) ----------------------------------------------------------------------------
+
+
+def flag_stale_offers(*, today: date | None = None) -> int:
+    """Mark active entries past their review-by date. Running twice on a day changes nothing the second time."""
+    today = today or local_today()
+    with transaction.atomic():
+        n = ProvisionOffer.objects.filter(
+            status=OfferStatus.ACTIVE, review_by__lt=today, stale_since__isnull=True
+        ).update(stale_since=today)
+        if n:
+            audit_record(
+                actor=None,
+                verb=AuditVerb.UPDATED,
+                target_type="provision.provisionoffer",
+                payload={"flagged_stale": n, "on": str(today)},
+            )
+    return n
+
+
+def flag_limbo_referrals(*, today: date | None = None, holidays: Iterable[date] = ()) -> int:
+    """Flag referrals with no update for the offer's N working days and give the claimant's coach a follow-up
+    action — exactly once per silence: rows are locked, and a referral with its action is skipped."""
+    today = today or local_today()
+    holidays = tuple(holidays)
+    flagged = 0
+    with transaction.atomic():
+        candidates = (
+            Referral.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(status__in=LIMBO_STATUSES, limbo_since__isnull=True)
+            .select_related("offer", "claimant")
+            .order_by("pk")
+        )
+        for referral in candidates:
+            due = matching.add_working_days(referral.last_update_on, referral.offer.limbo_days, holidays)
+            if today < due:
+                continue
+            referral.limbo_since = today
+            if referral.follow_up_action_id is None:
+                referral.follow_up_action = AgreedAction.objects.create(
+                    claimant=referral.claimant,
+                    category=ActionCategory.TRAINING,
+                    description=(
+                        f"Follow up the referral to {referral.offer.name}: no update since "
+                        f"{referral.last_update_on.day} {referral.last_update_on:%B %Y}"
+                    )[:300],
+                    due_on=today,
+                    created_by=referral.claimant.coach or referral.created_by,
+                )
+            referral.save(update_fields=["limbo_since", "follow_up_action"])
+            audit_record(
+                actor=None, verb=AuditVerb.UPDATED, target=referral, payload={"limbo_since": str(today)}
+            )
+            flagged += 1
+    return flagged

@@ -1,0 +1,58 @@
+import datetime as dt
+
+import pytest
+
+from claimants.models import BusyTime
+from tests.claimants.factories import ClaimantFactory
+from tests.provision.factories import OfferFactory, SessionFactory
+
+
+@pytest.fixture
+def district(team):
+    return team.jobcentre.district
+
+
+@pytest.fixture
+def shift_worker(work_coach):
+    """A Working Enough claimant in Leeds who works Tue and Thu 09:00–17:00 and does the school run Mon 15:00."""
+    claimant = ClaimantFactory(
+        jobcentre=work_coach.jobcentre,
+        coach=work_coach,
+        first_name="Shona",
+        last_name="Shift",
+        postcode="LS9 8AG",
+        current_regime="working_enough",
+        date_of_birth=dt.date(1990, 5, 1),
+    )
+    for day in (1, 3):
+        BusyTime.objects.create(
+            claimant=claimant,
+            kind="work",
+            weekday=day,
+            starts_at=dt.time(9),
+            ends_at=dt.time(17),
+            description="Tesco",
+        )
+    BusyTime.objects.create(
+        claimant=claimant, kind="caring", weekday=0, starts_at=dt.time(15), ends_at=dt.time(16)
+    )
+    return claimant
+
+
+@pytest.fixture
+def offers(district):
+    """Four offers on the district's list: one fits, three are excluded for different reasons."""
+    evening = OfferFactory(district=district, name="Evening forklift", postcode="LS1 3EX")
+    SessionFactory(offer=evening, weekday=1, starts_at=dt.time(18), ends_at=dt.time(21))
+    daytime = OfferFactory(district=district, name="Daytime forklift", postcode="LS1 3EX")
+    SessionFactory(offer=daytime, weekday=1, starts_at=dt.time(10), ends_at=dt.time(15))
+    fsf = OfferFactory(
+        district=district,
+        name="Flexible Support Fund",
+        category="fsf",
+        regimes=["intensive_work_search", "light_touch"],
+    )
+    far = OfferFactory(
+        district=district, name="Birmingham bootcamp", postcode="B1 1BB", category="skills_bootcamp"
+    )
+    return {"evening": evening, "daytime": daytime, "fsf": fsf, "far": far}
