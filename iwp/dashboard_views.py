@@ -94,6 +94,7 @@ TABLE_COLUMNS = (
     ("fta_undecided", "Failed to attend, decision needed", {"show": "fta_awaiting_decision"}),
     ("overdue_action_claimants", "Overdue actions", {"show": "overdue_actions"}),
     ("awaiting_acceptance", "Commitment not accepted", {"show": "awaiting_acceptance"}),
+    ("referrals_in_limbo", "Referral in limbo", {"show": "referrals_in_limbo"}),
     ("cycling", "Cycling", {"show": "cycling"}),
     ("iwp_eligible", "IWP eligible, not invited", {"iwp": IwpOfferStatus.ELIGIBLE}),
     ("rose_3m", "Earnings rose (3 months)", {"show": "earnings_rose_3m"}),

@@ -586,3 +586,20 @@ def test_a_single_coachs_dashboard_links_to_that_coachs_claimants(leader_client,
     unrecorded = next(i for t in page.context["tiles"] for i in t["items"] if i["key"] == "unrecorded")
     assert unrecorded["value"] == 2 and f"coach={coach_b.pk}" in unrecorded["url"]
     assert leader_client.get(unrecorded["url"]).context["page"].paginator.count == 2
+
+
+def test_referrals_in_limbo_tile_counts_claimants_and_links_to_them(leader_client, coach_a, coach_b):
+    from tests.provision.factories import ReferralFactory
+
+    stuck = claimant_of(coach_a)
+    moving = claimant_of(coach_a)
+    ReferralFactory(claimant=stuck, created_by=coach_a, limbo_since=timezone.localdate())
+    ReferralFactory(claimant=stuck, created_by=coach_a, limbo_since=timezone.localdate())
+    ReferralFactory(claimant=moving, created_by=coach_a, status="accepted")
+    ReferralFactory(claimant=claimant_of(coach_b), created_by=coach_b, status="completed", limbo_since=None)
+    refresh_coach_figures()
+    page = leader_client.get(reverse(DASHBOARD))
+    item = next(i for t in page.context["tiles"] for i in t["items"] if i["key"] == "referrals_in_limbo")
+    assert item["value"] == 1
+    listing = leader_client.get(item["url"])
+    assert [c.pk for c in listing.context["page"]] == [stuck.pk]
