@@ -49,11 +49,18 @@ def caseload(request: HttpRequest) -> HttpResponse:
     page = Paginator(claimants, 25).get_page(params.get("page"))
     coaches = list(coaches_visible_to(request.user)) if leader else []
     chosen_coach = next((c for c in coaches if c.pk == query.coach_id), None)
+    chosen_team = next((c.team for c in coaches if c.team_id == query.team_id), None)
+    if chosen_coach:
+        title = f"Caseload of {chosen_coach.get_full_name()}"
+    elif chosen_team:
+        title = f"Caseload of {chosen_team.name}"
+    else:
+        title = "Caseloads" if leader else "My caseload"
     return render(
         request,
         "claimants/caseload.html",
         {
-            "title": f"Caseload of {chosen_coach.get_full_name()}" if chosen_coach else "My caseload",
+            "title": title,
             "page": page,
             "query": query,
             "regimes": RegimeChoices.choices,

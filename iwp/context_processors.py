@@ -17,8 +17,10 @@ NAVIGATION: dict[str, list[tuple[str, str]]] = {
     ],
     Role.TEAM_LEADER: [
         ("Team dashboard", "iwp:team_dashboard"),
+        ("Caseloads", "claimants:caseload"),
         ("IWP offer", "claimants:iwp_offer_list"),
         ("Regime calculator", "claimants:calculator"),
+        ("Provision", "provision:offer_list"),
     ],
     Role.PROGRESSION_LEAD: [
         ("Provision list", "provision:offer_list"),

@@ -185,6 +185,8 @@ def test_team_leader_narrows_to_a_coach_and_a_coach_cannot(leader_client, coach_
     assert f"Caseload of {colleague.get_full_name()}" in leader_view.content.decode()
     by_team = leader_client.get(reverse("claimants:caseload"), {"team": work_coach.team_id})
     assert set(_names(by_team)) == {mine.full_name, theirs.full_name}
+    assert f"Caseload of {work_coach.team.name}" in by_team.content.decode()
+    assert ">Caseloads</h1>" in leader_client.get(reverse("claimants:caseload")).content.decode()
     # A work coach always sees only their own caseload, whatever the URL says.
     assert _names(coach_client.get(reverse("claimants:caseload"), {"coach": colleague.pk})) == [
         mine.full_name
