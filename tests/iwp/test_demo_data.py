@@ -16,7 +16,14 @@ def test_demo_data_builds_the_organisation_and_prints_logins(capsys):
     from claimants.models import Claimant
 
     assert Claimant.objects.exclude(current_regime="").count() == Claimant.objects.count() > 25
-    for label in ("Work coach", "Team leader", "Progression lead", "Administrator", "demo-password-2026"):
+    for label in (
+        "Work coach",
+        "Team leader",
+        "District leader",
+        "Progression lead",
+        "Administrator",
+        "demo-password-2026",
+    ):
         assert label in out
 
 

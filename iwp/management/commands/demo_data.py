@@ -34,6 +34,8 @@ class Command(BaseCommand):
         shown = set()
         for user in StaffMember.objects.select_related("jobcentre", "team__jobcentre").order_by("id"):
             role = "Administrator" if user.is_superuser else user.get_role_display()
+            if user.leads_district:
+                role = "District leader"
             if role in shown:
                 continue
             shown.add(role)
