@@ -132,9 +132,10 @@ def _forward_diary_and_commitments(today: dt.date) -> None:
         roll = rng.random()
         if roll < 0.2:
             continue  # no commitment yet
-        issued_days_ago = rng.randint(2, 200)
-        issued = today - dt.timedelta(days=issued_days_ago)
         waiting = roll > 0.9
+        # Most of those waiting were issued this week; a few are past their 7 days.
+        issued_days_ago = rng.choice([2, 3, 4, 5, 6, 12]) if waiting else rng.randint(8, 200)
+        issued = today - dt.timedelta(days=issued_days_ago)
         commitment = ClaimantCommitment.objects.create(
             claimant=claimant,
             version=1,
