@@ -27,7 +27,7 @@ from iwp.models import AuditVerb, District, StaffMember
 from provision import fields as f
 from provision.models import OfferStatus, Provider, ProvisionOffer, Session
 from provision.selectors import local_today
-from provision.services import REVIEW_EVERY_DAYS, SessionInput, natural_key_for
+from provision.services import OFFER_FIELDS, REVIEW_EVERY_DAYS, SessionInput, natural_key_for
 
 COLUMNS = (
     "external_id",
@@ -60,32 +60,14 @@ REQUIRED_COLUMNS = ("provider", "name", "category")
 BACKGROUND_ROWS = 1000  # more rows than this: import in a background job with a progress bar
 PROGRESS_EVERY = 500
 MAX_ERRORS_KEPT = 500
+# What a re-import replaces: the fields a lead edits, plus the provider, the status and the review dates.
 UPSERT_FIELDS = [
     "provider",
-    "external_id",
-    "name",
-    "description",
-    "category",
-    "barriers",
-    "regimes",
-    "min_age",
-    "max_age",
-    "other_eligibility",
-    "delivery_mode",
-    "self_paced",
-    "location",
-    "postcode",
-    "capacity",
-    "places_left",
-    "cost",
-    "referral_route",
-    "contact",
+    *OFFER_FIELDS,
     "status",
     "archived_reason",
     "last_reviewed_on",
-    "review_by",
     "stale_since",
-    "limbo_days",
     "updated_at",
 ]
 

@@ -4,6 +4,9 @@ referral. Access: ``role_required`` on every view, then the selectors' scoping (
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -107,23 +110,29 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _save_offer(form: OfferForm, save: Callable[..., ProvisionOffer]) -> ProvisionOffer | None:
+    """Run the create/update service with the form's fields; a duplicate name becomes an error on the form
+    (and None is returned)."""
+    try:
+        return save(
+            provider_name=form.cleaned_data["provider_name"],
+            data=form.offer_data(),
+            sessions=form.cleaned_data["sessions_text"],
+        )
+    except IntegrityError:
+        form.add_error("name", "This provider already has an offer with this name on the list")
+        return None
+
+
 @role_required(*EDIT)
 @require_http_methods(["GET", "POST"])
 def offer_create(request: HttpRequest) -> HttpResponse:
     form = OfferForm(request.POST or None)
     _admin_district_field(form, request)
     if request.method == "POST" and form.is_valid():
-        try:
-            offer = services.offer_create(
-                actor=request.user,
-                district=_district(request, form),
-                provider_name=form.cleaned_data["provider_name"],
-                data=form.offer_data(),
-                sessions=form.cleaned_data["sessions_text"],
-            )
-        except IntegrityError:
-            form.add_error("name", "This provider already has an offer with this name on the list")
-        else:
+        save = partial(services.offer_create, actor=request.user, district=_district(request, form))
+        offer = _save_offer(form, save)
+        if offer is not None:
             messages.success(request, f"{offer.name} added to the list")
             return redirect("provision:offer_detail", pk=offer.pk)
     return render(request, "provision/offer_form.html", {"title": "Add an offer", "form": form})
@@ -134,20 +143,10 @@ def offer_create(request: HttpRequest) -> HttpResponse:
 def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     offer = _editable(request, pk)
     form = OfferForm(request.POST or None, instance=offer)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.offer_update(
-                actor=request.user,
-                offer=offer,
-                provider_name=form.cleaned_data["provider_name"],
-                data=form.offer_data(),
-                sessions=form.cleaned_data["sessions_text"],
-            )
-        except IntegrityError:
-            form.add_error("name", "This provider already has an offer with this name on the list")
-        else:
-            messages.success(request, f"{offer.name} saved and marked as reviewed today")
-            return redirect("provision:offer_detail", pk=offer.pk)
+    save = partial(services.offer_update, actor=request.user, offer=offer)
+    if request.method == "POST" and form.is_valid() and _save_offer(form, save) is not None:
+        messages.success(request, f"{offer.name} saved and marked as reviewed today")
+        return redirect("provision:offer_detail", pk=offer.pk)
     return render(
         request, "provision/offer_form.html", {"title": f"Change {offer.name}", "form": form, "offer": offer}
     )

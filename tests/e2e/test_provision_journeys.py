@@ -9,12 +9,10 @@ import pytest
 from playwright.sync_api import expect
 
 from appointments.models import AgreedAction
-from claimants.models import BusyTime
 from provision.models import ProvisionOffer, Referral
 from provision.tasks import flag_limbo_referrals_task, flag_stale_offers_task
-from tests.claimants.factories import ClaimantFactory
 from tests.factories import TEST_PASSWORD
-from tests.provision.factories import OfferFactory, SessionFactory
+from tests.provision.factories import OfferFactory, SessionFactory, make_shift_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -88,24 +86,7 @@ def test_coach_finds_provision_that_fits_refers_and_sees_limbo(
     live_server, page, sign_in, work_coach, screenshot_dir
 ):
     district = work_coach.jobcentre.district
-    claimant = ClaimantFactory(
-        jobcentre=work_coach.jobcentre,
-        coach=work_coach,
-        first_name="Shona",
-        last_name="Shift",
-        postcode="LS9 8AG",
-        current_regime="working_enough",
-        date_of_birth=dt.date(1990, 5, 1),
-    )
-    for day in (1, 3):
-        BusyTime.objects.create(
-            claimant=claimant,
-            kind="work",
-            weekday=day,
-            starts_at=dt.time(9),
-            ends_at=dt.time(17),
-            description="Tesco",
-        )
+    claimant = make_shift_worker(work_coach, school_run=False)
     evening = OfferFactory(
         district=district,
         name="Evening forklift licence",

@@ -2,9 +2,7 @@ import datetime as dt
 
 import pytest
 
-from claimants.models import BusyTime
-from tests.claimants.factories import ClaimantFactory
-from tests.provision.factories import OfferFactory, SessionFactory
+from tests.provision.factories import OfferFactory, SessionFactory, make_shift_worker
 
 
 @pytest.fixture
@@ -15,28 +13,7 @@ def district(team):
 @pytest.fixture
 def shift_worker(work_coach):
     """A Working Enough claimant in Leeds who works Tue and Thu 09:00–17:00 and does the school run Mon 15:00."""
-    claimant = ClaimantFactory(
-        jobcentre=work_coach.jobcentre,
-        coach=work_coach,
-        first_name="Shona",
-        last_name="Shift",
-        postcode="LS9 8AG",
-        current_regime="working_enough",
-        date_of_birth=dt.date(1990, 5, 1),
-    )
-    for day in (1, 3):
-        BusyTime.objects.create(
-            claimant=claimant,
-            kind="work",
-            weekday=day,
-            starts_at=dt.time(9),
-            ends_at=dt.time(17),
-            description="Tesco",
-        )
-    BusyTime.objects.create(
-        claimant=claimant, kind="caring", weekday=0, starts_at=dt.time(15), ends_at=dt.time(16)
-    )
-    return claimant
+    return make_shift_worker(work_coach)
 
 
 @pytest.fixture
