@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -18,15 +18,11 @@ from claimants.caseload import CaseloadColumn, CaseloadFilter, registry
 
 
 def _next_appointment(today: date) -> dict[str, Any]:
-    upcoming = (
-        Appointment.objects.filter(
-            claimant=OuterRef("pk"), status=Status.BOOKED, starts_at__gte=timezone.now()
-        )
-        .values("claimant")
-        .annotate(first=Min("starts_at"))
-        .values("first")
-    )
-    return {"next_appointment_at": Subquery(upcoming[:1])}
+    # The soonest booked start, read from the (claimant, starts_at) index.
+    upcoming = Appointment.objects.filter(
+        claimant=OuterRef("pk"), status=Status.BOOKED, starts_at__gte=timezone.now()
+    ).order_by("starts_at")
+    return {"next_appointment_at": Subquery(upcoming.values("starts_at")[:1])}
 
 
 def _overdue_actions(today: date) -> dict[str, Any]:

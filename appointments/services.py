@@ -422,30 +422,9 @@ def appointment_record_outcome(
         result = OutcomeResult(appointment=locked)
 
         if contact_attempt is not None:
-            attempt = ContactAttempt.objects.create(
-                appointment=locked,
-                at=contact_attempt.at,
-                method=str(contact_attempt.method),
-                result=contact_attempt.result.strip()[:300],
-                recorded_by=actor,
-            )
-            audit_record(
-                actor=actor, verb=AuditVerb.CREATED, target=attempt, payload={"appointment": locked.pk}
-            )
+            _record_contact_attempt(locked, contact_attempt, actor)
         if good_reason is not None:
-            decision = GoodReasonDecision.objects.create(
-                appointment=locked,
-                decision=str(good_reason.decision),
-                reason=good_reason.reason.strip(),
-                decided_by=actor,
-                at=now,
-            )
-            audit_record(
-                actor=actor,
-                verb=AuditVerb.CREATED,
-                target=decision,
-                payload={"appointment": locked.pk, "decision": decision.decision},
-            )
+            _record_good_reason(locked, good_reason, actor, now)
 
         if next_appointment is not None:
             try:
@@ -526,6 +505,35 @@ def appointment_record_outcome(
         return result
 
 
+def _record_contact_attempt(locked: Appointment, attempt: ContactAttemptInput, actor: StaffMember) -> None:
+    row = ContactAttempt.objects.create(
+        appointment=locked,
+        at=attempt.at,
+        method=str(attempt.method),
+        result=attempt.result.strip()[:300],
+        recorded_by=actor,
+    )
+    audit_record(actor=actor, verb=AuditVerb.CREATED, target=row, payload={"appointment": locked.pk})
+
+
+def _record_good_reason(
+    locked: Appointment, good_reason: GoodReasonInput, actor: StaffMember, now: datetime
+) -> None:
+    decision = GoodReasonDecision.objects.create(
+        appointment=locked,
+        decision=str(good_reason.decision),
+        reason=good_reason.reason.strip(),
+        decided_by=actor,
+        at=now,
+    )
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.CREATED,
+        target=decision,
+        payload={"appointment": locked.pk, "decision": decision.decision},
+    )
+
+
 def _record_barriers(
     *, claimant: Claimant, actor: StaffMember, kinds: Sequence[str], result: OutcomeResult
 ) -> None:
@@ -578,28 +586,9 @@ def appointment_record_contact_attempt(
             raise OutcomeRefused(
                 transition_problems(locked.status, Status.FAILED_TO_ATTEND, OutcomeFacts(now, now))
             )
-        attempt = ContactAttempt.objects.create(
-            appointment=locked,
-            at=contact_attempt.at,
-            method=str(contact_attempt.method),
-            result=contact_attempt.result.strip()[:300],
-            recorded_by=actor,
-        )
-        audit_record(actor=actor, verb=AuditVerb.CREATED, target=attempt, payload={"appointment": locked.pk})
+        _record_contact_attempt(locked, contact_attempt, actor)
         if good_reason is not None:
-            decision = GoodReasonDecision.objects.create(
-                appointment=locked,
-                decision=str(good_reason.decision),
-                reason=good_reason.reason.strip(),
-                decided_by=actor,
-                at=now,
-            )
-            audit_record(
-                actor=actor,
-                verb=AuditVerb.CREATED,
-                target=decision,
-                payload={"appointment": locked.pk, "decision": decision.decision},
-            )
+            _record_good_reason(locked, good_reason, actor, now)
         if note.strip():
             case_note = CaseNote.objects.create(
                 claimant=locked.claimant, appointment=locked, author=actor, text=note.strip()

@@ -292,6 +292,16 @@ def _lock_version(request: HttpRequest) -> int | None:
     return form.cleaned_data["lock_version"] if form.is_valid() else None
 
 
+def _nothing_to_act_on(
+    request: HttpRequest, claimant: Claimant, target: object, lock_version: int | None, missing: str
+) -> HttpResponse | None:
+    """409 when there is no version to act on (``missing`` says which) or the page's lock version is unusable."""
+    if target is not None and lock_version is not None:
+        return None
+    message = missing if target is None else CONFLICT_MESSAGE
+    return _render_detail(request, claimant, errors=[("#commitment-actions", message)], status=409)
+
+
 def _action_failed(request: HttpRequest, claimant: Claimant, error: Exception) -> HttpResponse:
     if isinstance(error, ValidationError):
         edit = _edit_url(claimant)
@@ -310,9 +320,8 @@ def commitment_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
     claimant = _claimant(request, pk)
     draft = draft_commitment(claimant)
     lock_version = _lock_version(request)
-    if draft is None or lock_version is None:
-        message = "There is no draft to issue." if draft is None else CONFLICT_MESSAGE
-        return _render_detail(request, claimant, errors=[("#commitment-actions", message)], status=409)
+    if refused := _nothing_to_act_on(request, claimant, draft, lock_version, "There is no draft to issue."):
+        return refused
     try:
         issued = commitment_issue(commitment=draft, lock_version=lock_version, actor=request.user)
     except (CommitmentError, ValidationError) as error:
@@ -330,9 +339,10 @@ def commitment_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
     claimant = _claimant(request, pk)
     in_force = commitment_in_force(claimant)
     lock_version = _lock_version(request)
-    if in_force is None or lock_version is None:
-        message = "There is no issued commitment to accept." if in_force is None else CONFLICT_MESSAGE
-        return _render_detail(request, claimant, errors=[("#commitment-actions", message)], status=409)
+    if refused := _nothing_to_act_on(
+        request, claimant, in_force, lock_version, "There is no issued commitment to accept."
+    ):
+        return refused
     try:
         commitment_record_acceptance(commitment=in_force, lock_version=lock_version, actor=request.user)
     except CommitmentError as error:
@@ -347,9 +357,8 @@ def commitment_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
     claimant = _claimant(request, pk)
     draft = draft_commitment(claimant)
     lock_version = _lock_version(request)
-    if draft is None or lock_version is None:
-        message = "There is no draft to discard." if draft is None else CONFLICT_MESSAGE
-        return _render_detail(request, claimant, errors=[("#commitment-actions", message)], status=409)
+    if refused := _nothing_to_act_on(request, claimant, draft, lock_version, "There is no draft to discard."):
+        return refused
     try:
         commitment_discard_draft(commitment=draft, lock_version=lock_version, actor=request.user)
     except CommitmentError as error:

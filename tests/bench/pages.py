@@ -38,6 +38,12 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from appointments.models import Appointment, CaseNote  # noqa: E402
+from claimants.casework_models import ClaimantCommitment, CommitmentItem, CommitmentStatus  # noqa: E402
+from claimants.models import Claimant  # noqa: E402
+from claimants.recalculation import claimant_recalculate  # noqa: E402
+from claimants.regimes import Cause  # noqa: E402
+from iwp.models import Role, StaffMember  # noqa: E402
 from tests.bench import seed as seeding  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,13 +114,6 @@ def national_appointments_and_actions() -> dict[str, int]:
 def one_caseload_of(size: int):
     """A coach with exactly ``size`` claimants (moved from colleagues in the same jobcentre), each with a
     regime history, case notes and a claimant commitment with a support plan."""
-    from appointments.models import CaseNote
-    from claimants.casework_models import ClaimantCommitment, CommitmentItem, CommitmentStatus
-    from claimants.models import Claimant
-    from claimants.recalculation import claimant_recalculate
-    from claimants.regimes import Cause
-    from iwp.models import Role, StaffMember
-
     coach = StaffMember.objects.filter(role=Role.WORK_COACH, caseload__isnull=False).order_by("pk").first()
     with transaction.atomic():
         mine = Claimant.objects.filter(coach=coach).count()
@@ -127,8 +126,6 @@ def one_caseload_of(size: int):
             )
             Claimant.objects.filter(pk__in=extra).update(coach=coach)
             # Their appointments move with them (the diary columns stay consistent).
-            from appointments.models import Appointment
-
             Appointment.objects.filter(claimant_id__in=extra).update(coach=coach, booked_by=coach)
         elif mine > size:
             keep = list(
