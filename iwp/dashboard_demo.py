@@ -20,7 +20,13 @@ from iwp.summaries import refresh_dashboard_summaries
 def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
     today = timezone.localdate()
     leader = StaffMember.objects.select_related("team", "jobcentre").get(username="leader.birmingham.a")
-    coaches = list(StaffMember.objects.filter(team=leader.team, role=Role.WORK_COACH).order_by("pk"))
+    # coach1 is the login the README offers for a work coach's day: never the absent one (their diary would
+    # be empty, its appointments moved to the colleague covering).
+    coaches = list(
+        StaffMember.objects.filter(team=leader.team, role=Role.WORK_COACH)
+        .exclude(username="coach1")
+        .order_by("pk")
+    )
     if len(coaches) >= 2:
         absent, cover = coaches[0], coaches[1]
         CoachAbsence.objects.create(

@@ -527,6 +527,8 @@ def test_demo_leader_sees_a_lively_dashboard():
     totals = page.context["board"].totals
     assert totals["caseload"] > 0 and totals["unrecorded"] > 0 and totals["overdue_action_claimants"] > 0
     assert any(r.absence for r in page.context["board"].rows)
+    # The README's work-coach login keeps a working day: not the absent coach, today's diary not moved away.
+    assert not CoachAbsence.objects.filter(coach__username="coach1").exists()
     assert page.context["board"].trend
     district = client_for(StaffMember.objects.get(username="leader.mercia")).get(reverse(DASHBOARD))
     assert district.status_code == 200 and len(district.context["scope"].teams) == 3
