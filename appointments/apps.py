@@ -6,6 +6,8 @@ class AppointmentsConfig(AppConfig):
     verbose_name = "Appointments and agreed actions"
 
     def ready(self) -> None:
-        from appointments import caseload
+        from appointments import caseload, figures
+        from iwp.figures import registry
 
         caseload.register()
+        figures.register(registry)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from appointments.models import ActionStatus, AgreedAction, Appointment, GoodReasonDecision
 from appointments.rules import GoodReason, Status
 from appointments.selectors import local_day_bounds
-from claimants.caseload import CaseloadColumn, CaseloadFilter, registry
+from claimants.record.caseload import CaseloadColumn, CaseloadFilter, registry
 
 
 def _next_appointment(today: date) -> dict[str, Any]:

@@ -12,8 +12,7 @@ from django.utils import timezone
 from faker import Faker
 
 from appointments.models import ActionCategory, AgreedAction, Appointment, CaseNote
-from claimants.casework_models import ClaimantCommitment, CommitmentItem, CommitmentStatus
-from claimants.models import Claimant
+from claimants.models import Claimant, ClaimantCommitment, CommitmentItem, CommitmentStatus
 from iwp.demo import DemoResult
 from iwp.models import Role, StaffMember
 

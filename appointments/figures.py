@@ -1,4 +1,4 @@
-"""What appointments contributes to the team dashboards (``iwp.dashboard``): the week's appointments, outcomes
+"""What appointments contributes to the team dashboards (``iwp.dashboards.selectors``): the week's appointments, outcomes
 still to record, failures to attend waiting for a good-reason decision, overdue agreed actions, and continuity
 (share of appointments held in the period with the claimant's usual coach). One aggregate query per group,
 grouped by the claimant's coach; counts of claimants match the caseload filters the numbers link to.
@@ -17,7 +17,7 @@ from appointments.rules import GoodReason, Status
 from appointments.selectors import local_day_bounds
 
 if TYPE_CHECKING:
-    from iwp.dashboard import Counts, DashboardPeriod, FigureRegistry
+    from iwp.figures import Counts, DashboardPeriod, FigureRegistry
 
 WEEK_STATUSES = [Status.BOOKED, Status.ATTENDED, Status.LATE, Status.FAILED_TO_ATTEND]
 HELD_STATUSES = [Status.ATTENDED, Status.LATE]
@@ -71,7 +71,7 @@ def action_counts(coach_ids: Sequence[int], period: DashboardPeriod) -> Counts:
 
 
 def register(registry: FigureRegistry) -> None:
-    from iwp.dashboard import Figure, FigureGroup
+    from iwp.figures import Figure, FigureGroup
 
     registry.add_group(
         FigureGroup(

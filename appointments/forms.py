@@ -37,8 +37,8 @@ from appointments.services import (
     NextAppointmentInput,
     OutcomeRefused,
 )
-from claimants.casework_models import SENSITIVE_BARRIERS, BarrierKind
-from claimants.forms import GovukDateField
+from claimants.models import SENSITIVE_BARRIERS, BarrierKind
+from iwp.forms import GovukDateField
 
 _TIME = re.compile(r"^(\d{1,2})(?:[:.]?(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$", re.IGNORECASE)
 

@@ -48,8 +48,14 @@ from appointments.rules import (
     check_booking,
     transition_problems,
 )
-from claimants.casework_models import SENSITIVE_BARRIERS, BarrierKind, CommitmentStatus
-from claimants.models import Circumstance, Claimant, ClaimantCommitment
+from claimants.models import (
+    SENSITIVE_BARRIERS,
+    BarrierKind,
+    Circumstance,
+    Claimant,
+    ClaimantCommitment,
+    CommitmentStatus,
+)
 from iwp.audit import audit_record
 from iwp.models import AuditVerb, StaffMember
 

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin
 
 from claimants.models import AetParameter, WageBand, WageRate
-from claimants.regimes import AgeBandRate
+from claimants.regimes.engine import AgeBandRate
 
 
 class WageRateForm(forms.ModelForm):

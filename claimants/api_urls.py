@@ -1,6 +1,6 @@
 """Claimants' REST endpoints, included under /api/v1/ by ``iwp.api_urls``."""
 
-from claimants.api import RegimeCalculatorView
+from claimants.regimes.api import RegimeCalculatorView
 from iwp.api_urls import api_path
 
 urlpatterns = [

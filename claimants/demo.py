@@ -19,8 +19,8 @@ from claimants.models import (
     EarningsSource,
     Employment,
 )
-from claimants.recalculation import claimant_recalculate
-from claimants.regimes import Cause
+from claimants.regimes.engine import Cause
+from claimants.regimes.recalculation import claimant_recalculate
 from iwp.demo import DemoResult
 from iwp.models import Role, StaffMember
 

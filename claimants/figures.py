@@ -1,4 +1,4 @@
-"""What claimants contributes to the team dashboards (``iwp.dashboard``): caseload and regime mix, commitments,
+"""What claimants contributes to the team dashboards (``iwp.dashboards.selectors``): caseload and regime mix, commitments,
 and progression/continuity (from the nightly ``iwp.ClaimantProgress`` summary). Each group is ONE aggregate query
 over the coaches' claimants, grouped by coach, with conditional counts (``Count(..., filter=Q(...))``). The
 conditions are the caseload page's "show only" filters, so a number and the list it links to always agree.
@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q
 
-from claimants.caseload import REVIEW_DUE_SOON
-from claimants.casework_models import ClaimantCommitment, CommitmentStatus
-from claimants.models import Claimant, IwpOfferStatus, RegimeChoices
-from claimants.regimes import Regime
+from claimants.models import Claimant, ClaimantCommitment, CommitmentStatus, IwpOfferStatus, RegimeChoices
+from claimants.record.caseload import REVIEW_DUE_SOON
+from claimants.regimes.engine import Regime
 
 if TYPE_CHECKING:
-    from iwp.dashboard import Counts, DashboardPeriod, FigureRegistry
+    from iwp.figures import Counts, DashboardPeriod, FigureRegistry
 
 MOVED_UP_KEYS = {3: "moved_up_3m", 6: "moved_up_6m", 12: "moved_up_12m"}
 
@@ -79,7 +78,7 @@ def commitment_counts(coach_ids: Sequence[int], period: DashboardPeriod) -> Coun
 
 
 def register(registry: FigureRegistry) -> None:
-    from iwp.dashboard import Figure, FigureGroup
+    from iwp.figures import Figure, FigureGroup
 
     registry.add_group(
         FigureGroup(

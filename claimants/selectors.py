@@ -1,17 +1,14 @@
-"""Reads for claimants and regimes. Thresholds and rates are tiny tables: load them whole."""
+"""Reads for claimants: the scoping rule, caseloads, the record and its history."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from claimants import caseload
 from claimants.models import (
-    AetParameter,
     BusyTime,
     Circumstance,
     Claimant,
@@ -19,49 +16,10 @@ from claimants.models import (
     Easement,
     Employment,
     RegimeAssessment,
-    WageBand,
-    WageRate,
 )
-from claimants.regimes import AetParameters, AgeBandRate, Parameters, WageRates, parameters_in_force
+from claimants.record import caseload
 from iwp.access import jobcentre_scope
 from iwp.models import Role, StaffMember
-
-
-def rate_tables() -> tuple[tuple[AetParameters, ...], tuple[WageRates, ...]]:
-    """All AET rows and wage-rate rows as the engine's dataclasses, oldest first."""
-    aet = tuple(
-        AetParameters(
-            effective_from=row.effective_from,
-            single_cash=row.single_cash,
-            couple_cash=row.couple_cash,
-            single_hours=row.single_hours,
-            couple_hours=row.couple_hours,
-            hourly_rate=row.hourly_rate,
-        )
-        for row in AetParameter.objects.order_by("effective_from")
-    )
-    by_date: dict[date, list[WageRate]] = defaultdict(list)
-    for row in WageRate.objects.order_by("effective_from"):
-        by_date[row.effective_from].append(row)
-    wages = []
-    for effective_from, rows in sorted(by_date.items()):
-        apprentice = next((r.rate for r in rows if r.band == WageBand.APPRENTICE), None)
-        bands = tuple(
-            AgeBandRate(min_age=r.min_age, max_age=r.max_age, rate=r.rate)
-            for r in rows
-            if r.band != WageBand.APPRENTICE
-        )
-        if apprentice is None:
-            # Rates without an apprentice row carry the previous one forward (never leave apprentices rateless).
-            apprentice = wages[-1].apprentice_rate if wages else min(b.rate for b in bands)
-        wages.append(WageRates(effective_from=effective_from, bands=bands, apprentice_rate=apprentice))
-    return aet, tuple(wages)
-
-
-def parameters_on(day: date, tables: tuple | None = None) -> Parameters:
-    """The parameters in force on ``day`` (the first day of an assessment period). Raises NoThresholdsInForce."""
-    aet, wages = tables or rate_tables()
-    return parameters_in_force(day, aet, wages)
 
 
 def claimants_visible_to(user: StaffMember) -> QuerySet[Claimant]:
@@ -85,7 +43,7 @@ class CaseloadQuery:
 def caseload_for(user: StaffMember, query: CaseloadQuery | None = None, *, today: date | None = None):
     """My caseload: a coach's own claimants; team leaders and administrators see everyone in their scope
     and can narrow it to a team or a coach. Filters and sort orders contributed by other apps come from
-    ``claimants.caseload``; it stays one SQL query per page."""
+    ``claimants.record.caseload``; it stays one SQL query per page."""
     query = query or CaseloadQuery()
     claimants = claimants_visible_to(user).select_related("coach")
     if user.effective_role == Role.WORK_COACH:

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from claimants.casework_models import SENSITIVE_BARRIERS
 from claimants.models import (
+    SENSITIVE_BARRIERS,
     BusyTime,
     Circumstance,
     Claimant,
@@ -22,7 +22,7 @@ from claimants.models import (
     Employment,
     normalise_nino,
 )
-from claimants.regimes import Cause
+from claimants.regimes.engine import Cause
 from iwp.audit import audit_record
 from iwp.models import AuditVerb, StaffMember
 
@@ -43,7 +43,7 @@ REGIME_FACTS = (
 
 def enqueue_recalculation(claimant_id: int, cause: Cause) -> None:
     """Recalculate after the transaction commits (the worker must see the committed facts)."""
-    from claimants.tasks import recalculate_claimant
+    from claimants.regimes.tasks import recalculate_claimant
 
     transaction.on_commit(lambda: recalculate_claimant.delay(claimant_id, str(cause)))
 

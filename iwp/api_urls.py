@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from claimants.earnings_feed_api import EarningsFeedView
+from claimants.earnings.api import EarningsFeedView
 
 
 def api_path(route: str, view, name: str):

@@ -4,8 +4,3 @@ from django.apps import AppConfig
 class IwpConfig(AppConfig):
     name = "iwp"
     verbose_name = "Organisation, access and audit"
-
-    def ready(self) -> None:
-        from iwp import dashboard
-
-        dashboard.register_defaults()

@@ -33,7 +33,7 @@ DEMO_BUILDERS = [
     "claimants.demo.build",
     "appointments.demo.build",
     "provision.demo.build",
-    "iwp.dashboard_demo.build",
+    "iwp.dashboards.demo.build",
 ]
 
 

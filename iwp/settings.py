@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "claimants",
     "appointments",
     "provision",
+    "iwp.dashboards",  # the top floor: reads every app (DESIGN §1)
 ]
 
 MIDDLEWARE = [

@@ -3,7 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
-from iwp import dashboard_views, views
+from iwp import views
+from iwp.dashboards import views as dashboard_views
 
 iwp_patterns = [
     path("dashboard/", dashboard_views.team_dashboard, name="team_dashboard"),

@@ -15,7 +15,7 @@ from provision.models import Referral
 from provision.selectors import LIMBO_STATUSES
 
 if TYPE_CHECKING:
-    from iwp.dashboard import Counts, DashboardPeriod
+    from iwp.figures import Counts, DashboardPeriod
 
 
 def _in_limbo():
@@ -38,10 +38,10 @@ def _limbo_filter(today: date) -> Exists:
 
 
 def register() -> None:
-    from claimants.caseload import CaseloadFilter
-    from claimants.caseload import registry as caseload_registry
-    from iwp.dashboard import Figure, FigureGroup
-    from iwp.dashboard import registry as dashboard_registry
+    from claimants.record.caseload import CaseloadFilter
+    from claimants.record.caseload import registry as caseload_registry
+    from iwp.figures import Figure, FigureGroup
+    from iwp.figures import registry as dashboard_registry
 
     caseload_registry.add_filter(CaseloadFilter("referrals_in_limbo", "Referral in limbo", _limbo_filter))
     dashboard_registry.add_group(

@@ -11,8 +11,7 @@ from datetime import time
 
 from django import forms
 
-from claimants.casework_models import BarrierKind
-from claimants.models import RegimeChoices
+from claimants.models import BarrierKind, RegimeChoices
 from provision.models import Category, DeliveryMode, OfferStatus, ReferralRoute
 from provision.services import SessionInput
 

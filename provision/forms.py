@@ -8,8 +8,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 
-from claimants.casework_models import BarrierKind
-from claimants.models import RegimeChoices
+from claimants.models import BarrierKind, RegimeChoices
 from provision import fields as f
 from provision.models import Category, DeliveryMode, ProvisionOffer, ReferralRoute, ReferralStatus
 from provision.selectors import TRANSITIONS

@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from claimants.casework_models import Weekday
+from claimants.models import Weekday
 from iwp.models import District, StaffMember
 from provision.matching import EVENING_FROM
 

@@ -15,8 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from claimants.casework_models import BarrierKind
-from claimants.models import RegimeChoices
+from claimants.models import BarrierKind, RegimeChoices
 from iwp.access import role_required
 from iwp.models import BackgroundJob, District, Role
 from provision import importing, jobs, matching, selectors, services

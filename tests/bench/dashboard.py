@@ -4,7 +4,7 @@
    id): coach-assignment history (12% changed coach in the year, 3% had three coaches), a held appointment in the
    last 12 weeks (75% with the usual coach), a booked one in the next 8 weeks, 3% outcomes left unrecorded, 2%
    failures to attend (half undecided), open agreed actions for 40% (a third overdue), claimant commitments.
-2. The nightly summary refresh (``iwp.summaries.refresh_dashboard_summaries``), timed.
+2. The nightly summary refresh (``iwp.dashboards.summaries.refresh_dashboard_summaries``), timed.
 3. Server time of the team dashboard (a team of 12 coaches, ~2,000 claimants) and the district view (~60,000
    claimants) through Django's test client (the whole middleware stack and the template; no network), many
    repetitions, p50/p95, the number of SQL queries, and a baseline from the same run: a plain ``count(*)`` of the
@@ -37,9 +37,9 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from iwp.dashboard import refresh_coach_figures  # noqa: E402
+from iwp.dashboards.selectors import refresh_coach_figures  # noqa: E402
+from iwp.dashboards.summaries import refresh_dashboard_summaries  # noqa: E402
 from iwp.models import Role, StaffMember, Team  # noqa: E402
-from iwp.summaries import refresh_dashboard_summaries  # noqa: E402
 from tests.bench.dashboard_table import table  # noqa: E402
 
 CASEWORK_SQL = """

@@ -39,10 +39,14 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from appointments.models import Appointment, CaseNote  # noqa: E402
-from claimants.casework_models import ClaimantCommitment, CommitmentItem, CommitmentStatus  # noqa: E402
-from claimants.models import Claimant  # noqa: E402
-from claimants.recalculation import claimant_recalculate  # noqa: E402
-from claimants.regimes import Cause  # noqa: E402
+from claimants.models import (  # noqa: E402
+    Claimant,
+    ClaimantCommitment,
+    CommitmentItem,
+    CommitmentStatus,
+)
+from claimants.regimes.engine import Cause  # noqa: E402
+from claimants.regimes.recalculation import claimant_recalculate  # noqa: E402
 from iwp.models import Role, StaffMember  # noqa: E402
 from tests.bench import seed as seeding  # noqa: E402
 

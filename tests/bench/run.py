@@ -20,7 +20,7 @@ Order of the steps, each measured in its own process (so peak RSS is the step's 
 10. team dashboards (issue #6, ``tests.bench.dashboard``): casework seed, nightly summary, team and district views'
    server time against a count(*) baseline, the district's streamed CSV export.
 
-While ``claimants.uprating`` or ``claimants.earnings_feed`` is missing, their rows print "not available yet".
+While ``claimants.regimes.uprating`` or ``claimants.earnings.feed`` is missing, their rows print "not available yet".
 """
 
 from __future__ import annotations

@@ -35,8 +35,8 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from claimants.models import AetParameter, Claimant, EarningsRecord, WageRate  # noqa: E402
-from claimants.recalculation import claimant_recalculate  # noqa: E402
-from claimants.regimes import Cause  # noqa: E402
+from claimants.regimes.engine import Cause  # noqa: E402
+from claimants.regimes.recalculation import claimant_recalculate  # noqa: E402
 
 # The uprating recalculates from the first day of the earliest seeded AP, so every claimant's whole seeded history
 # (12 APs) is decided again. The hypothetical threshold change it follows (see ``prepare_uprating``) takes effect
@@ -85,11 +85,11 @@ def proc_peak_rss_mb(pid: int) -> float:
 
 
 def uprating_module():
-    """``claimants.uprating`` if another engineer has written it, else None."""
+    """``claimants.regimes.uprating`` if another engineer has written it, else None."""
     try:
-        return importlib.import_module("claimants.uprating")
+        return importlib.import_module("claimants.regimes.uprating")
     except ModuleNotFoundError as exc:
-        if exc.name == "claimants.uprating":
+        if exc.name == "claimants.regimes.uprating":
             return None
         raise
 
@@ -350,8 +350,8 @@ def step_celery(args) -> dict:
     """(d) A real Celery worker: record a changed earnings figure for each of ``args.claimants`` claimants
     through ``claimant_record_earnings`` (which enqueues the recalculation on commit), at ``args.rate`` per second,
     and time commit → the claimant row updated by the worker (its updated_at; the DB is polled to see it)."""
+    from claimants.regimes.tasks import recalculate_claimant
     from claimants.services import claimant_record_earnings
-    from claimants.tasks import recalculate_claimant
 
     ids = _sample_ids(args.claimants + 2, 0.5)
     warmup, ids = ids[:2], ids[2:]
@@ -506,9 +506,9 @@ def _write_feed_csv(path: Path, period: tuple[int, int]) -> int:
 def step_ingest(args) -> dict:
     """(e) ingest_earnings of N rows (one new AP per claimant) from a CSV file, recalculate=False."""
     try:
-        feed = importlib.import_module("claimants.earnings_feed")
+        feed = importlib.import_module("claimants.earnings.feed")
     except ModuleNotFoundError as exc:
-        if exc.name != "claimants.earnings_feed":
+        if exc.name != "claimants.earnings.feed":
             raise
         return {"available": False}
     if not hasattr(feed, "ingest_earnings"):

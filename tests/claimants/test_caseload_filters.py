@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import GoodReasonDecision
-from claimants.casework_models import ClaimantCommitment, CommitmentStatus
+from claimants.models import ClaimantCommitment, CommitmentStatus
 from tests.appointments.factories import AgreedActionFactory, AppointmentFactory
 from tests.claimants.factories import ClaimantFactory
 from tests.factories import WorkCoachFactory

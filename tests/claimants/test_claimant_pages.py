@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from claimants.recalculation import claimant_recalculate
-from claimants.regimes import Cause
+from claimants.regimes.engine import Cause
+from claimants.regimes.recalculation import claimant_recalculate
 from claimants.services import claimant_record_earnings
 from tests.claimants.factories import ClaimantFactory
 from tests.factories import JobcentreFactory

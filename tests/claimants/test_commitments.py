@@ -17,8 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from claimants.casework_models import ClaimantCommitment, CommitmentItem, CommitmentStatus
-from claimants.commitments import (
+from claimants.commitments.services import (
     CONFLICT_MESSAGE,
     CommitmentConflict,
     CommitmentDraftExists,
@@ -39,9 +38,17 @@ from claimants.commitments import (
     pack_reason,
     unpack_reason,
 )
-from claimants.models import Easement, EasementKind, ExpectedHoursReason, RegimeAssessment
-from claimants.recalculation import claimant_recalculate
-from claimants.regimes import Cause
+from claimants.models import (
+    ClaimantCommitment,
+    CommitmentItem,
+    CommitmentStatus,
+    Easement,
+    EasementKind,
+    ExpectedHoursReason,
+    RegimeAssessment,
+)
+from claimants.regimes.engine import Cause
+from claimants.regimes.recalculation import claimant_recalculate
 from claimants.services import claimant_record_earnings
 from iwp.models import AuditEvent, AuditVerb
 from tests.claimants.factories import ClaimantFactory
@@ -354,7 +361,7 @@ def test_issuing_supersedes_the_version_in_force_in_the_same_transaction(claiman
     def fail(**kwargs):
         raise RuntimeError("regime service down")
 
-    monkeypatch.setattr("claimants.commitments.claimant_update_facts", fail)
+    monkeypatch.setattr("claimants.commitments.services.claimant_update_facts", fail)
     with pytest.raises(RuntimeError):
         commitment_issue(commitment=v2, lock_version=v2.lock_version, actor=work_coach, today=DAY)
     assert (_row(v1), _row(v2)) == (before_v1, before_v2)

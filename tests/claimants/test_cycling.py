@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from claimants.cycling import (
+from claimants.regimes.cycling import (
     Crossing,
     CyclingResult,
     CyclingSettings,
@@ -17,8 +17,7 @@ from claimants.cycling import (
     detect_cycling,
     is_next_period,
 )
-from claimants.reference_rates import AET_ROWS, WAGE_ROWS
-from claimants.regimes import (
+from claimants.regimes.engine import (
     Cause,
     ConditionalityGroup,
     InvalidFacts,
@@ -27,6 +26,7 @@ from claimants.regimes import (
     next_period_start,
     parameters_in_force,
 )
+from claimants.regimes.reference_rates import AET_ROWS, WAGE_ROWS
 
 D = Decimal
 IWS = Regime.INTENSIVE_WORK_SEARCH

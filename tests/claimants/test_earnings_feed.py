@@ -13,11 +13,11 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError
 from django.urls import reverse
 
-from claimants import earnings_feed
-from claimants.earnings_feed import ANOTHER_ROW_REJECTED, CHANGED_DURING_IMPORT, ingest_earnings
+from claimants.earnings import feed as earnings_feed
+from claimants.earnings.feed import ANOTHER_ROW_REJECTED, CHANGED_DURING_IMPORT, ingest_earnings
 from claimants.models import EarningsRecord
-from claimants.recalculation import claimant_recalculate
-from claimants.regimes import Cause
+from claimants.regimes.engine import Cause
+from claimants.regimes.recalculation import claimant_recalculate
 from iwp.models import AuditEvent, AuditVerb
 from tests.claimants.factories import ClaimantFactory, EarningsRecordFactory
 
@@ -54,7 +54,7 @@ def recalculated(monkeypatch) -> list[int]:
         assert cause == Cause.EARNINGS
         return claimant_recalculate(claimant_id=claimant_id, cause=cause)
 
-    monkeypatch.setattr("claimants.earnings_feed_tasks.claimant_recalculate", spy)
+    monkeypatch.setattr("claimants.earnings.tasks.claimant_recalculate", spy)
     return seen
 
 
@@ -661,7 +661,7 @@ def test_the_embedded_default_path_gives_the_same_outcome(monkeypatch, django_ca
     """The laptop demo runs on SQLite, where the ORM path replaces the staging table: same checks, same result."""
     import io
 
-    from claimants import earnings_feed
+    from claimants.earnings import feed as earnings_feed
 
     monkeypatch.setattr(earnings_feed, "_use_staging", lambda: False)
     good = ClaimantFactory(nino="AB123456C", assessment_day=10)

@@ -6,10 +6,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from claimants.admin import WageRateForm
-from claimants.iwp_offer import iwp_offer_invite, iwp_offer_sweep
 from claimants.models import AetParameter, IwpOfferStatus, WageRate, normalise_nino, validate_nino
-from claimants.reference_rates import AET_TABLE, WAGE_TABLE
-from claimants.selectors import parameters_on, rate_tables
+from claimants.regimes.iwp_offer import iwp_offer_invite, iwp_offer_sweep
+from claimants.regimes.reference_rates import AET_TABLE, WAGE_TABLE
+from claimants.regimes.selectors import parameters_on, rate_tables
 from tests.claimants.factories import ClaimantFactory
 
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from claimants.models import EarningsRecord, IwpOfferStatus, RegimeAssessment
-from claimants.recalculation import claimant_recalculate
-from claimants.regimes import Cause
+from claimants.regimes.engine import Cause
+from claimants.regimes.recalculation import claimant_recalculate
 from claimants.services import claimant_add_easement, claimant_record_earnings, claimant_update_facts
 from iwp.models import AuditEvent, AuditVerb
 from tests.claimants.factories import ClaimantFactory

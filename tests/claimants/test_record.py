@@ -292,8 +292,8 @@ def test_timeline_merges_appointments_notes_and_regime_changes(coach_client, min
             employed_earnings=Decimal(pay),
             recalculate=False,
         )
-    from claimants.recalculation import claimant_recalculate
-    from claimants.regimes import Cause
+    from claimants.regimes.engine import Cause
+    from claimants.regimes.recalculation import claimant_recalculate
 
     claimant_recalculate(claimant_id=mine.pk, cause=Cause.EARNINGS)
     AppointmentFactory(claimant=mine, coach=work_coach, starts_at=london(2025, 8, 4, 10))

@@ -11,8 +11,7 @@ from fractions import Fraction
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from claimants.reference_rates import AET_ROWS, WAGE_ROWS
-from claimants.regimes import (
+from claimants.regimes.engine import (
     Assessment,
     ConditionalityGroup,
     Person,
@@ -21,6 +20,7 @@ from claimants.regimes import (
     assessment_period_end,
     parameters_in_force,
 )
+from claimants.regimes.reference_rates import AET_ROWS, WAGE_ROWS
 
 PROPERTY_SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

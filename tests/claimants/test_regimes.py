@@ -13,8 +13,7 @@ from fractions import Fraction
 
 import pytest
 
-from claimants.reference_rates import AET_ROWS, AET_TABLE, WAGE_ROWS, WAGE_TABLE
-from claimants.regimes import (
+from claimants.regimes.engine import (
     AetParameters,
     AgeBandRate,
     Assessment,
@@ -35,6 +34,7 @@ from claimants.regimes import (
     next_period_start,
     parameters_in_force,
 )
+from claimants.regimes.reference_rates import AET_ROWS, AET_TABLE, WAGE_ROWS, WAGE_TABLE
 
 D = Decimal
 IWS = Regime.INTENSIVE_WORK_SEARCH
@@ -178,7 +178,7 @@ def test_rulebook_worked_vectors(vector: Vector) -> None:
 
 def test_vector_28_last_change_is_caused_by_the_threshold() -> None:
     # Recomputing May 2024's facts with April 2025's parameters already moves the band: cause "threshold".
-    from claimants.cycling import PeriodFacts, change_cause
+    from claimants.regimes.cycling import PeriodFacts, change_cause
 
     def facts(start: date) -> PeriodFacts:
         return PeriodFacts(start, person(900, period_start=start), None, params(start))

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claimants.taper import (
+from claimants.regimes.taper import (
     TAPER_RATE,
     WORK_ALLOWANCES,
     NoWorkAllowanceInForce,

@@ -15,11 +15,11 @@ from django.db.models import F
 
 # Imported at collection, before the session's Celery worker starts, so the worker knows the uprating tasks
 # (claimants/tasks.py, which the worker autodiscovers, does not import them).
-import claimants.uprating_tasks  # noqa: F401
-from claimants import uprating
+import claimants.regimes.tasks  # noqa: F401
 from claimants.models import AetParameter, Claimant, EarningsRecord, Easement, RegimeAssessment, WageRate
-from claimants.recalculation import claimant_recalculate
-from claimants.regimes import Cause, next_period_start
+from claimants.regimes import uprating
+from claimants.regimes.engine import Cause, next_period_start
+from claimants.regimes.recalculation import claimant_recalculate
 from iwp.jobs import job_cancel, job_create
 from iwp.models import BackgroundJob, BackgroundJobState
 from tests.factories import AdministratorFactory, JobcentreFactory

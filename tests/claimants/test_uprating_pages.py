@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from claimants.models import AetParameter, RegimeAssessment
-from claimants.recalculation import claimant_recalculate
-from claimants.regimes import Cause
+from claimants.regimes.engine import Cause
+from claimants.regimes.recalculation import claimant_recalculate
 from claimants.services import claimant_record_earnings
 from iwp.models import BackgroundJob
 from tests.claimants.factories import ClaimantFactory
@@ -80,7 +80,7 @@ def test_the_embedded_default_path_runs_without_postgresql_sql(
     monkeypatch, administrator, light_touch_claimant, django_capture_on_commit_callbacks
 ):
     """The laptop demo runs on SQLite: the uprating falls back to the Python engine and plain ORM bookkeeping."""
-    from claimants import uprating
+    from claimants.regimes import uprating
 
     monkeypatch.setattr(uprating, "_is_postgresql", lambda: False)
     AetParameter.objects.create(

@@ -22,15 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claimants.models import Claimant, EarningsRecord
-from claimants.regimes import (
-    Assessment,
-    ConditionalityGroup,
-    Person,
-    assess,
-    assessment_period_end,
-)
-from claimants.selectors import parameters_on, rate_tables
-from claimants.uprating import classify_rows_sql
+from claimants.regimes.engine import Assessment, ConditionalityGroup, Person, assess, assessment_period_end
+from claimants.regimes.selectors import parameters_on, rate_tables
+from claimants.regimes.uprating import classify_rows_sql
 from tests.claimants.test_regimes import VECTORS
 from tests.factories import JobcentreFactory
 

@@ -11,8 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from appointments.models import AgreedAction, Appointment, CaseNote
-from claimants.casework_models import ClaimantCommitment
-from claimants.models import BusyTime
+from claimants.models import BusyTime, ClaimantCommitment
 from tests.appointments.factories import AppointmentFactory
 from tests.claimants.factories import ClaimantFactory
 from tests.factories import TEST_PASSWORD

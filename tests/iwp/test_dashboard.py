@@ -19,9 +19,14 @@ from django.utils import timezone
 
 from appointments.models import GoodReasonDecision
 from claimants.models import Claimant, ClaimantCommitment, CoachAssignment, EarningsRecord, RegimeAssessment
-from iwp.dashboard import dashboard_scope, rebalancing_suggestions, refresh_coach_figures, team_dashboard
+from iwp.dashboards.selectors import (
+    dashboard_scope,
+    rebalancing_suggestions,
+    refresh_coach_figures,
+    team_dashboard,
+)
+from iwp.dashboards.summaries import refresh_dashboard_summaries
 from iwp.models import AuditEvent, AuditVerb, CoachAbsence, StaffMember
-from iwp.summaries import refresh_dashboard_summaries
 from tests.appointments.factories import AgreedActionFactory, AppointmentFactory
 from tests.claimants.factories import ClaimantFactory
 from tests.factories import (

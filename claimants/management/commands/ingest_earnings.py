@@ -10,7 +10,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from claimants.earnings_feed import ingest_earnings
+from claimants.earnings.feed import ingest_earnings
 from iwp.models import StaffMember
 
 SHOW_REJECTED = 1000

@@ -1,0 +1,682 @@
+"""The claimant commitment (issue #9): versioned, with a support plan. Services write, selectors read.
+
+Life of a version: **draft** → **issued** (the claimant has 7 days to accept, rulebook §7) → **accepted**
+→ **superseded**. A change makes a new version. A claimant has at most one version *in force* (issued or
+accepted) and at most one *draft*, side by side (two partial unique constraints). Starting a new version makes a
+draft beside the version in force, which is not touched: it stays in force, overdue if it is, until the draft is
+issued. Issuing the draft supersedes the version in force in the same transaction; discarding it just deletes
+it. A version is never edited once issued, and old versions stay readable. "Overdue" (issued and not accepted
+by the accept-by date) is derived when read, never stored.
+
+Concurrent edits cannot silently overwrite each other: every write to a version is an
+``UPDATE … WHERE lock_version = n`` whose row count is checked (optimistic locking).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from claimants.models import (
+    ACCEPT_WITHIN,
+    Claimant,
+    ClaimantCommitment,
+    CommitmentItem,
+    CommitmentStatus,
+    Easement,
+    ExpectedHoursReason,
+)
+from claimants.selectors import claimants_visible_to
+from claimants.services import claimant_update_facts
+from iwp.audit import audit_record
+from iwp.models import AuditVerb, Role, StaffMember
+
+FULL_TIME_HOURS = Decimal(35)
+MAX_HOURS = Decimal(168)
+REVIEW_AFTER_MONTHS = 3
+REASON_DETAIL_MAX = 150  # the model keeps "code: detail" in 200 characters
+
+CONFLICT_MESSAGE = (
+    "Someone else changed this commitment while you were editing. "
+    "Your changes have not been saved; reload to see theirs."
+)
+NOT_A_DRAFT_MESSAGE = (
+    "This version has already been issued, so it cannot be changed. Start a new version instead."
+)
+IN_FORCE = (CommitmentStatus.ISSUED, CommitmentStatus.ACCEPTED)
+
+
+class CommitmentError(Exception):
+    """A write that could not happen; ``message`` is for the person who tried."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CommitmentConflict(CommitmentError):
+    """The version changed since the form was loaded (optimistic-lock failure)."""
+
+
+class CommitmentNotEditable(CommitmentError):
+    """The version is no longer in the state the action needs (for example already issued)."""
+
+
+class CommitmentDraftExists(CommitmentError):
+    """A new version was asked for while a draft is already in progress (a claimant has one draft at most)."""
+
+    def __init__(self, draft: ClaimantCommitment) -> None:
+        super().__init__(
+            f"A draft of the claimant commitment (version {draft.version}) is already in progress. "
+            "Continue that draft, or discard it before starting another."
+        )
+        self.draft = draft
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """One line of the draft as the editor submitted it. ``item_id`` None means a new line."""
+
+    side: str
+    text: str
+    by_date: date | None = None
+    item_id: int | None = None
+    remove: bool = False
+
+
+@dataclass(frozen=True)
+class EasementLine:
+    """An easement as one viewer may see it: ``kind_label`` is None when the kind is restricted from them."""
+
+    kind_label: str | None
+    starts_on: date
+    ends_on: date
+    restricted: bool
+    starts_later: bool = False
+
+
+# --- Small pure helpers ----------------------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, kept inside shorter months (31 Jan + 1 month = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def pack_reason(code: str, detail: str = "") -> str:
+    """The commitment keeps the reason as ``"<ExpectedHoursReason code>: <free text>"`` (free text optional)."""
+    detail = (detail or "").strip()
+    if not code:
+        return ""
+    return f"{code}: {detail}" if detail else code
+
+
+def unpack_reason(text: str) -> tuple[str, str]:
+    """``(code, detail)`` from a stored reason; text that does not start with a known code is all detail."""
+    text = (text or "").strip()
+    code, sep, detail = text.partition(":")
+    if code in ExpectedHoursReason.values:
+        return code, detail.strip() if sep else ""
+    return "", text
+
+
+def reason_display(text: str) -> str:
+    code, detail = unpack_reason(text)
+    label = ExpectedHoursReason(code).label if code else ""
+    return " – ".join(part for part in (label, detail) if part)
+
+
+def commitment_problems(
+    *,
+    expected_hours: Decimal | None,
+    work_search_hours: Decimal | None,
+    reason_code: str,
+    reason_detail: str,
+    review_due: date | None,
+    today: date,
+) -> dict[str, str]:
+    """The rules a commitment's terms must meet, as ``{field: message}`` (empty when all is well).
+
+    The editor shows these beside the boxes; the services check them again so no caller can skip them.
+    """
+    problems: dict[str, str] = {}
+    if expected_hours is None or not (0 <= expected_hours <= MAX_HOURS):
+        problems["expected_hours"] = "Expected hours of work must be between 0 and 168 a week"
+    if work_search_hours is None or not (0 <= work_search_hours <= MAX_HOURS):
+        problems["work_search_hours"] = "Work search hours must be between 0 and 168 a week"
+    elif "expected_hours" not in problems and work_search_hours > expected_hours:
+        problems["work_search_hours"] = (
+            f"Work search hours cannot be more than the expected hours of work ({expected_hours.normalize():f})"
+        )
+    if reason_code and reason_code not in ExpectedHoursReason.values:
+        problems["expected_hours_reason"] = "Select a reason from the list"
+    elif "expected_hours" not in problems and expected_hours < FULL_TIME_HOURS and not reason_code:
+        problems["expected_hours_reason"] = "Select why the claimant is expected to work fewer than 35 hours"
+    elif reason_code == ExpectedHoursReason.OTHER and not (reason_detail or "").strip():
+        problems["expected_hours_detail"] = "Say what the other reason for fewer hours is"
+    if len((reason_detail or "").strip()) > REASON_DETAIL_MAX:
+        problems["expected_hours_detail"] = f"The reason must be {REASON_DETAIL_MAX} characters or fewer"
+    if review_due is not None and review_due <= today:
+        problems["review_due"] = "The review date must be in the future"
+    return problems
+
+
+def _today(today: date | None) -> date:
+    return today or timezone.localdate()
+
+
+# --- Selectors ---------------------------------------------------------------------------------------------
+
+
+def commitments_annotated(*, today: date | None = None) -> QuerySet[ClaimantCommitment]:
+    """Commitments with ``is_overdue``: issued, and the accept-by date has passed without acceptance."""
+    return ClaimantCommitment.objects.annotate(
+        is_overdue=ExpressionWrapper(
+            Q(status=CommitmentStatus.ISSUED, accept_by__lt=_today(today)), output_field=BooleanField()
+        )
+    )
+
+
+def _with_items(qs: QuerySet[ClaimantCommitment]) -> QuerySet[ClaimantCommitment]:
+    return qs.prefetch_related(Prefetch("items", queryset=CommitmentItem.objects.order_by("by_date", "pk")))
+
+
+def is_overdue(commitment: ClaimantCommitment, *, today: date | None = None) -> bool:
+    """The same rule as the ``is_overdue`` annotation, for an object already in hand."""
+    return bool(
+        commitment.status == CommitmentStatus.ISSUED
+        and commitment.accept_by
+        and commitment.accept_by < _today(today)
+    )
+
+
+def current_easements(claimant: Claimant, *, today: date | None = None) -> list[Easement]:
+    """Easements in place now or starting later (not yet ended), soonest end first."""
+    return list(claimant.easements.filter(ends_on__gte=_today(today)).order_by("ends_on", "pk"))
+
+
+def current_commitment(claimant: Claimant, *, today: date | None = None) -> ClaimantCommitment | None:
+    """The version in force (issued or accepted) with its items prefetched; the draft only if no version is in
+    force yet (a first commitment); or None.
+
+    Also carries ``is_overdue``, ``draft_version`` (the version number of a draft in progress beside it, or
+    None), ``claimant_actions`` and ``support_plan`` (its lines by side) and ``current_easements`` (the
+    claimant's easements, for the summary card, which never names a restricted kind).
+    """
+    draft_version = ClaimantCommitment.objects.filter(
+        claimant=OuterRef("claimant"), status=CommitmentStatus.DRAFT
+    ).values("version")[:1]
+    commitment = (
+        _with_items(commitments_annotated(today=today))
+        .filter(claimant=claimant, status__in=[*IN_FORCE, CommitmentStatus.DRAFT])
+        .annotate(
+            draft_version=Subquery(draft_version, output_field=IntegerField()),
+            draft_last=Case(
+                When(status=CommitmentStatus.DRAFT, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("draft_last", "-version")
+        .first()
+    )
+    if commitment is not None:
+        items = list(commitment.items.all())
+        commitment.claimant_actions = [i for i in items if i.side == CommitmentItem.Side.CLAIMANT_ACTION]
+        commitment.support_plan = [i for i in items if i.side == CommitmentItem.Side.SUPPORT_PLAN]
+        commitment.current_easements = current_easements(claimant, today=today)
+    return commitment
+
+
+def commitment_in_force(claimant: Claimant) -> ClaimantCommitment | None:
+    """The version in force (issued or accepted), without items, or None."""
+    return ClaimantCommitment.objects.filter(claimant=claimant, status__in=IN_FORCE).first()
+
+
+def commitment_versions(claimant: Claimant, *, today: date | None = None) -> list[ClaimantCommitment]:
+    """Every version, newest first (without items: for the list of old versions)."""
+    return list(commitments_annotated(today=today).filter(claimant=claimant).order_by("-version"))
+
+
+def commitment_version(
+    claimant: Claimant, version: int, *, today: date | None = None
+) -> ClaimantCommitment | None:
+    return _with_items(commitments_annotated(today=today)).filter(claimant=claimant, version=version).first()
+
+
+def draft_commitment(claimant: Claimant) -> ClaimantCommitment | None:
+    return (
+        _with_items(ClaimantCommitment.objects)
+        .filter(claimant=claimant, status=CommitmentStatus.DRAFT)
+        .first()
+    )
+
+
+def _scoped(user: StaffMember) -> QuerySet[Claimant]:
+    claimants = claimants_visible_to(user)
+    if user.effective_role == Role.WORK_COACH:
+        claimants = claimants.filter(coach=user)
+    return claimants
+
+
+def commitments_review_due(
+    user: StaffMember, *, within_days: int = 14, today: date | None = None
+) -> QuerySet[ClaimantCommitment]:
+    """Issued or accepted commitments whose review is due within ``within_days`` (or already past), soonest
+    first. A work coach sees their own caseload; others everyone they may see."""
+    day = _today(today)
+    return (
+        commitments_annotated(today=day)
+        .filter(
+            claimant__in=_scoped(user),
+            status__in=[CommitmentStatus.ISSUED, CommitmentStatus.ACCEPTED],
+            review_due__lte=day + timedelta(days=within_days),
+        )
+        .select_related("claimant", "claimant__coach")
+        .order_by("review_due", "claimant__last_name", "pk")
+    )
+
+
+def commitments_overdue(user: StaffMember, *, today: date | None = None) -> QuerySet[ClaimantCommitment]:
+    """Issued commitments not accepted by their accept-by date, oldest first."""
+    return (
+        commitments_annotated(today=today)
+        .filter(claimant__in=_scoped(user), is_overdue=True)
+        .select_related("claimant", "claimant__coach")
+        .order_by("accept_by", "claimant__last_name", "pk")
+    )
+
+
+def may_see_restricted(viewer: StaffMember, claimant: Claimant) -> bool:
+    """Restricted details (a domestic-abuse easement's kind): the claimant's own work coach, a team leader of
+    the claimant's jobcentre, or an administrator (the same people as on the claimant record)."""
+    role = viewer.effective_role
+    if role == Role.ADMINISTRATOR:
+        return True
+    if role == Role.TEAM_LEADER:
+        return bool(viewer.jobcentre_id) and viewer.jobcentre_id == claimant.jobcentre_id
+    return claimant.coach_id is not None and claimant.coach_id == viewer.pk
+
+
+# --- Services ---------------------------------------------------------------------------------------------
+
+
+def commitment_easements_for_viewer(
+    *, claimant: Claimant, viewer: StaffMember, today: date | None = None, where: str = ""
+) -> list[EasementLine]:
+    """The claimant's current easements as ``viewer`` may see them. A restricted kind is shown only to those
+    allowed, and every showing is audited (VIEWED_SENSITIVE), in one transaction."""
+    allowed = may_see_restricted(viewer, claimant)
+    day = _today(today)
+    lines = []
+    with transaction.atomic():
+        for easement in current_easements(claimant, today=day):
+            show_kind = allowed or not easement.sensitive
+            lines.append(
+                EasementLine(
+                    kind_label=easement.get_kind_display() if show_kind else None,
+                    starts_on=easement.starts_on,
+                    ends_on=easement.ends_on,
+                    restricted=easement.sensitive,
+                    starts_later=easement.starts_on > day,
+                )
+            )
+            if easement.sensitive and show_kind:
+                audit_record(
+                    actor=viewer,
+                    verb=AuditVerb.VIEWED_SENSITIVE,
+                    target=easement,
+                    payload={"claimant": claimant.pk, "kind": easement.kind, "where": where},
+                )
+    return lines
+
+
+def _stale(pk: int, *, expected_status: str) -> CommitmentError:
+    """Why a guarded UPDATE touched no row: the version moved on, or somebody changed it first."""
+    status = ClaimantCommitment.objects.filter(pk=pk).values_list("status", flat=True).first()
+    if status is None:
+        return CommitmentNotEditable("This draft has been discarded. Reload to see the current commitment.")
+    if status != expected_status:
+        if expected_status == CommitmentStatus.DRAFT:
+            return CommitmentNotEditable(NOT_A_DRAFT_MESSAGE)
+        if status == CommitmentStatus.ACCEPTED:
+            return CommitmentNotEditable("Acceptance of this version has already been recorded.")
+        return CommitmentNotEditable(f"This version is now {CommitmentStatus(status).label.lower()}.")
+    return CommitmentConflict(CONFLICT_MESSAGE)
+
+
+def _guarded_update(
+    commitment: ClaimantCommitment, *, lock_version: int, expected_status: str, **fields
+) -> None:
+    updated = ClaimantCommitment.objects.filter(
+        pk=commitment.pk, status=expected_status, lock_version=lock_version
+    ).update(lock_version=F("lock_version") + 1, **fields)
+    if updated != 1:
+        raise _stale(commitment.pk, expected_status=expected_status)
+
+
+def commitment_start_draft(
+    *, claimant: Claimant, actor: StaffMember | None, today: date | None = None
+) -> ClaimantCommitment:
+    """A new draft version beside the version in force: a copy of its terms and open lines, or, for a first
+    commitment, the claimant's expected hours. The version in force is not touched: it stays in force (and
+    overdue, if it is) until the draft is issued.
+
+    Raises CommitmentDraftExists (carrying that draft) if a draft is already in progress.
+    """
+    with transaction.atomic():
+        # Lock the claimant so two people starting a version at once get one draft and a clear message, not a
+        # constraint error. (Issuing takes the same lock first, so the two never cross.)
+        Claimant.objects.select_for_update().only("pk").get(pk=claimant.pk)
+        existing = ClaimantCommitment.objects.filter(claimant=claimant, status=CommitmentStatus.DRAFT).first()
+        if existing is not None:
+            raise CommitmentDraftExists(existing)
+        in_force = (
+            _with_items(ClaimantCommitment.objects).filter(claimant=claimant, status__in=IN_FORCE).first()
+        )
+        last = ClaimantCommitment.objects.filter(claimant=claimant).aggregate(n=Max("version"))["n"] or 0
+        if in_force is not None:
+            terms = {
+                "expected_hours": in_force.expected_hours,
+                "expected_hours_reason": in_force.expected_hours_reason,
+                "work_search_hours": in_force.work_search_hours,
+                "requirements": in_force.requirements,
+                "easements_note": in_force.easements_note,
+            }
+        else:
+            terms = {
+                "expected_hours": claimant.expected_hours,
+                "expected_hours_reason": pack_reason(claimant.expected_hours_reason),
+            }
+        draft = ClaimantCommitment.objects.create(
+            claimant=claimant, version=last + 1, status=CommitmentStatus.DRAFT, created_by=actor, **terms
+        )
+        if in_force is not None:
+            CommitmentItem.objects.bulk_create(
+                CommitmentItem(commitment=draft, side=item.side, text=item.text, by_date=item.by_date)
+                for item in in_force.items.all()
+                if item.done_on is None
+            )
+        audit_record(
+            actor=actor,
+            verb=AuditVerb.CREATED,
+            target=draft,
+            payload={
+                "claimant": claimant.pk,
+                "version": draft.version,
+                "based_on_version": in_force.version if in_force else None,
+            },
+        )
+    return draft
+
+
+def _item_problems(
+    items: Sequence[ItemChange], existing: dict[int, CommitmentItem], today: date
+) -> dict[str, str]:
+    problems = {}
+    for n, change in enumerate(items):
+        if change.side not in CommitmentItem.Side.values:
+            problems[f"items.{n}"] = "Choose whether the claimant or the Jobcentre will do this"
+        elif change.item_id is not None and change.item_id not in existing:
+            problems[f"items.{n}"] = "A line of this draft was removed by someone else. Reload the page."
+        elif change.remove:
+            continue
+        elif not change.text.strip():
+            problems[f"items.{n}"] = "Enter what will be done"
+        elif len(change.text) > 300:
+            problems[f"items.{n}"] = "A line must be 300 characters or fewer"
+        else:
+            was = existing.get(change.item_id) if change.item_id is not None else None
+            if change.by_date and change.by_date < today and (was is None or was.by_date != change.by_date):
+                problems[f"items.{n}"] = "The date must be today or in the future"
+    return problems
+
+
+def commitment_save_draft(
+    *,
+    commitment: ClaimantCommitment,
+    lock_version: int,
+    actor: StaffMember | None,
+    expected_hours: Decimal,
+    reason_code: str,
+    reason_detail: str,
+    work_search_hours: Decimal,
+    requirements: str,
+    easements_note: str,
+    review_due: date | None,
+    items: Sequence[ItemChange],
+    today: date | None = None,
+) -> ClaimantCommitment:
+    """Save the draft's terms and lines together, or nothing at all.
+
+    Raises ValidationError for bad terms, CommitmentConflict if someone saved since ``lock_version`` was
+    read, CommitmentNotEditable if it is no longer a draft.
+    """
+    day = _today(today)
+    if expected_hours is not None and expected_hours >= FULL_TIME_HOURS:
+        reason_code, reason_detail = "", ""  # full-time hours need no reason; don't keep a stale one
+    problems = commitment_problems(
+        expected_hours=expected_hours,
+        work_search_hours=work_search_hours,
+        reason_code=reason_code,
+        reason_detail=reason_detail,
+        review_due=review_due,
+        today=day,
+    )
+    if not (requirements or "").strip():
+        problems["requirements"] = "Enter the claimant's requirements"
+    with transaction.atomic():
+        existing = {item.pk: item for item in CommitmentItem.objects.filter(commitment_id=commitment.pk)}
+        problems.update(_item_problems(items, existing, day))
+        if problems:
+            raise ValidationError(problems)
+        _guarded_update(
+            commitment,
+            lock_version=lock_version,
+            expected_status=CommitmentStatus.DRAFT,
+            expected_hours=expected_hours,
+            expected_hours_reason=pack_reason(reason_code, reason_detail),
+            work_search_hours=work_search_hours,
+            requirements=requirements.strip(),
+            easements_note=(easements_note or "").strip(),
+            review_due=review_due,
+        )
+        added = changed = removed = 0
+        to_delete = []
+        for change in items:
+            if change.item_id is None:
+                if change.remove or not change.text.strip():
+                    continue
+                CommitmentItem.objects.create(
+                    commitment=commitment, side=change.side, text=change.text.strip(), by_date=change.by_date
+                )
+                added += 1
+            elif change.remove:
+                to_delete.append(change.item_id)
+            else:
+                item = existing[change.item_id]
+                if (item.side, item.text, item.by_date) != (change.side, change.text.strip(), change.by_date):
+                    item.side, item.text, item.by_date = change.side, change.text.strip(), change.by_date
+                    item.save(update_fields=["side", "text", "by_date"])
+                    changed += 1
+        if to_delete:
+            removed, _ = CommitmentItem.objects.filter(commitment=commitment, pk__in=to_delete).delete()
+        # Free text stays out of the audit payload: it may hold sensitive circumstances.
+        audit_record(
+            actor=actor,
+            verb=AuditVerb.UPDATED,
+            target=commitment,
+            payload={
+                "action": "draft_saved",
+                "version": commitment.version,
+                "lines_added": added,
+                "lines_changed": changed,
+                "lines_removed": removed,
+            },
+        )
+    commitment.refresh_from_db()
+    return commitment
+
+
+def commitment_issue(
+    *,
+    commitment: ClaimantCommitment,
+    lock_version: int,
+    actor: StaffMember | None,
+    review_due: date | None = None,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> ClaimantCommitment:
+    """Issue the draft: the claimant has 7 days to accept; review in 3 months unless a date was set. The version
+    in force until now is superseded in the same transaction, so the claimant always has exactly one.
+
+    If the commitment's expected hours (or reason) differ from the claimant's record, the record is updated
+    through ``claimant_update_facts``, which recalculates the regime once this transaction commits.
+    """
+    day = _today(today)
+    with transaction.atomic():
+        # The claimant first (as starting a draft does), then every version of theirs: an acceptance, a save or
+        # a discard that arrives meanwhile waits, then finds the version moved on and says so.
+        claimant = Claimant.objects.select_for_update().get(pk=commitment.claimant_id)
+        versions = list(
+            ClaimantCommitment.objects.select_for_update().filter(claimant_id=claimant.pk).order_by("pk")
+        )
+        fresh = next((v for v in versions if v.pk == commitment.pk), None)
+        if fresh is None:
+            raise _stale(commitment.pk, expected_status=CommitmentStatus.DRAFT)
+        if fresh.status != CommitmentStatus.DRAFT:
+            raise CommitmentNotEditable(NOT_A_DRAFT_MESSAGE)
+        if fresh.lock_version != lock_version:
+            raise CommitmentConflict(CONFLICT_MESSAGE)
+        review_due = review_due or fresh.review_due
+        reason_code, reason_detail = unpack_reason(fresh.expected_hours_reason)
+        problems = commitment_problems(
+            expected_hours=fresh.expected_hours,
+            work_search_hours=fresh.work_search_hours,
+            reason_code=reason_code,
+            reason_detail=reason_detail,
+            review_due=review_due,
+            today=day,
+        )
+        if not fresh.requirements.strip():
+            problems["requirements"] = "Enter the claimant's requirements before issuing the commitment"
+        if problems:
+            raise ValidationError(problems)
+        accept_by = day + ACCEPT_WITHIN
+        review_due = review_due or add_months(day, REVIEW_AFTER_MONTHS)
+        previous = next((v for v in versions if v.status in IN_FORCE), None)
+        if previous is not None:
+            # Before the draft is issued: the constraint allows one version in force at any moment.
+            ClaimantCommitment.objects.filter(pk=previous.pk).update(
+                status=CommitmentStatus.SUPERSEDED, lock_version=F("lock_version") + 1
+            )
+            audit_record(
+                actor=actor,
+                verb=AuditVerb.UPDATED,
+                target=previous,
+                payload={"action": "superseded", "version": previous.version, "by_version": fresh.version},
+            )
+        _guarded_update(
+            fresh,
+            lock_version=lock_version,
+            expected_status=CommitmentStatus.DRAFT,
+            status=CommitmentStatus.ISSUED,
+            issued_at=now or timezone.now(),
+            accept_by=accept_by,
+            review_due=review_due,
+        )
+        facts_changed = claimant_update_facts(
+            claimant=claimant,
+            actor=actor,
+            expected_hours=fresh.expected_hours,
+            expected_hours_reason=reason_code if fresh.expected_hours < FULL_TIME_HOURS else "",
+        )
+        audit_record(
+            actor=actor,
+            verb=AuditVerb.UPDATED,
+            target=fresh,
+            payload={
+                "action": "issued",
+                "version": fresh.version,
+                "accept_by": accept_by.isoformat(),
+                "review_due": review_due.isoformat(),
+                "supersedes_version": previous.version if previous else None,
+                "claimant_facts_changed": facts_changed,
+            },
+        )
+    commitment.refresh_from_db()
+    return commitment
+
+
+def commitment_record_acceptance(
+    *,
+    commitment: ClaimantCommitment,
+    lock_version: int,
+    actor: StaffMember | None,
+    now: datetime | None = None,
+) -> ClaimantCommitment:
+    """Record that the claimant accepted the issued version (late acceptance is recorded too)."""
+    with transaction.atomic():
+        accepted_at = now or timezone.now()
+        _guarded_update(
+            commitment,
+            lock_version=lock_version,
+            expected_status=CommitmentStatus.ISSUED,
+            status=CommitmentStatus.ACCEPTED,
+            accepted_at=accepted_at,
+        )
+        audit_record(
+            actor=actor,
+            verb=AuditVerb.UPDATED,
+            target=commitment,
+            payload={
+                "action": "accepted",
+                "version": commitment.version,
+                "accepted_at": accepted_at.isoformat(),
+            },
+        )
+    commitment.refresh_from_db()
+    return commitment
+
+
+def commitment_discard_draft(
+    *, commitment: ClaimantCommitment, lock_version: int, actor: StaffMember | None
+) -> None:
+    """Throw the draft away (with its lines). Nothing else changes: the version in force was never touched."""
+    with transaction.atomic():
+        deleted, _ = ClaimantCommitment.objects.filter(
+            pk=commitment.pk, status=CommitmentStatus.DRAFT, lock_version=lock_version
+        ).delete()
+        if not deleted:
+            raise _stale(commitment.pk, expected_status=CommitmentStatus.DRAFT)
+        audit_record(
+            actor=actor,
+            verb=AuditVerb.UPDATED,
+            target_type=ClaimantCommitment._meta.label_lower,
+            target_id=commitment.pk,
+            payload={"action": "draft_discarded", "version": commitment.version},
+        )

@@ -1,0 +1,62 @@
+"""Regime history: one row per claimant per assessment period per calculation, with its explanation."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from claimants.models.claimant import MONEY, CauseChoices, Claimant, RegimeChoices
+from claimants.regimes.engine import Regime
+
+
+class RegimeAssessment(models.Model):
+    """One calculation of one claimant's regime for one assessment period (history; never edited)."""
+
+    claimant = models.ForeignKey(Claimant, on_delete=models.CASCADE, related_name="assessments")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    regime = models.CharField(max_length=40, choices=RegimeChoices.choices)
+    partner_regime = models.CharField(max_length=40, choices=RegimeChoices.choices, blank=True)
+    previous_regime = models.CharField(max_length=40, choices=RegimeChoices.choices, blank=True)
+    cause = models.CharField(max_length=12, choices=CauseChoices.choices)
+    employed_earnings = models.DecimalField(**MONEY)
+    self_employed_earnings = models.DecimalField(**MONEY)
+    household_earnings = models.DecimalField(**MONEY, null=True, blank=True)
+    aet_individual = models.DecimalField(**MONEY)
+    aet_couple = models.DecimalField(**MONEY, null=True, blank=True)
+    cet_individual = models.DecimalField(**MONEY)
+    cet_partner = models.DecimalField(**MONEY, null=True, blank=True)
+    cet_household = models.DecimalField(**MONEY, null=True, blank=True)
+    easement_active = models.BooleanField(default=False)
+    explanation = models.JSONField(default=list)
+    calculated_at = models.DateTimeField(auto_now_add=True)
+    is_latest = models.BooleanField(default=True)
+    background_job = models.ForeignKey(
+        "iwp.BackgroundJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["claimant", "-period_start", "-calculated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claimant", "period_start"],
+                condition=Q(is_latest=True),
+                name="one_latest_assessment_per_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claimant_id} {self.period_start}: {self.regime}"
+
+    @property
+    def conclusion(self) -> list[str]:
+        """The sentences of the explanation that state the outcome ("… so you are in the Light Touch regime"),
+        for headlines and timelines; the full working stays in ``explanation``."""
+        labels = {
+            Regime(self.regime).label,
+            Regime(self.partner_regime).label if self.partner_regime else None,
+        }
+        lines = [
+            line for line in self.explanation if any(f"in the {label} " in line for label in labels if label)
+        ]
+        return lines or self.explanation[-1:]

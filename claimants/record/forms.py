@@ -1,0 +1,319 @@
+"""GOV.UK forms for the claimant record (crispy-forms-gds lays them out; the form page shows the error summary)."""
+
+from __future__ import annotations
+
+import calendar
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Field, Fluid, Layout, Size
+from django import forms
+from django.core.exceptions import ValidationError
+
+from claimants.models import (
+    BarrierKind,
+    Claimant,
+    ContactPreference,
+    ContractType,
+    Employment,
+    ExpectedHoursReason,
+    PayFrequency,
+    Weekday,
+    normalise_nino,
+    normalise_uk_phone,
+    validate_nino,
+)
+from iwp.models import Role, StaffMember
+
+
+def _gds(form: forms.BaseForm, *fields: str, submit: str = "Save") -> None:
+    form.helper = FormHelper()
+    form.helper.form_tag = False
+    form.helper.layout = Layout(*fields, Button("submit", submit))
+
+
+def _no_blank_choice(field: forms.Field) -> None:
+    field.choices = [(v, label) for v, label in field.choices if v != ""]
+
+
+class ClaimantDetailsForm(forms.ModelForm):
+    # Longer than the stored 9 characters: people type the spaces ("AB 12 34 56 C"); clean_nino removes them.
+    nino = forms.CharField(
+        label="National Insurance number", max_length=13, help_text="For example, AB 12 34 56 C"
+    )
+
+    class Meta:
+        model = Claimant
+        fields = [
+            "nino",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "postcode",
+            "contact_preference",
+            "email",
+            "phone",
+            "interpreter_language",
+            "digitally_excluded",
+            "assessment_day",
+            "support_intensity",
+        ]
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}),
+            "contact_preference": forms.RadioSelect,
+            "support_intensity": forms.RadioSelect,
+        }
+        help_texts = {
+            "nino": "For example, AB 12 34 56 C",
+            "interpreter_language": "Leave empty if not needed",
+            "assessment_day": "The day of the month the claimant's assessment periods start",
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("contact_preference", "support_intensity"):
+            _no_blank_choice(self.fields[name])
+        _gds(
+            self,
+            Field.text("nino", field_width=10),
+            Field.text("first_name", field_width=Fluid.ONE_HALF),
+            Field.text("last_name", field_width=Fluid.ONE_HALF),
+            Field.text("date_of_birth", field_width=10),
+            Field.text("postcode", field_width=10),
+            Field.radios("contact_preference", legend_size=Size.SMALL),
+            Field.text("email", field_width=Fluid.TWO_THIRDS),
+            Field.text("phone", field_width=20),
+            Field.text("interpreter_language", field_width=20),
+            Field.checkbox("digitally_excluded"),
+            Field.text("assessment_day", field_width=2),
+            Field.radios("support_intensity", legend_size=Size.SMALL),
+        )
+
+    def clean_nino(self) -> str:
+        nino = normalise_nino(self.cleaned_data["nino"])
+        validate_nino(nino)
+        return nino
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        return normalise_uk_phone(phone) if phone else ""
+
+    def clean(self) -> dict:
+        # Reminders go the way the claimant asked; that only works if we have the address for it.
+        data = super().clean()
+        preference = data.get("contact_preference")
+        if preference == ContactPreference.EMAIL and not data.get("email") and "email" not in self.errors:
+            self.add_error("email", "Enter an email address, or choose another way to contact the claimant")
+        needs_phone = preference in (ContactPreference.SMS, ContactPreference.PHONE)
+        if needs_phone and not data.get("phone") and "phone" not in self.errors:
+            self.add_error("phone", "Enter a phone number, or choose another way to contact the claimant")
+        return data
+
+
+class RegimeFactsForm(forms.ModelForm):
+    class Meta:
+        model = Claimant
+        fields = [
+            "conditionality_group",
+            "expected_hours",
+            "expected_hours_reason",
+            "apprentice",
+            "self_employed",
+            "minimum_income_floor",
+            "has_non_uc_partner",
+            "non_uc_partner_date_of_birth",
+        ]
+        widgets = {
+            "conditionality_group": forms.RadioSelect,
+            "non_uc_partner_date_of_birth": forms.DateInput(attrs={"type": "date"}),
+        }
+        help_texts = {
+            "expected_hours": "35 unless reduced for caring, school hours or health (give the reason)"
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _no_blank_choice(self.fields["conditionality_group"])
+        self.fields["expected_hours_reason"].choices = [("", "Not reduced"), *ExpectedHoursReason.choices]
+        _gds(
+            self,
+            Field.radios("conditionality_group", legend_size=Size.SMALL),
+            Field.text("expected_hours", field_width=4),
+            Field.select("expected_hours_reason"),
+            Field.checkbox("apprentice"),
+            Field.checkbox("self_employed"),
+            Field.checkbox("minimum_income_floor"),
+            Field.checkbox("has_non_uc_partner"),
+            Field.text("non_uc_partner_date_of_birth", field_width=10),
+            submit="Save and recalculate the regime",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        hours, reason = cleaned.get("expected_hours"), cleaned.get("expected_hours_reason")
+        if hours is not None and hours < 35 and not reason:
+            self.add_error("expected_hours_reason", "Give the reason the expected hours are below 35")
+        if cleaned.get("minimum_income_floor") and not cleaned.get("self_employed"):
+            self.add_error(
+                "minimum_income_floor", "The Minimum Income Floor applies only to self-employed claimants"
+            )
+        if cleaned.get("has_non_uc_partner") and not cleaned.get("non_uc_partner_date_of_birth"):
+            self.add_error("non_uc_partner_date_of_birth", "Enter the partner's date of birth")
+        if cleaned.get("has_non_uc_partner") and self.instance.partner_id:
+            self.add_error("has_non_uc_partner", "This claimant already has a partner who is a claimant")
+        return cleaned
+
+
+class EarningsForm(forms.Form):
+    period_start = forms.DateField(
+        label="Assessment period start", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    employed_earnings = forms.DecimalField(
+        label="Employed earnings (gross), £", min_value=0, max_value=999999.99, decimal_places=2
+    )
+    self_employed_earnings = forms.DecimalField(
+        label="Self-employed earnings (gross), £",
+        min_value=0,
+        max_value=999999.99,
+        decimal_places=2,
+        initial=0,
+    )
+    paydays = forms.IntegerField(
+        label="Number of paydays in the period",
+        min_value=0,
+        max_value=31,
+        required=False,
+        help_text="Weekly pay has 4 or 5 paydays in an assessment period",
+    )
+
+    def __init__(self, *args, claimant: Claimant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.claimant = claimant
+        _gds(
+            self,
+            Field.text("period_start", field_width=10),
+            Field.text("employed_earnings", field_width=10),
+            Field.text("self_employed_earnings", field_width=10),
+            Field.text("paydays", field_width=3),
+            submit="Record earnings and recalculate",
+        )
+
+    def clean_period_start(self):
+        start = self.cleaned_data["period_start"]
+        day = self.claimant.assessment_day
+        # An assessment period starts on the claimant's assessment day, or a shorter month's last day.
+        if start.day != min(day, calendar.monthrange(start.year, start.month)[1]):
+            raise ValidationError(f"This claimant's assessment periods start on day {day} of the month")
+        return start
+
+
+class EmploymentForm(forms.ModelForm):
+    class Meta:
+        model = Employment
+        fields = [
+            "employer",
+            "sector",
+            "contract_type",
+            "hours_per_week",
+            "hourly_pay",
+            "pay_frequency",
+            "started_on",
+        ]
+        widgets = {
+            "contract_type": forms.RadioSelect,
+            "pay_frequency": forms.RadioSelect,
+            "started_on": forms.DateInput(attrs={"type": "date"}),
+        }
+        labels = {"hourly_pay": "Hourly pay, £"}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["contract_type"].choices = ContractType.choices
+        self.fields["pay_frequency"].choices = PayFrequency.choices
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.text("employer", field_width=Fluid.TWO_THIRDS),
+            Field.text("sector", field_width=20),
+            Field.radios("contract_type", legend_size=Size.SMALL, inline=False),
+            Field.text("hours_per_week", field_width=4),
+            Field.text("hourly_pay", field_width=5),
+            Field.radios("pay_frequency", legend_size=Size.SMALL),
+            Field.text("started_on", field_width=10),
+        )
+
+
+class ShiftForm(forms.Form):
+    weekday = forms.TypedChoiceField(choices=[("", "Day"), *Weekday.choices], coerce=int, required=False)
+    starts_at = forms.TimeField(
+        required=False, widget=forms.TimeInput(attrs={"type": "time"}), label="Starts"
+    )
+    ends_at = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}), label="Ends")
+
+    def clean(self):
+        cleaned = super().clean()
+        parts = [cleaned.get("weekday") not in (None, ""), cleaned.get("starts_at"), cleaned.get("ends_at")]
+        if any(parts) and not all(parts):
+            raise ValidationError("Give the day, start and end time of the shift")
+        if all(parts) and cleaned["ends_at"] <= cleaned["starts_at"]:
+            self.add_error("ends_at", "The shift must end after it starts")
+        return cleaned
+
+
+ShiftFormSet = forms.formset_factory(ShiftForm, extra=0, min_num=5, max_num=14)
+
+
+class CircumstanceForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Circumstance or barrier", choices=BarrierKind.choices, widget=forms.RadioSelect
+    )
+    detail = forms.CharField(
+        label="Details",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        help_text="What it means for work and progression, in plain words",
+    )
+    sensitive = forms.BooleanField(
+        label="Restrict this: only show it when asked, and record who looked",
+        required=False,
+        help_text="Health and domestic abuse are always restricted",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _gds(
+            self,
+            Field.radios("kind", legend_size=Size.SMALL),
+            Field.textarea("detail"),
+            Field.checkbox("sensitive"),
+            submit="Add",
+        )
+
+
+class ReassignForm(forms.Form):
+    to_coach = forms.ModelChoiceField(label="New work coach", queryset=StaffMember.objects.none())
+    reason = forms.CharField(label="Reason", max_length=200, help_text="For example, caseload rebalancing")
+    handover_summary = forms.CharField(
+        label="Handover summary for the new work coach",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=4000,
+        help_text="What they need to know first: goals, agreed actions, what has worked, what to avoid",
+    )
+
+    def __init__(self, *args, claimant: Claimant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_coach"].queryset = (
+            StaffMember.objects.filter(
+                jobcentre_id=claimant.jobcentre_id, role=Role.WORK_COACH, is_active=True
+            )
+            .exclude(pk=claimant.coach_id)
+            .select_related("team", "team__jobcentre")
+            .order_by("last_name")
+        )
+        _gds(
+            self,
+            Field.select("to_coach"),
+            Field.text("reason"),
+            Field.textarea("handover_summary"),
+            submit="Reassign",
+        )

@@ -1,0 +1,272 @@
+"""Recalculate one claimant's regime history (services: every write in one transaction, audited).
+
+The pure engine (``regimes.py``) decides each assessment period; this module gathers the facts, writes a
+``RegimeAssessment`` row only when the outcome differs from the latest one for that period (so running it twice
+changes nothing), and refreshes the denormalised regime, cycling flags and IWP-offer status on the claimant row.
+
+[Decision] Circumstances are not yet versioned over time: the claimant's facts as recorded now apply to every
+period recalculated. Earnings are per period, and thresholds are those in force on each period's first day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from claimants.models import Claimant, EarningsRecord, Easement, IwpOfferStatus, RegimeAssessment
+from claimants.regimes.cycling import CyclingSettings, PeriodFacts, change_cause, detect_cycling
+from claimants.regimes.engine import Assessment, Cause, ConditionalityGroup, Person, Regime, assess
+from claimants.regimes.selectors import parameters_on, rate_tables
+from iwp.audit import audit_record
+from iwp.models import AuditVerb, StaffMember
+
+# How many recent periods the cycling detector looks at (12 for the long window, 24 to see a seasonal pattern).
+CYCLING_HISTORY = 24
+IWP_OFFER_REGIMES = (Regime.LIGHT_TOUCH, Regime.WORKING_ENOUGH)
+
+
+@dataclass
+class RecalculationResult:
+    claimant_id: int
+    rows_written: int = 0
+    previous_regime: str = ""
+    current_regime: str = ""
+    partner_result: RecalculationResult | None = None
+    changed_periods: list[date] = field(default_factory=list)
+
+    @property
+    def moved(self) -> bool:
+        return self.previous_regime != self.current_regime
+
+
+def person_for(claimant: Claimant, employed: Decimal, self_employed: Decimal) -> Person:
+    return Person(
+        date_of_birth=claimant.date_of_birth,
+        employed_earnings=employed,
+        self_employed_earnings=self_employed,
+        expected_hours=claimant.expected_hours,
+        conditionality_group=ConditionalityGroup(claimant.conditionality_group),
+        apprentice=claimant.apprentice,
+        minimum_income_floor=claimant.minimum_income_floor,
+    )
+
+
+def _partner_for(claimant: Claimant, record: EarningsRecord, partner_records: dict[date, EarningsRecord]):
+    if claimant.partner_id:
+        # [Decision] Joint claimants share assessment periods; a partner with no earnings recorded for the
+        # period is taken to have earned nothing in it.
+        other = partner_records.get(record.period_start)
+        return person_for(
+            claimant.partner,
+            other.employed_earnings if other else Decimal(0),
+            other.self_employed_earnings if other else Decimal(0),
+        )
+    if claimant.has_non_uc_partner:
+        return Person(
+            date_of_birth=claimant.non_uc_partner_date_of_birth or claimant.date_of_birth,
+            employed_earnings=record.non_uc_partner_employed or Decimal(0),
+            self_employed_earnings=record.non_uc_partner_self_employed or Decimal(0),
+            eligible_for_uc=False,
+        )
+    return None
+
+
+def _same_outcome(row: RegimeAssessment, outcome: Assessment, record: EarningsRecord, easement: bool) -> bool:
+    # The explanation's wording is not compared: rows written by the set-based uprating carry a shorter one.
+    money = outcome.thresholds.as_money()
+    return (
+        row.regime == outcome.regime
+        and row.partner_regime == (outcome.partner_regime or "")
+        and row.employed_earnings == record.employed_earnings
+        and row.self_employed_earnings == record.self_employed_earnings
+        and row.easement_active == easement
+        and all(getattr(row, key) == value for key, value in money.items())
+    )
+
+
+def _regime_since(outcomes: list[tuple[date, Regime]]) -> date | None:
+    if not outcomes:
+        return None
+    latest = outcomes[-1][1]
+    since = outcomes[-1][0]
+    for start, regime in reversed(outcomes):
+        if regime != latest:
+            break
+        since = start
+    return since
+
+
+def _offer_status(claimant: Claimant, regime: str, today: date) -> tuple[str, date | None]:
+    """The IWP voluntary offer is open to Light Touch and Working Enough (rulebook §7)."""
+    status, since = claimant.iwp_offer_status, claimant.iwp_offer_eligible_since
+    if status == IwpOfferStatus.NOT_ELIGIBLE and regime in IWP_OFFER_REGIMES:
+        return IwpOfferStatus.ELIGIBLE, today
+    if status == IwpOfferStatus.ELIGIBLE and regime not in IWP_OFFER_REGIMES:
+        return IwpOfferStatus.NOT_ELIGIBLE, None
+    return status, since
+
+
+def _recalculate_one(
+    claimant: Claimant, *, cause: Cause, tables: tuple, job_id: int | None, settings: CyclingSettings
+) -> RecalculationResult:
+    result = RecalculationResult(claimant_id=claimant.pk, previous_regime=claimant.current_regime)
+    records = list(
+        EarningsRecord.objects.filter(claimant=claimant, is_current=True).order_by("-period_start")[
+            :CYCLING_HISTORY
+        ]
+    )[::-1]
+    partner_records: dict[date, EarningsRecord] = {}
+    if claimant.partner_id:
+        partner_records = {
+            r.period_start: r
+            for r in EarningsRecord.objects.filter(
+                claimant_id=claimant.partner_id,
+                is_current=True,
+                period_start__in=[r.period_start for r in records],
+            )
+        }
+    easements = list(Easement.objects.filter(claimant=claimant).values_list("starts_on", "ends_on"))
+    latest_rows = {
+        row.period_start: row
+        for row in RegimeAssessment.objects.filter(
+            claimant=claimant, is_latest=True, period_start__in=[r.period_start for r in records]
+        )
+    }
+    facts_list: list[PeriodFacts] = []
+    outcomes: list[tuple[date, Regime]] = []
+    for record in records:
+        parameters = parameters_on(record.period_start, tables)
+        claimant_person = person_for(claimant, record.employed_earnings, record.self_employed_earnings)
+        partner_person = _partner_for(claimant, record, partner_records)
+        outcome = assess(
+            period_start=record.period_start,
+            claimant=claimant_person,
+            partner=partner_person,
+            parameters=parameters,
+        )
+        easement = any(s <= outcome.period_end and e >= record.period_start for s, e in easements)
+        facts = PeriodFacts(
+            period_start=record.period_start,
+            claimant=claimant_person,
+            partner=partner_person,
+            parameters=parameters,
+            paydays=record.paydays,
+            easement_active=easement,
+        )
+        existing = latest_rows.get(record.period_start)
+        if existing is None or not _same_outcome(existing, outcome, record, easement):
+            row_cause = cause
+            if outcomes and outcomes[-1][1] != outcome.regime:
+                if easement != facts_list[-1].easement_active:
+                    row_cause = Cause.EASEMENT
+                else:
+                    row_cause = change_cause(facts_list[-1], facts) or cause
+            if existing is not None:
+                RegimeAssessment.objects.filter(pk=existing.pk).update(is_latest=False)
+            money = outcome.thresholds.as_money()
+            household = None
+            if partner_person is not None:
+                household = (
+                    record.employed_earnings
+                    + record.self_employed_earnings
+                    + partner_person.employed_earnings
+                    + partner_person.self_employed_earnings
+                )
+            RegimeAssessment.objects.create(
+                claimant=claimant,
+                period_start=record.period_start,
+                period_end=outcome.period_end,
+                regime=outcome.regime,
+                partner_regime=outcome.partner_regime or "",
+                previous_regime=outcomes[-1][1] if outcomes else "",
+                cause=row_cause,
+                employed_earnings=record.employed_earnings,
+                self_employed_earnings=record.self_employed_earnings,
+                household_earnings=household,
+                easement_active=easement,
+                explanation=list(outcome.explanation),
+                background_job_id=job_id,
+                **money,
+            )
+            result.rows_written += 1
+            result.changed_periods.append(record.period_start)
+        facts_list.append(facts)
+        outcomes.append((record.period_start, outcome.regime))
+
+    cycling = detect_cycling(facts_list, settings) if len(facts_list) > 1 else None
+    if outcomes:
+        claimant.current_regime = outcomes[-1][1]
+        claimant.current_period_start = outcomes[-1][0]
+        claimant.regime_since = _regime_since(outcomes)
+    claimant.regime_cycling = bool(cycling and cycling.regime_cycling)
+    claimant.cycling_seasonal = bool(cycling and cycling.seasonal)
+    claimant.cycling_marginal = bool(cycling and cycling.marginal)
+    claimant.cycling_pay_cycle = bool(cycling and cycling.pay_cycle)
+    claimant.cycling_explanation = list(cycling.explanation) if cycling else []
+    claimant.iwp_offer_status, claimant.iwp_offer_eligible_since = _offer_status(
+        claimant, claimant.current_regime, timezone.localdate()
+    )
+    claimant.save(
+        update_fields=[
+            "current_regime",
+            "current_period_start",
+            "regime_since",
+            "regime_cycling",
+            "cycling_seasonal",
+            "cycling_marginal",
+            "cycling_pay_cycle",
+            "cycling_explanation",
+            "iwp_offer_status",
+            "iwp_offer_eligible_since",
+            "updated_at",
+        ]
+    )
+    result.current_regime = claimant.current_regime
+    return result
+
+
+def claimant_recalculate(
+    *,
+    claimant_id: int,
+    cause: Cause,
+    actor: StaffMember | None = None,
+    job_id: int | None = None,
+    settings: CyclingSettings | None = None,
+) -> RecalculationResult:
+    """Recalculate a claimant and, for joint claimants, their partner, in one transaction."""
+    settings = settings or CyclingSettings()
+    tables = rate_tables()
+    with transaction.atomic():
+        claimant = (
+            Claimant.objects.select_for_update(of=("self",)).select_related("partner").get(pk=claimant_id)
+        )
+        if claimant.partner_id:
+            # Lock both rows in id order so two recalculations of one couple cannot deadlock.
+            list(
+                Claimant.objects.select_for_update()
+                .filter(pk__in=[claimant.pk, claimant.partner_id])
+                .order_by("pk")
+            )
+        result = _recalculate_one(claimant, cause=cause, tables=tables, job_id=job_id, settings=settings)
+        if claimant.partner_id:
+            partner = Claimant.objects.select_related("partner").get(pk=claimant.partner_id)
+            result.partner_result = _recalculate_one(
+                partner, cause=cause, tables=tables, job_id=job_id, settings=settings
+            )
+        if result.rows_written or (result.partner_result and result.partner_result.rows_written):
+            audit_record(
+                actor=actor,
+                verb=AuditVerb.RECALCULATED,
+                target=claimant,
+                payload={
+                    "cause": str(cause),
+                    "from": result.previous_regime,
+                    "to": result.current_regime,
+                    "periods": [d.isoformat() for d in result.changed_periods],
+                },
+            )
+    return result

@@ -1,0 +1,722 @@
+"""The uprating: recalculate every affected claimant after a threshold or wage-rate change (DESIGN §4).
+
+On PostgreSQL the work is set-based SQL (``claimants/sql/``, functions from migration 0003) in chunks of claimants
+by id range, each chunk one transaction that gives the same outcomes as calling
+:func:`claimants.regimes.recalculation.claimant_recalculate` (cause ``threshold``) for each of its claimants: a history row
+only where the outcome of an assessment period differs from its latest row, the replaced row retired, the claimant
+row's regime, cycling flags and IWP-offer status refreshed. On other databases (the SQLite demo) each chunk loops
+over ``claimant_recalculate`` instead.
+
+"Affected" claimants are those whose latest current assessment period starts on or after ``effective_from``: their
+window (the last 24 periods, as ``claimant_recalculate`` reads) reaches the change. Earlier periods are decided again
+too, as the per-claimant path does, but only differences are written, so a consistent history is left alone.
+
+Differences from the per-claimant path, by design:
+
+* history rows carry a one-sentence explanation (the deciding threshold and figures) instead of the engine's full
+  explanation; ``_same_outcome`` ignores the wording;
+* ``cycling_explanation`` is a short list (summary, one line per crossing, sub-flag notes) for flagged claimants and
+  empty otherwise; the flags themselves are exact;
+* no audit event per claimant: the job itself is audited when created, and every row it writes carries its
+  ``background_job_id``;
+* claimant rows are written only when a value changes (``updated_at`` is left alone otherwise).
+
+Resumable: each chunk records itself in ``BackgroundJob.result["chunks_done"]`` in its own transaction; a chunk run
+twice (a redelivered task, a resumed job) finds itself done and does nothing, and even if it ran again it would
+write nothing, because only differences are written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.db import DatabaseError, connection, connections, transaction
+from django.utils import timezone
+
+from claimants.models import Claimant, EarningsRecord
+from claimants.regimes.cycling import CyclingSettings
+from claimants.regimes.engine import Cause, format_date
+from claimants.regimes.recalculation import claimant_recalculate
+from iwp.jobs import job_advance, job_create, job_fail, job_is_cancelled, job_start, job_succeed
+from iwp.models import BackgroundJob, BackgroundJobState, StaffMember
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "UPRATING_JOB_KIND",
+    "ChunkResult",
+    "classify_floor_sql",
+    "classify_rows_sql",
+    "uprating_chunk_run",
+    "uprating_job_run",
+    "uprating_preview",
+    "uprating_resume",
+    "uprating_run_inline",
+    "uprating_start",
+]
+
+logger = logging.getLogger(__name__)
+
+UPRATING_JOB_KIND = "uprating"
+# One chunk = one transaction: large enough that per-chunk costs (temp tables, plans) vanish, small enough that a
+# redelivered chunk redoes little and that its temp tables stay in memory.
+DEFAULT_CHUNK_SIZE = 25_000
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+# The SQL names regime codes 2, 3, 4 (working enough) and 7, 8 (light touch) for the IWP offer; keep in step.
+_TEMP_TABLES = (
+    "upr_claimants",
+    "upr_cycling",
+    "upr_cross",
+    "upr_write",
+    "upr_changed",
+    "upr_rows",
+    "upr_pe",
+    "upr_cl",
+    "upr_params",
+    "upr_span",
+)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# SQL plumbing
+# --------------------------------------------------------------------------------------------------------------
+
+
+@cache
+def _statements(name: str) -> tuple[str, ...]:
+    """The statements of ``claimants/sql/NAME.sql`` (split on a ``;`` that ends a line)."""
+    text = (SQL_DIR / f"{name}.sql").read_text()
+    parts = []
+    for chunk in text.split(";\n"):
+        lines = [line for line in chunk.splitlines() if line.strip() and not line.lstrip().startswith("--")]
+        if lines:
+            parts.append(chunk.strip())
+    return tuple(parts)
+
+
+def _run(cursor, name: str, params: dict[str, Any]) -> None:
+    for statement in _statements(name):
+        cursor.execute(statement, params)
+
+
+def _is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _tune_transaction(cursor) -> None:
+    """Session settings for one chunk's transaction (SET LOCAL: gone at commit)."""
+    # JIT compiles these plans for longer than they then run; hash joins and the sorts want memory.
+    cursor.execute("SET LOCAL jit = off")
+    cursor.execute("SET LOCAL work_mem = '256MB'")
+    # The chunk's temporary tables (~50 MB for 25,000 claimants) should stay in memory. Temp buffers can only be
+    # sized before the session's first temporary table, so this is a session setting, kept for later chunks on
+    # the same connection; once a session has used temp tables at another size it keeps that size.
+    try:
+        with transaction.atomic():
+            cursor.execute("SET temp_buffers = '512MB'")
+    except DatabaseError:
+        pass
+
+
+def _drop_temp_tables(cursor) -> None:
+    for table in _TEMP_TABLES:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _sql_params(effective_from: date, settings: CyclingSettings, job_id: int | None, today: date) -> dict:
+    return {
+        "effective_from": effective_from,
+        "effective_from_text": format_date(effective_from),
+        "job_id": job_id,
+        "today": today,
+        "short_window": settings.short_window,
+        "short_min": settings.short_min,
+        "long_window": settings.long_window,
+        "long_min": settings.long_min,
+        # The best window of N APs is counted from a crossing to N - 2 APs on (see uprating_cycling.sql).
+        "short_span": settings.short_window - 2,
+        "long_span": settings.long_window - 2,
+        "marginal_percent": settings.marginal_percent,
+        "marginal_percent_text": str(settings.marginal_percent),
+    }
+
+
+def _move_list(counts: dict[str, int]) -> list[dict[str, Any]]:
+    """``{"from>to": n}`` as the list the pages show, biggest first."""
+    moves = []
+    for key, count in counts.items():
+        old, new = key.split(">", 1)
+        moves.append({"from": old, "to": new, "count": int(count)})
+    return sorted(moves, key=lambda m: (-m["count"], m["from"], m["to"]))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# One chunk, set-based
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChunkResult:
+    index: int
+    claimants: int = 0
+    periods: int = 0
+    rows_written: int = 0
+    claimants_updated: int = 0
+    moves: dict[str, int] = field(default_factory=dict)
+    period_moves: dict[str, int] = field(default_factory=dict)
+    skipped: str = ""
+    seconds: float = 0.0
+    steps: dict[str, float] = field(default_factory=dict)
+
+
+def _classify_chunk(cursor, lo: int, hi: int, params: dict, steps: dict[str, float]) -> None:
+    """Fill upr_span, upr_params and upr_rows for claimants lo <= id < hi (read-only on the real tables)."""
+    chunk_params = {**params, "lo": lo, "hi": hi}
+    for name in ("uprating_span", "uprating_params"):
+        started = time.perf_counter()
+        _run(cursor, name, chunk_params)
+        steps[name] = time.perf_counter() - started
+    cursor.execute("SELECT coalesce(max(bands), 0) FROM upr_params")
+    if cursor.fetchone()[0] > 6:
+        raise ValueError("The set-based uprating supports at most six wage-rate age bands on one date.")
+    cursor.execute("ANALYZE upr_span")
+    cursor.execute("ANALYZE upr_params")
+    started = time.perf_counter()
+    _run(cursor, "uprating_rows", chunk_params)
+    steps["uprating_rows"] = time.perf_counter() - started
+    started = time.perf_counter()
+    cursor.execute("ANALYZE upr_rows")
+    _run(cursor, "uprating_changed", chunk_params)
+    steps["uprating_changed"] = time.perf_counter() - started
+
+
+def _counts(cursor, sql: str) -> dict[str, int]:
+    cursor.execute(sql)
+    return {f"{old}>{new}": int(n) for old, new, n in cursor.fetchall()}
+
+
+def _process_chunk_sql(
+    *, index: int, lo: int, hi: int, effective_from: date, job_id: int | None, settings: CyclingSettings
+) -> ChunkResult:
+    """Recalculate claimants lo <= id < hi. Runs inside the caller's transaction."""
+    result = ChunkResult(index=index)
+    steps = result.steps
+    params = {**_sql_params(effective_from, settings, job_id, timezone.localdate()), "lo": lo, "hi": hi}
+    with connection.cursor() as cursor:
+        _tune_transaction(cursor)
+        _drop_temp_tables(cursor)
+        # Lock the chunk's claimants as claimant_recalculate does, so a per-claimant recalculation cannot
+        # interleave with this one (both write the latest history rows and the claimant row).
+        started = time.perf_counter()
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT id FROM claimants_claimant WHERE id >= %s AND id < %s "
+            "ORDER BY id FOR UPDATE) locked",
+            [lo, hi],
+        )
+        steps["lock"] = time.perf_counter() - started
+        _classify_chunk(cursor, lo, hi, params, steps)
+
+        started = time.perf_counter()
+        _run(cursor, "uprating_diff", params)
+        steps["uprating_diff"] = time.perf_counter() - started
+        started = time.perf_counter()
+        _run(cursor, "uprating_write", params)
+        steps["retire"] = time.perf_counter() - started
+        started = time.perf_counter()
+        _run(cursor, "uprating_insert", params)
+        result.rows_written = cursor.rowcount
+        steps["insert"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        _run(cursor, "uprating_cycling", params)
+        steps["cycling"] = time.perf_counter() - started
+        started = time.perf_counter()
+        _run(cursor, "uprating_claimants", params)
+        result.claimants_updated = cursor.rowcount
+        steps["claimants"] = time.perf_counter() - started
+
+        cursor.execute("SELECT count(*) FROM upr_claimants")
+        result.claimants = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM upr_rows")
+        result.periods = cursor.fetchone()[0]
+        result.moves = _counts(
+            cursor,
+            "SELECT old_regime, regime, count(*) FROM upr_claimants WHERE old_regime <> regime GROUP BY 1, 2",
+        )
+        result.period_moves = _counts(
+            cursor,
+            "SELECT old_regime, iwp_regime_name(code), count(*) FROM upr_write "
+            "WHERE old_regime IS NOT NULL AND old_regime <> iwp_regime_name(code) GROUP BY 1, 2",
+        )
+        _drop_temp_tables(cursor)
+    return result
+
+
+def _affected_ids_python(lo: int, hi: int, effective_from: date) -> list[int]:
+    return list(
+        EarningsRecord.objects.filter(
+            claimant_id__gte=lo, claimant_id__lt=hi, is_current=True, period_start__gte=effective_from
+        )
+        .values_list("claimant_id", flat=True)
+        .distinct()
+        .order_by("claimant_id")
+    )
+
+
+def _process_chunk_python(
+    *, index: int, lo: int, hi: int, effective_from: date, job_id: int | None, settings: CyclingSettings
+) -> ChunkResult:
+    """The per-claimant engine for each affected claimant (SQLite demo): a few hundred claimants at most."""
+    result = ChunkResult(index=index)
+    for claimant_id in _affected_ids_python(lo, hi, effective_from):
+        before = (
+            Claimant.objects.filter(pk=claimant_id).values_list("current_regime", flat=True).first() or ""
+        )
+        outcome = claimant_recalculate(
+            claimant_id=claimant_id, cause=Cause.THRESHOLD, job_id=job_id, settings=settings
+        )
+        result.claimants += 1
+        result.rows_written += outcome.rows_written
+        if before != outcome.current_regime:
+            key = f"{before}>{outcome.current_regime}"
+            result.moves[key] = result.moves.get(key, 0) + 1
+    return result
+
+
+def _process_chunk(**kwargs: Any) -> ChunkResult:
+    return (_process_chunk_sql if _is_postgresql() else _process_chunk_python)(**kwargs)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Jobs: plan, run a chunk, finish
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _plan_chunks(chunk_size: int) -> list[list[int]]:
+    """[lo, hi, claimants] id ranges of ``chunk_size`` claimants each, covering every claimant."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM claimants_claimant) x "
+            "WHERE (n - 1) %% %s = 0 ORDER BY id",
+            [chunk_size],
+        )
+        lows = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT coalesce(max(id), 0), count(*) FROM claimants_claimant")
+        top, total = cursor.fetchone()
+    chunks = []
+    for position, low in enumerate(lows):
+        high = lows[position + 1] if position + 1 < len(lows) else top + 1
+        count = chunk_size if position + 1 < len(lows) else total - chunk_size * position
+        chunks.append([low, high, count])
+    return chunks
+
+
+def _job_parameters(job: BackgroundJob) -> tuple[date, CyclingSettings, list[list[int]]]:
+    parameters = job.parameters
+    return date.fromisoformat(parameters["effective_from"]), CyclingSettings(), parameters.get("chunks", [])
+
+
+def _record_chunk_done(job_id: int, result: ChunkResult) -> int:
+    """Mark the chunk done and add its counts to the job, in the chunk's transaction. Returns chunks done."""
+    if not _is_postgresql():
+        # The embedded default (SQLite) runs chunks one after another in-process: a locked read-modify-write.
+        job = BackgroundJob.objects.select_for_update().get(pk=job_id)
+        totals = dict(job.result or {})
+        totals["chunks_done"] = [*totals.get("chunks_done", []), result.index]
+        totals["rows_written"] = totals.get("rows_written", 0) + result.rows_written
+        totals["claimants"] = totals.get("claimants", 0) + result.claimants
+        moves = dict(totals.get("move_counts", {}))
+        for key, count in result.moves.items():
+            moves[key] = moves.get(key, 0) + count
+        totals["move_counts"] = moves
+        BackgroundJob.objects.filter(pk=job_id).update(result=totals)
+        return len(totals["chunks_done"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE iwp_backgroundjob SET result = result
+              || jsonb_build_object(
+                'chunks_done', coalesce(result->'chunks_done', '[]'::jsonb) || to_jsonb(%(index)s::integer),
+                'rows_written', coalesce((result->>'rows_written')::bigint, 0) + %(rows)s,
+                'claimants', coalesce((result->>'claimants')::bigint, 0) + %(claimants)s,
+                'move_counts', (
+                  SELECT coalesce(jsonb_object_agg(k, v), '{}'::jsonb) FROM (
+                    SELECT k, sum(v)::bigint AS v FROM (
+                      SELECT key AS k, value::bigint AS v
+                      FROM jsonb_each_text(coalesce(result->'move_counts', '{}'::jsonb))
+                      UNION ALL
+                      SELECT key, value::bigint FROM jsonb_each_text(%(moves)s::jsonb)
+                    ) u GROUP BY k) m))
+            WHERE id = %(job)s
+            RETURNING jsonb_array_length(result->'chunks_done')
+            """,
+            {
+                "index": result.index,
+                "rows": result.rows_written,
+                "claimants": result.claimants,
+                "moves": json.dumps(result.moves),
+                "job": job_id,
+            },
+        )
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+def _chunk_is_done(job: BackgroundJob, index: int) -> bool:
+    return index in (job.result or {}).get("chunks_done", [])
+
+
+def uprating_chunk_run(*, job_id: int, index: int) -> ChunkResult:
+    """Run one chunk of a job (the Celery task's body). Safe to run twice: a done chunk is skipped."""
+    started = time.perf_counter()
+    job = BackgroundJob.objects.get(pk=job_id)
+    effective_from, settings, chunks = _job_parameters(job)
+    lo, hi, size = chunks[index]
+    with transaction.atomic():
+        if _is_postgresql():
+            # Two deliveries of one chunk at once (a redelivery while the first is still running): one waits.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [job_id % 2**31, index])
+        job.refresh_from_db(fields=["result", "state"])
+        if _chunk_is_done(job, index):
+            return ChunkResult(index=index, skipped="done")
+        if job_is_cancelled(job_id=job_id) or job.state != BackgroundJobState.RUNNING:
+            return ChunkResult(index=index, skipped=str(job.state))
+        result = _process_chunk(
+            index=index, lo=lo, hi=hi, effective_from=effective_from, job_id=job_id, settings=settings
+        )
+        done = _record_chunk_done(job_id, result)
+        job_advance(job_id=job_id, by=size)
+    result.seconds = time.perf_counter() - started
+    if done >= len(chunks):
+        _finish(job_id)
+    return result
+
+
+def _finish(job_id: int) -> None:
+    """Succeed the job with its summary, once every chunk is done (the last chunk to finish calls this)."""
+    job = BackgroundJob.objects.get(pk=job_id)
+    result = dict(job.result or {})
+    if job.finished or len(result.get("chunks_done", [])) < len(job.parameters.get("chunks", [])):
+        return
+    result["moves"] = _move_list(result.get("move_counts", {}))
+    result["moved"] = sum(m["count"] for m in result["moves"])
+    result["finished_chunks"] = len(result.get("chunks_done", []))
+    job_succeed(job_id=job_id, result=result)
+
+
+def uprating_job_run(*, job_id: int, dispatch: Callable[[int, int], Any] | None = None) -> list[int]:
+    """Plan the job's chunks (once), mark it running and dispatch the chunks not yet done.
+
+    ``dispatch(job_id, index)`` sends one chunk (default: the ``claimants.uprating_chunk`` task). Returns the
+    indexes dispatched. Called again for the same job (resume), it dispatches only what is left.
+    """
+    job = BackgroundJob.objects.get(pk=job_id)
+    if job.state in (BackgroundJobState.SUCCEEDED, BackgroundJobState.CANCELLED):
+        return []
+    chunks = job.parameters.get("chunks")
+    if chunks is None:
+        chunks = _plan_chunks(int(job.parameters.get("chunk_size", DEFAULT_CHUNK_SIZE)))
+        BackgroundJob.objects.filter(pk=job_id).update(parameters={**job.parameters, "chunks": chunks})
+    job_start(job_id=job_id, total=sum(size for _, _, size in chunks))
+    job.refresh_from_db()
+    pending = [i for i in range(len(chunks)) if not _chunk_is_done(job, i)]
+    if not pending:
+        _finish(job_id)
+        return []
+    if dispatch is None:
+        from claimants.regimes.tasks import uprating_chunk
+
+        def dispatch(job_id: int, index: int) -> Any:
+            return uprating_chunk.delay(job_id, index)
+
+    for index in pending:
+        dispatch(job_id, index)
+    return pending
+
+
+def uprating_start(
+    *,
+    actor: StaffMember | None,
+    effective_from: date,
+    reason: str,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> BackgroundJob:
+    """Create the uprating job and run it in the background (Celery; in-process without a broker)."""
+    job = job_create(
+        kind=UPRATING_JOB_KIND,
+        description=f"Uprating from {format_date(effective_from)}: {reason}"[:200],
+        created_by=actor,
+        parameters={"effective_from": effective_from.isoformat(), "reason": reason, "chunk_size": chunk_size},
+    )
+    from claimants.regimes.tasks import uprating_run
+
+    transaction.on_commit(lambda: uprating_run.delay(job.pk))
+    return job
+
+
+def _reopen(job_id: int) -> None:
+    """A failed job (a chunk raised, or no heartbeat) runs again; its done chunks stay done."""
+    BackgroundJob.objects.filter(pk=job_id, state=BackgroundJobState.FAILED).update(
+        state=BackgroundJobState.RUNNING, error="", finished_at=None, heartbeat_at=timezone.now()
+    )
+
+
+def uprating_resume(*, job_id: int) -> BackgroundJob:
+    """Run a job again after a worker died or it was marked stalled: only the chunks not done are run."""
+    _reopen(job_id)
+    from claimants.regimes.tasks import uprating_run
+
+    transaction.on_commit(lambda: uprating_run.delay(job_id))
+    return BackgroundJob.objects.get(pk=job_id)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# In-process run (benchmark, management commands)
+# --------------------------------------------------------------------------------------------------------------
+
+
+def uprating_run_inline(
+    effective_from: date,
+    reason: str = "Uprating (run in-process)",
+    actor: StaffMember | None = None,
+    *,
+    workers: int | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    job_id: int | None = None,
+) -> dict[str, Any]:
+    """Run a whole uprating in this process: every chunk, ``workers`` at a time (default: one per CPU, at most 2
+    here), each on its own database connection. Returns timings and totals. Pass ``job_id`` to resume a job."""
+    workers = workers or max(1, min(2, os.cpu_count() or 1))
+    started = time.perf_counter()
+    if job_id is None:
+        job = job_create(
+            kind=UPRATING_JOB_KIND,
+            description=f"Uprating from {format_date(effective_from)}: {reason}"[:200],
+            created_by=actor,
+            parameters={
+                "effective_from": effective_from.isoformat(),
+                "reason": reason,
+                "chunk_size": chunk_size,
+            },
+        )
+        job_id = job.pk
+    else:
+        _reopen(job_id)
+    pending: list[int] = []
+    uprating_job_run(job_id=job_id, dispatch=lambda _job, index: pending.append(index))
+    results: list[ChunkResult] = []
+    lock = threading.Lock()
+
+    def run(index: int) -> None:
+        try:
+            outcome = uprating_chunk_run(job_id=job_id, index=index)
+            with lock:
+                results.append(outcome)
+        finally:
+            if workers > 1:
+                connections.close_all()
+
+    try:
+        if workers == 1:
+            for index in pending:
+                run(index)
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                list(pool.map(run, pending))
+    except Exception as error:
+        job_fail(job_id=job_id, error=f"{type(error).__name__}: {error}")
+        raise
+    job = BackgroundJob.objects.get(pk=job_id)
+    steps: dict[str, float] = {}
+    for outcome in results:
+        for name, seconds in outcome.steps.items():
+            steps[name] = steps.get(name, 0.0) + seconds
+    return {
+        "job_id": job_id,
+        "state": job.state,
+        "seconds": time.perf_counter() - started,
+        "workers": workers,
+        "chunks": len(pending),
+        "claimants": sum(r.claimants for r in results),
+        "periods": sum(r.periods for r in results),
+        "rows_written": sum(r.rows_written for r in results),
+        "claimants_updated": sum(r.claimants_updated for r in results),
+        "moves": job.result.get("moves", []),
+        "chunk_seconds": [round(r.seconds, 3) for r in sorted(results, key=lambda r: r.index)],
+        "step_seconds": {name: round(seconds, 3) for name, seconds in steps.items()},
+    }
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Preview and the benchmark's floor
+# --------------------------------------------------------------------------------------------------------------
+
+
+class _Rollback(Exception):
+    pass
+
+
+def uprating_preview(*, effective_from: date, chunk_size: int = DEFAULT_CHUNK_SIZE * 4) -> dict[str, Any]:
+    """Who would move if the uprating ran now: read-only (temporary tables in a transaction rolled back).
+
+    ``moves``: claimants whose current regime would change, per (from, to); ``period_moves``: assessment periods
+    on or after ``effective_from`` whose latest recorded regime would change, per (from, to).
+    """
+    claimants = periods = rows_to_write = 0
+    moves: dict[str, int] = {}
+    period_moves: dict[str, int] = {}
+    if not _is_postgresql():
+        return _preview_python(effective_from)
+    params = _sql_params(effective_from, CyclingSettings(), None, timezone.localdate())
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            _tune_transaction(cursor)
+            for lo, hi, _size in _plan_chunks(chunk_size):
+                _drop_temp_tables(cursor)
+                _classify_chunk(cursor, lo, hi, params, {})
+                _run(cursor, "uprating_diff", {**params, "lo": lo, "hi": hi})
+                cursor.execute(
+                    "SELECT count(*), (SELECT count(*) FROM upr_rows WHERE period_start >= %(effective_from)s), "
+                    "(SELECT count(*) FROM upr_write) FROM upr_span",
+                    params,
+                )
+                counted = cursor.fetchone()
+                claimants, periods, rows_to_write = (
+                    claimants + counted[0],
+                    periods + counted[1],
+                    rows_to_write + counted[2],
+                )
+                for key, value in _counts(
+                    cursor,
+                    "SELECT c.current_regime, iwp_regime_name(r.code), count(*) FROM upr_span s "
+                    "JOIN claimants_claimant c ON c.id = s.claimant_id "
+                    "JOIN upr_rows r ON r.claimant_id = s.claimant_id AND r.period_start = s.last_start "
+                    "WHERE c.current_regime <> iwp_regime_name(r.code) GROUP BY 1, 2",
+                ).items():
+                    moves[key] = moves.get(key, 0) + value
+                cursor.execute(
+                    "SELECT old_regime, iwp_regime_name(code), count(*) FROM upr_write "
+                    "WHERE period_start >= %(effective_from)s AND old_regime IS NOT NULL "
+                    "AND old_regime <> iwp_regime_name(code) GROUP BY 1, 2",
+                    params,
+                )
+                for old, new, value in cursor.fetchall():
+                    period_moves[f"{old}>{new}"] = period_moves.get(f"{old}>{new}", 0) + value
+            raise _Rollback
+    except _Rollback:
+        pass
+    move_list = _move_list(moves)
+    return {
+        "effective_from": effective_from.isoformat(),
+        "claimants": claimants,
+        "periods": periods,
+        "rows_to_write": rows_to_write,
+        "moving": sum(m["count"] for m in move_list),
+        "moves": move_list,
+        "period_moves": _move_list(period_moves),
+    }
+
+
+def _preview_python(effective_from: date) -> dict[str, Any]:
+    """The preview on SQLite: recalculate each affected claimant in a transaction that is rolled back."""
+    moves: dict[str, int] = {}
+    claimants = rows = 0
+    ids = _affected_ids_python(0, 2**62, effective_from)
+    try:
+        with transaction.atomic():
+            for claimant_id in ids:
+                before = Claimant.objects.filter(pk=claimant_id).values_list("current_regime", flat=True)[0]
+                outcome = claimant_recalculate(claimant_id=claimant_id, cause=Cause.THRESHOLD)
+                claimants += 1
+                rows += outcome.rows_written
+                if before != outcome.current_regime:
+                    key = f"{before}>{outcome.current_regime}"
+                    moves[key] = moves.get(key, 0) + 1
+            raise _Rollback
+    except _Rollback:
+        pass
+    move_list = _move_list(moves)
+    return {
+        "effective_from": effective_from.isoformat(),
+        "claimants": claimants,
+        "periods": None,
+        "rows_to_write": rows,
+        "moving": sum(m["count"] for m in move_list),
+        "moves": move_list,
+        "period_moves": [],
+    }
+
+
+def classify_floor_sql(effective_from: date) -> dict[str, Any]:
+    """The benchmark's floor: one hand-written statement that only classifies every assessment period of the
+    affected claimants' windows (regime and partner's regime, thresholds as displayed), no history, no flags.
+    Returns the count per regime and the seconds taken."""
+    if not _is_postgresql():
+        raise NotImplementedError("The SQL floor needs PostgreSQL.")
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        (statement,) = _statements("classify_floor")
+        cursor.execute(statement, {"effective_from": effective_from})
+        by_regime = {regime: int(count) for regime, count, _money in cursor.fetchall()}
+    return {
+        "seconds": time.perf_counter() - started,
+        "periods": sum(by_regime.values()),
+        "by_regime": by_regime,
+    }
+
+
+def classify_rows_sql(*, lo: int, hi: int, effective_from: date) -> list[dict[str, Any]]:
+    """The SQL decision for every AP in the window of claimants lo <= id < hi (read-only; for tests and checks):
+    regime, partner's regime and thresholds as displayed, as ``assess`` would give them."""
+    params = {
+        **_sql_params(effective_from, CyclingSettings(), None, timezone.localdate()),
+        "lo": lo,
+        "hi": hi,
+    }
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            _tune_transaction(cursor)
+            _drop_temp_tables(cursor)
+            _classify_chunk(cursor, lo, hi, params, {})
+            cursor.execute(
+                "SELECT claimant_id, period_start, period_end, iwp_regime_name(code), iwp_regime_name(p_code), "
+                "iwp_money(aet_s), CASE WHEN kind > 0 THEN iwp_money(aet_c) END, iwp_money(cet), "
+                "CASE WHEN kind = 1 THEN iwp_money(pcet) END, CASE WHEN kind > 0 THEN iwp_money(hh) END, "
+                "easement FROM upr_rows ORDER BY claimant_id, period_start"
+            )
+            columns = (
+                "claimant_id",
+                "period_start",
+                "period_end",
+                "regime",
+                "partner_regime",
+                "aet_individual",
+                "aet_couple",
+                "cet_individual",
+                "cet_partner",
+                "cet_household",
+                "easement_active",
+            )
+            rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            raise _Rollback
+    except _Rollback:
+        pass
+    return rows
+
+
+def chunk_ranges(chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterable[list[int]]:
+    """The id ranges a job would use (for tools that split the work themselves)."""
+    return _plan_chunks(chunk_size)

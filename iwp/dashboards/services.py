@@ -1,0 +1,197 @@
+"""Team leaders' writes (issue #6): bulk reassignment, coach absence with cover, team membership.
+
+Every function is keyword-only, checks the actor may do it against the dashboard scope (``iwp.dashboards.selectors``), runs
+in one transaction and audits each change. A refusal raises ``ValidationError``/``PermissionDenied`` before
+anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from appointments.cover import appointments_cover
+from claimants.models import Claimant
+from claimants.services import claimant_reassign
+from iwp.audit import audit_record
+from iwp.dashboards.selectors import dashboard_teams, refresh_coach_figures
+from iwp.models import AuditVerb, CoachAbsence, Role, StaffMember, Team
+
+MAX_REASSIGN = 200  # claimants moved in one go
+
+
+def coaches_managed_by(actor: StaffMember):
+    """Work coaches in the teams ``actor`` may open a dashboard for (the only coaches they may move work to)."""
+    return StaffMember.objects.filter(
+        role=Role.WORK_COACH, is_active=True, team__in=dashboard_teams(actor)
+    ).select_related("team")
+
+
+def claimants_managed_by(actor: StaffMember):
+    """Claimants of those coaches (the only claimants a leader may move)."""
+    return Claimant.objects.filter(coach__in=coaches_managed_by(actor))
+
+
+def _handover(claimant: Claimant, previous: StaffMember | None, actor: StaffMember, note: str) -> str:
+    """What the new coach reads first: who had the claimant, the regime, open work, and the leader's note."""
+    lines = [
+        f"Moved from {previous.get_full_name() if previous else 'no coach'} by "
+        f"{actor.get_full_name() or actor.username} on {timezone.localdate():%d %B %Y}.",
+        f"Regime: {claimant.get_current_regime_display() or 'not yet assessed'}"
+        + (f" since {claimant.regime_since:%d %B %Y}" if claimant.regime_since else "")
+        + ("; flagged for regime cycling" if claimant.regime_cycling else "")
+        + ".",
+        f"IWP offer: {claimant.get_iwp_offer_status_display()}.",
+    ]
+    extra = getattr(claimant, "open_actions", None)
+    if extra:
+        lines.append(f"Open agreed actions: {extra}.")
+    if note:
+        lines.append(note)
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class BulkReassignResult:
+    moved: int
+    to_coach: StaffMember
+
+
+def claimants_bulk_reassign(
+    *,
+    claimant_ids: Sequence[int],
+    to_coach: StaffMember,
+    actor: StaffMember,
+    reason: str = "",
+    handover_note: str = "",
+) -> BulkReassignResult:
+    """Move the chosen claimants to ``to_coach`` in one transaction: each keeps its history (the assignment rows),
+    gets a handover summary, and is audited (who moved whom). All or nothing: one claimant outside the actor's
+    scope (or in another jobcentre than the new coach) refuses the whole move."""
+    ids = sorted(set(claimant_ids))
+    if not ids:
+        raise ValidationError({"claimants": "Select at least one claimant to move."})
+    if len(ids) > MAX_REASSIGN:
+        raise ValidationError({"claimants": f"Move at most {MAX_REASSIGN} claimants at a time."})
+    if not coaches_managed_by(actor).filter(pk=to_coach.pk).exists():
+        raise ValidationError({"to_coach": "Choose a work coach in a team you lead."})
+    with transaction.atomic():
+        claimants = list(
+            claimants_managed_by(actor)
+            .filter(pk__in=ids)
+            .select_related("coach")
+            .annotate(open_actions=Count("agreed_actions", filter=Q(agreed_actions__status="open")))
+            .order_by("pk")
+        )
+        if len(claimants) != len(ids):
+            raise PermissionDenied("Some of the selected claimants are not in a team you lead.")
+        moved = 0
+        touched = {to_coach.pk}
+        for claimant in claimants:
+            if claimant.coach_id == to_coach.pk:
+                continue
+            touched.add(claimant.coach_id)
+            claimant_reassign(
+                claimant=claimant,
+                to_coach=to_coach,
+                actor=actor,
+                reason=reason or "Rebalancing by the team leader",
+                handover_summary=_handover(claimant, claimant.coach, actor, handover_note),
+            )
+            moved += 1
+        # The dashboard's maintained figures follow the claimants at once (same transaction).
+        refresh_coach_figures(sorted(pk for pk in touched if pk))
+    return BulkReassignResult(moved=moved, to_coach=to_coach)
+
+
+def coach_absence_record(
+    *,
+    coach: StaffMember,
+    kind: str,
+    starts_on: date,
+    ends_on: date,
+    covered_by: StaffMember | None,
+    actor: StaffMember,
+    note: str = "",
+    move_appointments: bool = True,
+) -> tuple[CoachAbsence, list[int]]:
+    """Record an absence; with a covering colleague, their booked appointments in the absence move to them
+    (the colleague's diary shows them). Returns the absence and the ids of the appointments moved."""
+    managed = coaches_managed_by(actor)
+    if not managed.filter(pk=coach.pk).exists():
+        raise PermissionDenied("You can record absence only for coaches in a team you lead.")
+    if covered_by is not None and not managed.filter(pk=covered_by.pk).exists():
+        raise ValidationError({"covered_by": "Choose a colleague in a team you lead."})
+    if covered_by is not None and covered_by.jobcentre_id != coach.jobcentre_id:
+        raise ValidationError({"covered_by": "Choose a colleague in the same jobcentre."})
+    with transaction.atomic():
+        absence = CoachAbsence(
+            coach=coach,
+            kind=kind,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            covered_by=covered_by,
+            note=note,
+            recorded_by=actor,
+        )
+        absence.full_clean()
+        absence.save()
+        moved: list[int] = []
+        if covered_by is not None and move_appointments:
+            moved = appointments_cover(
+                coach=coach, covered_by=covered_by, first_day=starts_on, last_day=ends_on, actor=actor
+            )
+            refresh_coach_figures([coach.pk, covered_by.pk])
+        audit_record(
+            actor=actor,
+            verb=AuditVerb.CREATED,
+            target=absence,
+            payload={
+                "coach": coach.pk,
+                "kind": kind,
+                "from": starts_on.isoformat(),
+                "to": ends_on.isoformat(),
+                "covered_by": covered_by.pk if covered_by else None,
+                "appointments_moved": moved,
+            },
+        )
+    return absence, moved
+
+
+def team_add_member(*, coach: StaffMember, team: Team, actor: StaffMember) -> StaffMember:
+    """Move a work coach into ``team`` (from another team of the same jobcentre): the leader must lead ``team`` or
+    the coach's current team; the coach must be a work coach of that jobcentre."""
+    led = dashboard_teams(actor)
+    if not led.filter(pk__in=[team.pk, coach.team_id or 0]).exists():
+        raise PermissionDenied("You can change only teams you lead.")
+    if coach.effective_role != Role.WORK_COACH or coach.jobcentre_id != team.jobcentre_id:
+        raise ValidationError({"coach": "Choose a work coach from this jobcentre."})
+    if coach.team_id == team.pk:
+        return coach
+    with transaction.atomic():
+        previous = coach.team_id
+        StaffMember.objects.filter(pk=coach.pk).update(team=team)
+        audit_record(
+            actor=actor,
+            verb=AuditVerb.UPDATED,
+            target=coach,
+            payload={"team": {"from": previous, "to": team.pk}},
+        )
+    coach.team = team
+    return coach
+
+
+def team_candidates(team: Team):
+    """Work coaches of the team's jobcentre who are in another team (who could join it)."""
+    return (
+        StaffMember.objects.filter(role=Role.WORK_COACH, is_active=True, jobcentre_id=team.jobcentre_id)
+        .exclude(team=team)
+        .select_related("team")
+        .order_by("last_name", "first_name", "pk")
+    )
