@@ -17,7 +17,7 @@ WORKDIR /app
 
 # The whole tree is needed for `pip install .` (setuptools packages.find over the project's apps).
 COPY . /app
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir -c requirements.lock .
 
 # Static files are baked into the image for WhiteNoise. The settings need these variables to import,
 # so dummy values are given to this one step only; nothing connects to a database or broker here.

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 
 from appointments.models import ActionStatus, AgreedAction, Appointment, GoodReasonDecision
 from appointments.rules import GoodReason, Status
 from appointments.selectors import local_day_bounds
-
-if TYPE_CHECKING:
-    from iwp.figures import Counts, DashboardPeriod, FigureRegistry
+from iwp.figures import Counts, DashboardPeriod, Figure, FigureGroup, FigureRegistry
 
 WEEK_STATUSES = [Status.BOOKED, Status.ATTENDED, Status.LATE, Status.FAILED_TO_ATTEND]
 HELD_STATUSES = [Status.ATTENDED, Status.LATE]
@@ -71,7 +68,6 @@ def action_counts(coach_ids: Sequence[int], period: DashboardPeriod) -> Counts:
 
 
 def register(registry: FigureRegistry) -> None:
-    from iwp.figures import Figure, FigureGroup
 
     registry.add_group(
         FigureGroup(

@@ -7,16 +7,13 @@ conditions are the caseload page's "show only" filters, so a number and the list
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q
 
 from claimants.models import Claimant, ClaimantCommitment, CommitmentStatus, IwpOfferStatus, RegimeChoices
 from claimants.record.caseload import REVIEW_DUE_SOON
 from claimants.regimes.engine import Regime
-
-if TYPE_CHECKING:
-    from iwp.figures import Counts, DashboardPeriod, FigureRegistry
+from iwp.figures import Counts, DashboardPeriod, Figure, FigureGroup, FigureRegistry
 
 MOVED_UP_KEYS = {3: "moved_up_3m", 6: "moved_up_6m", 12: "moved_up_12m"}
 
@@ -78,7 +75,6 @@ def commitment_counts(coach_ids: Sequence[int], period: DashboardPeriod) -> Coun
 
 
 def register(registry: FigureRegistry) -> None:
-    from iwp.figures import Figure, FigureGroup
 
     registry.add_group(
         FigureGroup(

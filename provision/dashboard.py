@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef
 
+from claimants.record.caseload import CaseloadFilter
+from claimants.record.caseload import registry as caseload_registry
+from iwp.figures import Counts, DashboardPeriod, Figure, FigureGroup
+from iwp.figures import registry as dashboard_registry
 from provision.models import Referral
 from provision.selectors import LIMBO_STATUSES
-
-if TYPE_CHECKING:
-    from iwp.figures import Counts, DashboardPeriod
 
 
 def _in_limbo():
@@ -38,10 +38,6 @@ def _limbo_filter(today: date) -> Exists:
 
 
 def register() -> None:
-    from claimants.record.caseload import CaseloadFilter
-    from claimants.record.caseload import registry as caseload_registry
-    from iwp.figures import Figure, FigureGroup
-    from iwp.figures import registry as dashboard_registry
 
     caseload_registry.add_filter(CaseloadFilter("referrals_in_limbo", "Referral in limbo", _limbo_filter))
     dashboard_registry.add_group(

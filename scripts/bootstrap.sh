@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Create .venv (Python 3.11) and install the project with its test extras. Safe to re-run.
+# Create .venv (Python 3.11) and install the project with its test extras, pinned by requirements.lock (made by
+# `make lock`), so CI and a newcomer get the same versions. Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=$(command -v python3.11 || command -v python3)
 "$PY" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "IWP Casework needs Python 3.11")'
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
+stamp=.venv/.installed-$(cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[test]"
+  .venv/bin/python -m pip install -q -c requirements.lock -e ".[test]"
   rm -f .venv/.installed-*; touch "$stamp"
 fi

@@ -16,8 +16,9 @@ services_install() {
   for pkg in "$@"; do command -v "$pkg" >/dev/null || missing+=("$pkg"); done
   if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing ${missing[*]} (apt)…"
-    as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+    # Another apt job may hold the lock (seen in CI): wait for it, and retry a failed update once.
+    as_root apt-get -o DPkg::Lock::Timeout=300 update -qq || { sleep 10; as_root apt-get -o DPkg::Lock::Timeout=300 update -qq; }
+    DEBIAN_FRONTEND=noninteractive as_root apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${missing[@]}" >/dev/null
   fi
 }
 

@@ -16,6 +16,8 @@ services_start test 15
 echo "ruff…"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check . >/dev/null || { .venv/bin/ruff format --diff . | head -40; exit 1; }
+echo "import-linter (layers, DESIGN §1)…"
+.venv/bin/lint-imports --no-cache
 
 # Hashed static files as production serves them (the templates' {% static %} needs the manifest).
 .venv/bin/python manage.py collectstatic --noinput -v 0

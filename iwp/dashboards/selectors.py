@@ -1,10 +1,10 @@
 """Team leader dashboards (issue #6): who may see which team, and the figures, as named selectors.
 
-The figures come from *figure groups* the apps contribute (``claimants.figures``, ``appointments.figures``, and
-later ``provision``): each group answers with ONE aggregate query grouped by the claimant's work coach, so the team
-total and every coach's row come from the same few queries whatever the size of the team or district (tested).
-Every figure names the caseload parameters that list the claimants behind it (``?show=…&coach=…``), so a number
-on the dashboard always leads to the work.
+The figures come from the *figure groups* the apps register in the core's registry (``iwp.figures``): each group
+answers with ONE aggregate query grouped by the claimant's work coach, so the team total and every coach's row come
+from the same few queries whatever the size of the team or district (tested). Every figure names the caseload
+parameters that list the claimants behind it (``?show=…&coach=…``), so a number on the dashboard always leads to
+the work. ``refresh_coach_figures`` keeps the maintained per-coach figures these selectors read.
 
 Scope rule (written down in the README): a team leader sees their own team; a team leader with
 ``leads_district`` sees every team in the district of their jobcentre; administrators see any district or team;
@@ -26,7 +26,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from iwp.figures import Counts, DashboardPeriod, FigureGroup, registry  # noqa: F401 (re-read by views)
+from iwp.figures import DashboardPeriod, FigureGroup, registry
 from iwp.models import CoachAbsence, CoachFigures, District, Role, StaffMember, Team, TeamRegimeMonth
 
 # --- Who may see what -------------------------------------------------------------------------------------
