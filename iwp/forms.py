@@ -11,6 +11,9 @@ from crispy_forms_gds.layout import Button, Field, Fluid, Layout
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.utils import timezone
+
+from iwp.dates import DateRange
 
 
 class SignInForm(AuthenticationForm):
@@ -28,18 +31,24 @@ class SignInForm(AuthenticationForm):
 
 
 class GovukDateField(DateInputField):
-    """The GOV.UK date input (day, month, year boxes) with messages that name the date asked for."""
+    """The GOV.UK date input (day, month, year boxes) with messages that name the date asked for, and the range
+    that kind of date allows (``iwp.dates``), checked against ``today`` (the form may set ``field.today``)."""
 
-    def __init__(self, *, what: str, **kwargs: Any) -> None:
+    def __init__(self, *, what: str, date_range: DateRange | None = None, **kwargs: Any) -> None:
         super().__init__(require_all_fields=False, **kwargs)
         self.what = what
+        self.date_range = date_range.named(what) if date_range else None
+        self.today: date | None = None
         capital = what[0].upper() + what[1:]
         self.error_messages["required"] = f"Enter {what}"
         self.error_messages["incomplete"] = f"Enter {what}"
         self.error_messages["invalid"] = f"{capital} must be a real date"
-        for part, sub in zip(("day", "month", "year"), self.fields, strict=True):
+        parts = zip(("day", "month", "year"), self.fields, self.widget.widgets, ("1,2", "1,2", "4"), strict=True)
+        for part, sub, box, digits in parts:
             sub.error_messages["incomplete"] = f"{capital} must include a {part}"
-            sub.validators = [RegexValidator(r"^[0-9]+$", f"{capital} must be a real date")]
+            # Digits only, and no more than a date part has: a 20-digit "day" is not a date (and would overflow).
+            sub.validators = [RegexValidator(rf"^[0-9]{{{digits}}}$", f"{capital} must be a real date")]
+            box.attrs["inputmode"] = "numeric"
 
     def compress(self, data_list: list[str | None]) -> date | None:
         day, month, year = data_list
@@ -50,5 +59,13 @@ class GovukDateField(DateInputField):
             raise ValidationError(f"{capital} must include a year with 4 numbers, like 2025", code="invalid")
         try:
             return date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):
             raise ValidationError(f"{capital} must be a real date", code="invalid") from None
+
+    def clean(self, value: Any) -> date | None:
+        day = super().clean(value)
+        if day is not None and self.date_range is not None:
+            problem = self.date_range.problem(day, today=self.today or timezone.localdate())
+            if problem:
+                raise ValidationError(problem, code="out_of_range")
+        return day
