@@ -5,7 +5,6 @@ the right boxes."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -38,53 +37,7 @@ from appointments.services import (
     OutcomeRefused,
 )
 from claimants.models import SENSITIVE_BARRIERS, BarrierKind
-from iwp.forms import GovukDateField
-
-_TIME = re.compile(r"^(\d{1,2})(?:[:.]?(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$", re.IGNORECASE)
-
-
-def parse_time(text: str) -> time | None:
-    """What people type for a time: 14:30, 1430, 14.30, 9, 9am, 2:30pm, 12pm (noon)."""
-    match = _TIME.match(text.strip())
-    if not match:
-        return None
-    hour, minute = int(match.group(1)), int(match.group(2) or 0)
-    suffix = (match.group(3) or "").replace(".", "").lower()
-    if suffix:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if suffix == "pm" else 0)
-    if hour > 23 or minute > 59:
-        return None
-    return time(hour, minute)
-
-
-class GovukTimeField(forms.Field):
-    """A time typed into one box (GOV.UK has no time component), checked and turned into a ``time``."""
-
-    def __init__(self, *, what: str, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "maxlength": "10"}),
-        )
-        super().__init__(**kwargs)
-        self.what = what
-        self.error_messages["required"] = f"Enter {what}"
-
-    def prepare_value(self, value: Any) -> Any:
-        return value.strftime("%H:%M") if isinstance(value, time) else value
-
-    def to_python(self, value: Any) -> time | None:
-        if isinstance(value, time):
-            return value
-        text = str(value or "").strip()
-        if not text:
-            return None
-        parsed = parse_time(text[:20])
-        if parsed is None:
-            capital = self.what[0].upper() + self.what[1:]
-            raise ValidationError(f"{capital} must be a real time, like 14:30", code="invalid")
-        return parsed
+from iwp.forms import GovukDateField, GovukTimeField
 
 
 def london_datetime(day: date, at: time) -> datetime:

@@ -23,6 +23,7 @@ from claimants.models import (
     normalise_nino,
 )
 from claimants.regimes.engine import Cause
+from claimants.regimes.selectors import assessment_period_problem
 from iwp.audit import audit_record
 from iwp.models import AuditVerb, StaffMember
 
@@ -64,8 +65,12 @@ def claimant_record_earnings(
 ) -> tuple[EarningsRecord, bool]:
     """Record (or correct) one period's earnings. A correction keeps the old figures as a superseded row.
 
-    Returns the current record and whether anything changed (the same figures again change nothing).
+    Returns the current record and whether anything changed (the same figures again change nothing). Raises
+    ValidationError, before anything is written, for a period that could never be decided.
     """
+    problem = assessment_period_problem(period_start)
+    if problem:
+        raise ValidationError({"period_start": problem})
     with transaction.atomic():
         current = (
             EarningsRecord.objects.select_for_update()

@@ -51,5 +51,13 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 @admin.register(BackgroundJob)
 class BackgroundJobAdmin(admin.ModelAdmin):
+    """Look only: a job's state is written by the job itself (a hand edit could strand a running uprating)."""
+
     list_display = ["pk", "kind", "state", "done", "total", "created_by", "created_at"]
     list_filter = ["kind", "state"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, time
 from typing import Any
 
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fluid, Layout
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -43,7 +45,9 @@ class GovukDateField(DateInputField):
         self.error_messages["required"] = f"Enter {what}"
         self.error_messages["incomplete"] = f"Enter {what}"
         self.error_messages["invalid"] = f"{capital} must be a real date"
-        parts = zip(("day", "month", "year"), self.fields, self.widget.widgets, ("1,2", "1,2", "4"), strict=True)
+        parts = zip(
+            ("day", "month", "year"), self.fields, self.widget.widgets, ("1,2", "1,2", "1,4"), strict=True
+        )
         for part, sub, box, digits in parts:
             sub.error_messages["incomplete"] = f"{capital} must include a {part}"
             # Digits only, and no more than a date part has: a 20-digit "day" is not a date (and would overflow).
@@ -69,3 +73,50 @@ class GovukDateField(DateInputField):
             if problem:
                 raise ValidationError(problem, code="out_of_range")
         return day
+
+
+_TIME = re.compile(r"^(\d{1,2})(?:[:.]?(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$", re.IGNORECASE)
+
+
+def parse_time(text: str) -> time | None:
+    """What people type for a time: 14:30, 1430, 14.30, 9, 9am, 2:30pm, 12pm (noon)."""
+    match = _TIME.match(text.strip())
+    if not match:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    suffix = (match.group(3) or "").replace(".", "").lower()
+    if suffix:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if suffix == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+class GovukTimeField(forms.Field):
+    """A time typed into one box (GOV.UK has no time component), checked and turned into a ``time``."""
+
+    def __init__(self, *, what: str, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "maxlength": "10"}),
+        )
+        super().__init__(**kwargs)
+        self.what = what
+        self.error_messages["required"] = f"Enter {what}"
+
+    def prepare_value(self, value: Any) -> Any:
+        return value.strftime("%H:%M") if isinstance(value, time) else value
+
+    def to_python(self, value: Any) -> time | None:
+        if isinstance(value, time):
+            return value
+        text = str(value or "").strip()
+        if not text:
+            return None
+        parsed = parse_time(text[:20])
+        if parsed is None:
+            capital = self.what[0].upper() + self.what[1:]
+            raise ValidationError(f"{capital} must be a real time, like 14:30", code="invalid")
+        return parsed

@@ -7,6 +7,15 @@ from provision.models import Provider, ProvisionOffer
 
 
 class NoDeleteAdmin(admin.ModelAdmin):
+    """Look only: offers and providers are written by the provision pages and the import, which validate them
+    (a change here would skip the district list's rules and its audit)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 

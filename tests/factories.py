@@ -70,3 +70,9 @@ class AdministratorFactory(StaffMemberFactory):
     role = Role.ADMINISTRATOR
     team = None
     jobcentre = None
+
+
+def govuk_date(name: str, value: str) -> dict[str, str]:
+    """What a browser posts for a GOV.UK date input (day, month and year boxes) given "YYYY-MM-DD" (or "")."""
+    year, month, day = value.split("-") if value else ("", "", "")
+    return {f"{name}_0": day, f"{name}_1": month, f"{name}_2": year}

@@ -53,6 +53,7 @@ from django.utils import timezone
 
 from claimants.models import NINO_RE, Claimant, EarningsRecord, EarningsSource, normalise_nino
 from claimants.regimes.engine import Cause
+from claimants.regimes.selectors import PeriodWindow
 from claimants.services import claimant_record_earnings
 from iwp.audit import audit_record
 from iwp.models import AuditVerb, StaffMember
@@ -253,7 +254,7 @@ def _received_at(text: str) -> datetime:
     return timezone.make_aware(value, timezone.get_default_timezone()) if timezone.is_naive(value) else value
 
 
-def _check_fields(row_no: int, values: list[str], now: datetime) -> _Row:
+def _check_fields(row_no: int, values: list[str], now: datetime, periods: PeriodWindow) -> _Row:
     """The checks that need no database: formats, ranges and codes. ``values`` are stripped strings in ``COLUMNS``
     order (JSON values are turned into text first, see ``_json_rows``)."""
     reasons: list[str] = []
@@ -275,6 +276,10 @@ def _check_fields(row_no: int, values: list[str], now: datetime) -> _Row:
             period = date.fromisoformat(period_text)
         except ValueError:
             reasons.append(f"period_start '{period_text}' is not a real date")
+        else:
+            problem = periods.problem(period)
+            if problem:
+                reasons.append(f"period_start {period_text}: {problem}")
     else:
         reasons.append(f"period_start '{period_text}' is not a date in the form YYYY-MM-DD")
 
@@ -485,6 +490,7 @@ def _ingest_in_python(
     rows: Iterator[tuple[int, list[str] | None, str]],
     result: IngestResult,
     now: datetime,
+    periods: PeriodWindow,
     actor: StaffMember | None,
     strict: bool,
     recalculate: bool,
@@ -496,7 +502,7 @@ def _ingest_in_python(
         row = (
             _Row(row_no, "", "", None, (), [problem])
             if values is None
-            else _check_fields(row_no, values, now)
+            else _check_fields(row_no, values, now, periods)
         )
         if values is not None and problem:
             row.reasons.insert(0, problem)
@@ -578,6 +584,7 @@ def _read(
     staging: _Staging,
     result: IngestResult,
     now: datetime,
+    periods: PeriodWindow,
     rejected: list[RejectedRow],
     progress: Callable[[str, int], None] | None,
 ) -> set[int]:
@@ -592,7 +599,7 @@ def _read(
             if values is None:
                 checked.append(_Row(row_no, "", "", None, (), [problem]))
                 continue
-            row = _check_fields(row_no, values, now)
+            row = _check_fields(row_no, values, now, periods)
             if problem:
                 row.reasons.insert(0, problem)
             checked.append(row)
@@ -857,6 +864,7 @@ def ingest_earnings(
     started = time.perf_counter()
     result = IngestResult(fmt=fmt, strict=strict)
     now = timezone.now()
+    periods = PeriodWindow.now()
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     stream, close, default_name = _open(source)
     result.name = name or default_name
@@ -866,7 +874,7 @@ def ingest_earnings(
     if not _use_staging():
         try:
             rows = _csv_rows(stream, result) if fmt == "csv" else _json_rows(stream, result)
-            late = _ingest_in_python(rows, result, now, actor, strict, recalculate)
+            late = _ingest_in_python(rows, result, now, periods, actor, strict, recalculate)
         except EarningsFeedError as exc:
             result.error = str(exc)
         except (json.JSONDecodeError, csv.Error) as exc:
@@ -882,7 +890,7 @@ def ingest_earnings(
         staging.create()
         try:
             rows = _csv_rows(stream, result) if fmt == "csv" else _json_rows(stream, result)
-            bad_claimants = _read(rows, staging, result, now, early, progress)
+            bad_claimants = _read(rows, staging, result, now, periods, early, progress)
         except EarningsFeedError as exc:
             result.error = str(exc)
         except (json.JSONDecodeError, csv.Error) as exc:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from claimants.models.claimant import HOURS, MONEY
+from iwp.dates import DateRange, add_months
 
 
 class AetParameter(models.Model):
@@ -67,6 +70,32 @@ class AetParameter(models.Model):
     def __str__(self) -> str:
         return f"AET from {self.effective_from:%d %b %Y}"
 
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.effective_from is not None:
+            problem = AET_FROM.problem(self.effective_from, today=date.today())
+            if problem:
+                errors["effective_from"] = problem
+        for name in ("single_hours", "couple_hours"):
+            hours = getattr(self, name)
+            if hours is not None and hours > 168:
+                errors[name] = "Hours must be 168 or fewer (the hours in a week)"
+        if self.hourly_rate is not None and self.hourly_rate > MAX_AET_RATE:
+            errors["hourly_rate"] = f"The hourly rate must be £{MAX_AET_RATE} or less"
+        if errors:
+            raise ValidationError(errors)
+
+
+# Universal Credit (and so the AET) began on 29 April 2013.
+AET_FROM = DateRange(
+    "the date the row applies from",
+    earliest=lambda today: date(2013, 4, 29),
+    latest=lambda today: add_months(today, 24),
+    too_early="{What} must be on or after {earliest}, when Universal Credit began",
+    too_late="{What} must be within the next 2 years, on or before {latest}",
+)
+MAX_AET_RATE = Decimal("100.00")
+
 
 class WageBand(models.TextChoices):
     ADULT = "adult", "Adult National Living Wage"
@@ -112,3 +141,84 @@ class WageRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_band_display()} £{self.rate} from {self.effective_from:%d %b %Y}"
+
+    def clean(self) -> None:
+        """Reference data an administrator types in Django admin: every rule as a form error, never a 500."""
+        errors: dict[str, str] = {}
+        if self.effective_from is not None:
+            problem = WAGE_RATE_FROM.problem(self.effective_from, today=date.today())
+            if problem:
+                errors["effective_from"] = problem
+        if self.rate is not None and not (MIN_HOURLY_RATE <= self.rate <= MAX_HOURLY_RATE):
+            errors["rate"] = f"The hourly rate must be between £{MIN_HOURLY_RATE} and £{MAX_HOURLY_RATE}"
+        errors.update(self._age_problems())
+        if not errors:
+            errors.update(self._overlap_problems())
+        if errors:
+            raise ValidationError(errors)
+
+    def _age_problems(self) -> dict[str, str]:
+        if self.band == WageBand.APPRENTICE:
+            if self.min_age is not None or self.max_age is not None:
+                return {"min_age": "Leave the ages empty for the apprentice rate: it applies at any age"}
+            return {}
+        if self.min_age is None:
+            return {"min_age": "Enter the youngest age the rate applies to"}
+        if not MIN_WAGE_AGE <= self.min_age <= MAX_WAGE_AGE:
+            return {"min_age": f"The youngest age must be between {MIN_WAGE_AGE} and {MAX_WAGE_AGE}"}
+        if self.max_age is not None and not self.min_age <= self.max_age <= MAX_WAGE_AGE:
+            return {"max_age": f"The oldest age must be between {self.min_age} and {MAX_WAGE_AGE}, or empty"}
+        expected = BAND_AGES.get(self.band)
+        if expected is not None:
+            (low_min, low_max), (high_min, high_max) = expected
+            ok_min = low_min <= self.min_age <= low_max
+            ok_max = (
+                (self.max_age is None)
+                if high_min is None
+                else (self.max_age is not None and high_min <= self.max_age <= high_max)
+            )
+            if not (ok_min and ok_max):
+                return {"band": f"The {self.get_band_display()} band is for {BAND_AGE_WORDS[self.band]}"}
+        return {}
+
+    def _overlap_problems(self) -> dict[str, str]:
+        """The age bands in force from one date tile the ages with no overlap (the engine's rule)."""
+        if self.band == WageBand.APPRENTICE or self.effective_from is None:
+            return {}
+        others = WageRate.objects.filter(effective_from=self.effective_from).exclude(band=WageBand.APPRENTICE)
+        if self.pk:
+            others = others.exclude(pk=self.pk)
+        for other in others.exclude(band=self.band):
+            top, other_top = self.max_age or 10**3, other.max_age or 10**3
+            if self.min_age <= other_top and other.min_age <= top:
+                return {
+                    "min_age": f"Ages {self.min_age} to {self.max_age or 'over'} overlap the "
+                    f"{other.get_band_display()} band ({other.min_age} to {other.max_age or 'over'}) from "
+                    f"{self.effective_from:%d %B %Y}"
+                }
+        return {}
+
+
+# The National Minimum Wage began on 1 April 1999; rates are published at most a year or so ahead.
+WAGE_RATE_FROM = DateRange(
+    "the date the rate applies from",
+    earliest=lambda today: date(1999, 4, 1),
+    latest=lambda today: add_months(today, 24),
+    too_early="{What} must be on or after {earliest}, when the National Minimum Wage began",
+    too_late="{What} must be within the next 2 years, on or before {latest}",
+)
+MIN_HOURLY_RATE, MAX_HOURLY_RATE = Decimal("1.00"), Decimal("100.00")
+MIN_WAGE_AGE, MAX_WAGE_AGE = 16, 100
+# (youngest-age range, oldest-age range) each band allows; None: "and over".
+BAND_AGES = {
+    WageBand.AGE_16_17: ((16, 16), (17, 17)),
+    WageBand.AGE_18_20: ((18, 18), (20, 20)),
+    WageBand.YOUNG_ADULT: ((21, 21), (22, 24)),
+    WageBand.ADULT: ((21, 25), (None, None)),
+}
+BAND_AGE_WORDS = {
+    WageBand.AGE_16_17: "ages 16 to 17",
+    WageBand.AGE_18_20: "ages 18 to 20",
+    WageBand.YOUNG_ADULT: "ages 21 to 22 or 21 to 24",
+    WageBand.ADULT: "ages 21, 23 or 25 and over (leave the oldest age empty)",
+}

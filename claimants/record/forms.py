@@ -22,6 +22,9 @@ from claimants.models import (
     normalise_uk_phone,
     validate_nino,
 )
+from claimants.regimes.selectors import assessment_period_problem
+from iwp import dates
+from iwp.forms import GovukDateField, GovukTimeField
 from iwp.models import Role, StaffMember
 
 
@@ -29,6 +32,10 @@ def _gds(form: forms.BaseForm, *fields: str, submit: str = "Save") -> None:
     form.helper = FormHelper()
     form.helper.form_tag = False
     form.helper.layout = Layout(*fields, Button("submit", submit))
+
+
+def _date(name: str) -> Field:
+    return Field(name, context={"legend_size": Size.for_legend(Size.SMALL)})
 
 
 def _no_blank_choice(field: forms.Field) -> None:
@@ -39,6 +46,12 @@ class ClaimantDetailsForm(forms.ModelForm):
     # Longer than the stored 9 characters: people type the spaces ("AB 12 34 56 C"); clean_nino removes them.
     nino = forms.CharField(
         label="National Insurance number", max_length=13, help_text="For example, AB 12 34 56 C"
+    )
+    date_of_birth = GovukDateField(
+        what="the date of birth",
+        date_range=dates.DATE_OF_BIRTH,
+        label="Date of birth",
+        help_text="For example, 27 3 1990",
     )
 
     class Meta:
@@ -58,7 +71,6 @@ class ClaimantDetailsForm(forms.ModelForm):
             "support_intensity",
         ]
         widgets = {
-            "date_of_birth": forms.DateInput(attrs={"type": "date"}),
             "contact_preference": forms.RadioSelect,
             "support_intensity": forms.RadioSelect,
         }
@@ -77,7 +89,7 @@ class ClaimantDetailsForm(forms.ModelForm):
             Field.text("nino", field_width=10),
             Field.text("first_name", field_width=Fluid.ONE_HALF),
             Field.text("last_name", field_width=Fluid.ONE_HALF),
-            Field.text("date_of_birth", field_width=10),
+            _date("date_of_birth"),
             Field.text("postcode", field_width=10),
             Field.radios("contact_preference", legend_size=Size.SMALL),
             Field.text("email", field_width=Fluid.TWO_THIRDS),
@@ -110,6 +122,14 @@ class ClaimantDetailsForm(forms.ModelForm):
 
 
 class RegimeFactsForm(forms.ModelForm):
+    non_uc_partner_date_of_birth = GovukDateField(
+        what="the partner's date of birth",
+        date_range=dates.DATE_OF_BIRTH,
+        label="Date of birth of the partner not eligible for Universal Credit",
+        help_text="Only if the claimant has a partner who is not eligible for Universal Credit",
+        required=False,
+    )
+
     class Meta:
         model = Claimant
         fields = [
@@ -124,7 +144,6 @@ class RegimeFactsForm(forms.ModelForm):
         ]
         widgets = {
             "conditionality_group": forms.RadioSelect,
-            "non_uc_partner_date_of_birth": forms.DateInput(attrs={"type": "date"}),
         }
         help_texts = {
             "expected_hours": "35 unless reduced for caring, school hours or health (give the reason)"
@@ -143,7 +162,7 @@ class RegimeFactsForm(forms.ModelForm):
             Field.checkbox("self_employed"),
             Field.checkbox("minimum_income_floor"),
             Field.checkbox("has_non_uc_partner"),
-            Field.text("non_uc_partner_date_of_birth", field_width=10),
+            _date("non_uc_partner_date_of_birth"),
             submit="Save and recalculate the regime",
         )
 
@@ -164,8 +183,11 @@ class RegimeFactsForm(forms.ModelForm):
 
 
 class EarningsForm(forms.Form):
-    period_start = forms.DateField(
-        label="Assessment period start", widget=forms.DateInput(attrs={"type": "date"})
+    period_start = GovukDateField(
+        what="the start of the assessment period",
+        date_range=dates.ASSESSMENT_PERIOD_START,
+        label="Assessment period start",
+        help_text="The first day of the assessment period, for example 15 11 2026",
     )
     employed_earnings = forms.DecimalField(
         label="Employed earnings (gross), £", min_value=0, max_value=999999.99, decimal_places=2
@@ -190,7 +212,7 @@ class EarningsForm(forms.Form):
         self.claimant = claimant
         _gds(
             self,
-            Field.text("period_start", field_width=10),
+            _date("period_start"),
             Field.text("employed_earnings", field_width=10),
             Field.text("self_employed_earnings", field_width=10),
             Field.text("paydays", field_width=3),
@@ -203,10 +225,20 @@ class EarningsForm(forms.Form):
         # An assessment period starts on the claimant's assessment day, or a shorter month's last day.
         if start.day != min(day, calendar.monthrange(start.year, start.month)[1]):
             raise ValidationError(f"This claimant's assessment periods start on day {day} of the month")
+        problem = assessment_period_problem(start)
+        if problem:
+            raise ValidationError(problem)
         return start
 
 
 class EmploymentForm(forms.ModelForm):
+    started_on = GovukDateField(
+        what="the date the job started",
+        date_range=dates.EMPLOYMENT_START,
+        label="Started on (optional)",
+        required=False,
+    )
+
     class Meta:
         model = Employment
         fields = [
@@ -221,7 +253,6 @@ class EmploymentForm(forms.ModelForm):
         widgets = {
             "contract_type": forms.RadioSelect,
             "pay_frequency": forms.RadioSelect,
-            "started_on": forms.DateInput(attrs={"type": "date"}),
         }
         labels = {"hourly_pay": "Hourly pay, £"}
 
@@ -238,16 +269,19 @@ class EmploymentForm(forms.ModelForm):
             Field.text("hours_per_week", field_width=4),
             Field.text("hourly_pay", field_width=5),
             Field.radios("pay_frequency", legend_size=Size.SMALL),
-            Field.text("started_on", field_width=10),
+            _date("started_on"),
         )
 
 
 class ShiftForm(forms.Form):
-    weekday = forms.TypedChoiceField(choices=[("", "Day"), *Weekday.choices], coerce=int, required=False)
-    starts_at = forms.TimeField(
-        required=False, widget=forms.TimeInput(attrs={"type": "time"}), label="Starts"
+    weekday = forms.TypedChoiceField(
+        choices=[("", "Day"), *Weekday.choices],
+        coerce=int,
+        required=False,
+        error_messages={"invalid_choice": "Select the day of the shift"},
     )
-    ends_at = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}), label="Ends")
+    starts_at = GovukTimeField(what="the time the shift starts", label="Starts", required=False)
+    ends_at = GovukTimeField(what="the time the shift ends", label="Ends", required=False)
 
     def clean(self):
         cleaned = super().clean()

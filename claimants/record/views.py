@@ -183,16 +183,20 @@ def record_earnings(request: HttpRequest, pk: int) -> HttpResponse:
     claimant = _editable(request, pk)
     form = EarningsForm(request.POST or None, claimant=claimant)
     if request.method == "POST" and form.is_valid():
-        _, changed = services.claimant_record_earnings(
-            claimant=claimant, actor=request.user, **form.cleaned_data
-        )
-        messages.success(
-            request,
-            "Earnings recorded. The regime has been recalculated."
-            if changed
-            else "Those figures were already recorded.",
-        )
-        return redirect("claimants:record", pk=pk)
+        try:
+            _, changed = services.claimant_record_earnings(
+                claimant=claimant, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                "Earnings recorded. The regime has been recalculated."
+                if changed
+                else "Those figures were already recorded.",
+            )
+            return redirect("claimants:record", pk=pk)
     return _form_page(request, claimant, "Record or correct earnings", form)
 
 

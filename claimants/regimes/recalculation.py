@@ -10,6 +10,7 @@ period recalculated. Earnings are per period, and thresholds are those in force 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -19,10 +20,21 @@ from django.utils import timezone
 
 from claimants.models import Claimant, EarningsRecord, Easement, IwpOfferStatus, RegimeAssessment
 from claimants.regimes.cycling import CyclingSettings, PeriodFacts, change_cause, detect_cycling
-from claimants.regimes.engine import Assessment, Cause, ConditionalityGroup, Person, Regime, assess
+from claimants.regimes.engine import (
+    Assessment,
+    Cause,
+    ConditionalityGroup,
+    InvalidFacts,
+    NoThresholdsInForce,
+    Person,
+    Regime,
+    assess,
+)
 from claimants.regimes.selectors import parameters_on, rate_tables
 from iwp.audit import audit_record
 from iwp.models import AuditVerb, StaffMember
+
+logger = logging.getLogger(__name__)
 
 # How many recent periods the cycling detector looks at (12 for the long window, 24 to see a seasonal pattern).
 CYCLING_HISTORY = 24
@@ -139,15 +151,21 @@ def _recalculate_one(
     facts_list: list[PeriodFacts] = []
     outcomes: list[tuple[date, Regime]] = []
     for record in records:
-        parameters = parameters_on(record.period_start, tables)
-        claimant_person = person_for(claimant, record.employed_earnings, record.self_employed_earnings)
-        partner_person = _partner_for(claimant, record, partner_records)
-        outcome = assess(
-            period_start=record.period_start,
-            claimant=claimant_person,
-            partner=partner_person,
-            parameters=parameters,
-        )
+        try:
+            parameters = parameters_on(record.period_start, tables)
+            claimant_person = person_for(claimant, record.employed_earnings, record.self_employed_earnings)
+            partner_person = _partner_for(claimant, record, partner_records)
+            outcome = assess(
+                period_start=record.period_start,
+                claimant=claimant_person,
+                partner=partner_person,
+                parameters=parameters,
+            )
+        except (NoThresholdsInForce, InvalidFacts) as error:
+            # A period that cannot be decided (no thresholds then, or facts no claim can have) stays undecided,
+            # shown as unknown; it must never stop the household's other periods being decided.
+            logger.warning("claimant %s period %s not decided: %s", claimant.pk, record.period_start, error)
+            continue
         easement = any(s <= outcome.period_end and e >= record.period_start for s, e in easements)
         facts = PeriodFacts(
             period_start=record.period_start,

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import Min
+from django.utils import timezone
+
 from claimants.models import AetParameter, WageBand, WageRate
-from claimants.regimes.engine import AetParameters, AgeBandRate, Parameters, WageRates, parameters_in_force
+from claimants.regimes.engine import (
+    AetParameters,
+    AgeBandRate,
+    Parameters,
+    WageRates,
+    parameters_in_force,
+)
+from iwp import dates
 
 
 def rate_tables() -> tuple[tuple[AetParameters, ...], tuple[WageRates, ...]]:
@@ -44,3 +55,36 @@ def parameters_on(day: date, tables: tuple | None = None) -> Parameters:
     """The parameters in force on ``day`` (the first day of an assessment period). Raises NoThresholdsInForce."""
     aet, wages = tables or rate_tables()
     return parameters_in_force(day, aet, wages)
+
+
+@dataclass(frozen=True)
+class PeriodWindow:
+    """The assessment periods earnings may be recorded for: from the first day any thresholds are in force (a
+    period before it could never be decided, and once saved would stop the household's recalculation) to one
+    period after today (``iwp.dates.ASSESSMENT_PERIOD_START``). Read once, then checked for every row of a feed."""
+
+    earliest: date | None  # None: no thresholds at all
+    today: date
+
+    @classmethod
+    def now(cls, *, today: date | None = None) -> PeriodWindow:
+        aet = AetParameter.objects.aggregate(first=Min("effective_from"))["first"]
+        wages = WageRate.objects.aggregate(first=Min("effective_from"))["first"]
+        return cls(earliest=max(aet, wages) if aet and wages else None, today=today or timezone.localdate())
+
+    def problem(self, start: date) -> str | None:
+        problem = dates.ASSESSMENT_PERIOD_START.problem(start, today=self.today)
+        if problem:
+            return problem
+        if self.earliest is None or start < self.earliest:
+            since = f": the earliest is {dates.long_date(self.earliest)}" if self.earliest else ""
+            return (
+                "There are no earnings thresholds for an assessment period starting on "
+                f"{dates.long_date(start)}{since}"
+            )
+        return None
+
+
+def assessment_period_problem(start: date, *, today: date | None = None) -> str | None:
+    """Why earnings for an assessment period starting on ``start`` cannot be recorded, or None."""
+    return PeriodWindow.now(today=today).problem(start)

@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.forms import modelform_factory
 
-from claimants.admin import WageRateForm
 from claimants.models import AetParameter, IwpOfferStatus, WageRate, normalise_nino, validate_nino
 from claimants.regimes.iwp_offer import iwp_offer_invite, iwp_offer_sweep
 from claimants.regimes.reference_rates import AET_TABLE, WAGE_TABLE
@@ -66,11 +66,12 @@ def test_negative_or_overlapping_rates_are_refused():
         AetParameter.objects.create(
             effective_from=dt.date(2025, 4, 7), single_cash=Decimal("1"), couple_cash=Decimal("2")
         )
-    form = WageRateForm(
+    # The admin's form validates with the model's clean(): a 21-22 band overlaps the adult rate (21 and over).
+    form = modelform_factory(WageRate, fields=["effective_from", "band", "min_age", "max_age", "rate"])(
         data={
             "effective_from": "2026-04-01",
             "band": "young_adult",
-            "min_age": 19,
+            "min_age": 21,
             "max_age": 22,
             "rate": "11.00",
         }

@@ -12,7 +12,7 @@ from claimants.models import BusyTime, Circumstance, Claimant, CoachAssignment, 
 from claimants.services import circumstance_add, claimant_reassign, claimant_record_earnings
 from iwp.models import AuditEvent, AuditVerb
 from tests.claimants.factories import ClaimantFactory
-from tests.factories import JobcentreFactory, WorkCoachFactory
+from tests.factories import JobcentreFactory, WorkCoachFactory, govuk_date
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,7 @@ def test_create_claimant_with_bad_nino_shows_error_summary(coach_client, work_co
         "nino": "QQ 12 34 56 C",
         "first_name": "Ada",
         "last_name": "Lovelace",
-        "date_of_birth": "1990-02-03",
+        **govuk_date("date_of_birth", "1990-02-03"),
         "postcode": "B15 1TR",
         "contact_preference": "sms",
         "phone": "07911 123456",
@@ -115,7 +115,7 @@ def test_contact_details_must_fit_the_contact_preference(coach_client, changes, 
         "nino": "AB 12 34 56 C",
         "first_name": "Ada",
         "last_name": "Lovelace",
-        "date_of_birth": "1990-02-03",
+        **govuk_date("date_of_birth", "1990-02-03"),
         "postcode": "B15 1TR",
         "contact_preference": "journal",
         "assessment_day": "10",
@@ -165,19 +165,27 @@ def test_regime_facts_form_recalculates(coach_client, mine, django_capture_on_co
 def test_earnings_form_checks_the_assessment_day(coach_client, mine, django_capture_on_commit_callbacks):
     wrong = coach_client.post(
         reverse("claimants:record_earnings", args=[mine.pk]),
-        {"period_start": "2025-06-11", "employed_earnings": "900", "self_employed_earnings": "0"},
+        {
+            **govuk_date("period_start", "2025-06-11"),
+            "employed_earnings": "900",
+            "self_employed_earnings": "0",
+        },
     )
     assert "start on day 10" in wrong.content.decode()
     negative = coach_client.post(
         reverse("claimants:record_earnings", args=[mine.pk]),
-        {"period_start": "2025-06-10", "employed_earnings": "-1", "self_employed_earnings": "0"},
+        {
+            **govuk_date("period_start", "2025-06-10"),
+            "employed_earnings": "-1",
+            "self_employed_earnings": "0",
+        },
     )
     assert negative.status_code == 200 and "govuk-error-summary" in negative.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         ok = coach_client.post(
             reverse("claimants:record_earnings", args=[mine.pk]),
             {
-                "period_start": "2025-06-10",
+                **govuk_date("period_start", "2025-06-10"),
                 "employed_earnings": "952.38",
                 "self_employed_earnings": "0",
                 "paydays": "1",
@@ -196,7 +204,7 @@ def test_employment_with_shifts(coach_client, mine):
         "hours_per_week": "",
         "hourly_pay": "12.21",
         "pay_frequency": "weekly",
-        "started_on": "2024-01-08",
+        **govuk_date("started_on", "2024-01-08"),
         "shift-TOTAL_FORMS": "5",
         "shift-INITIAL_FORMS": "0",
         "shift-MIN_NUM_FORMS": "5",
