@@ -24,6 +24,7 @@ from crispy_forms_gds.layout import (
 )
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from appointments.models import ActionCategory, AppointmentType, Channel, ContactMethod, LengthChoices
 from appointments.rules import GOOD_REASON_LABELS, STATUS_REGISTRY, GoodReason, IssueCode, Status
@@ -37,6 +38,7 @@ from appointments.services import (
     OutcomeRefused,
 )
 from claimants.models import SENSITIVE_BARRIERS, BarrierKind
+from iwp import dates
 from iwp.forms import GovukDateField, GovukTimeField
 
 
@@ -98,7 +100,10 @@ class BookingForm(forms.Form):
     """When, how and with whom; the short-notice consent; and, once the rules have warned, "book anyway"."""
 
     date = GovukDateField(
-        what="the date of the appointment", label="Date", help_text="For example, 17 6 2025"
+        what="the date of the appointment",
+        date_range=dates.APPOINTMENT,
+        label="Date",
+        help_text="For example, 17 6 2025",
     )
     time = GovukTimeField(
         what="the time of the appointment", label="Time", help_text="Use the 24-hour clock, for example 14:30"
@@ -351,7 +356,10 @@ class OutcomeForm(forms.Form):
     )
     # Failed to attend: the contact attempt ...
     contact_date = GovukDateField(
-        what="the date you tried to contact them", label="Date you tried to contact them", required=False
+        what="the date you tried to contact them",
+        date_range=dates.CONTACT_ATTEMPT,
+        label="Date you tried to contact them",
+        required=False,
     )
     contact_time = GovukTimeField(
         what="the time you tried to contact them",
@@ -377,20 +385,23 @@ class OutcomeForm(forms.Form):
         choices=[
             Choice(GoodReason.ACCEPTED.value, GOOD_REASON_LABELS[GoodReason.ACCEPTED]),
             Choice(GoodReason.NOT_ACCEPTED.value, GOOD_REASON_LABELS[GoodReason.NOT_ACCEPTED]),
+            # Accepted by both buttons: with "Save outcome" it saves the contact attempt only (see the view).
             Choice(
                 GoodReason.NOT_YET_DECIDED.value,
                 GOOD_REASON_LABELS[GoodReason.NOT_YET_DECIDED],
-                hint="For example, you are waiting to hear from them. Use 'Save the contact attempt only' below "
-                "and record the outcome when you have decided.",
+                hint="For example, you are waiting to hear from them. The contact attempt is saved and the "
+                "appointment stays to record when you have decided.",
             ),
         ],
         widget=forms.RadioSelect,
         required=False,
+        error_messages={"invalid_choice": "Select whether they had a good reason"},
     )
     good_reason_text = forms.CharField(
         label="Reason for your decision",
         help_text="What the claimant said, and why you accepted it or not",
         required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     cancelled_by = forms.ChoiceField(
@@ -412,6 +423,7 @@ class OutcomeForm(forms.Form):
         label="Discussion notes",
         help_text="What you talked about. The next coach will read this, so write it for them.",
         required=False,
+        max_length=5000,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     barriers = forms.MultipleChoiceField(
@@ -423,10 +435,13 @@ class OutcomeForm(forms.Form):
         error_messages={"invalid_choice": "Select barriers from the list"},
     )
 
-    def __init__(self, *args: Any, contact_only: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, contact_only: bool = False, appointment_start: datetime | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         # "Save the contact attempt only": no outcome yet, but a contact attempt is a must.
         self.contact_only = contact_only
+        self.appointment_start = appointment_start
         if contact_only:
             self.fields["outcome"].required = False
         self.helper = _helper(
@@ -489,6 +504,8 @@ class OutcomeForm(forms.Form):
                     data["contact_at"] = london_datetime(data["contact_date"], data["contact_time"])
                 except ValidationError as exc:
                     self.add_error("contact_time", exc)
+                else:
+                    self._check_contact_time(data)
         decision = data.get("good_reason_decision")
         if (
             decision in (GoodReason.ACCEPTED, GoodReason.NOT_ACCEPTED)
@@ -501,6 +518,21 @@ class OutcomeForm(forms.Form):
             if not data.get("cancelled_reason", "").strip():
                 self.add_error("cancelled_reason", "Give the reason the appointment was cancelled")
         return data
+
+    def _check_contact_time(self, data: dict[str, Any]) -> None:
+        """A contact attempt follows the missed appointment and has already happened."""
+        at = data["contact_at"]
+        if at > timezone.now():
+            self.add_error("contact_time", "The contact attempt must be in the past: give when you tried")
+            del data["contact_at"]
+        elif self.appointment_start is not None and at < self.appointment_start:
+            start = self.appointment_start.astimezone(LONDON)
+            self.add_error(
+                "contact_date",
+                f"The contact attempt must be after the appointment started ({start.day} {start:%B %Y} at "
+                f"{start:%H:%M})",
+            )
+            del data["contact_at"]
 
     @property
     def status(self) -> Status:
@@ -542,8 +574,10 @@ class AgreedActionForm(forms.Form):
         max_length=300,
         error_messages={"required": "Describe what the claimant agreed to do"},
     )
-    due_on = GovukDateField(what="the date it is due", label="Due by")
-    follow_up_on = GovukDateField(what="the follow-up date", label="Follow up on (optional)", required=False)
+    due_on = GovukDateField(what="the date it is due", date_range=dates.ACTION_DUE, label="Due by")
+    follow_up_on = GovukDateField(
+        what="the follow-up date", date_range=dates.FOLLOW_UP, label="Follow up on (optional)", required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

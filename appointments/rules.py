@@ -96,6 +96,10 @@ class IssueCode(StrEnum):
     CARING_CLASH = "caring_clash"
     PROVISION_CLASH = "provision_clash"
     NOT_USUAL_COACH = "not_usual_coach"
+    TOO_FAR_AHEAD = "too_far_ahead"
+    OUTSIDE_OFFICE_HOURS = "outside_office_hours"
+    DIGITALLY_EXCLUDED = "digitally_excluded"
+    SAME_DAY = "same_day"
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,7 @@ class BookingRequest:
     usual_coach_id: int | None = None
     usual_coach_name: str = ""
     short_notice_consent: bool = False
+    channel: str = ""  # face_to_face, phone or video ("" when not chosen yet)
 
     @property
     def interval(self) -> Interval:
@@ -137,6 +142,8 @@ class ClaimantCalendar:
     busy_times: tuple[WeeklyBusyTime, ...] = ()
     extra_busy: tuple[BusyInterval, ...] = ()
     other_appointments: tuple[BusyInterval, ...] = ()
+    same_day: tuple[BusyInterval, ...] = ()  # the claimant's other appointments on that local day
+    digitally_excluded: bool = False
 
 
 @dataclass(frozen=True)
@@ -212,12 +219,25 @@ def check_booking(
     coach_diary: Sequence[BusyInterval] = (),
     min_notice_hours: int = DEFAULT_MIN_NOTICE_HOURS,
     tz: str = LONDON,
+    latest_start: datetime | None = None,
+    office_hours: tuple[time, time] | None = None,
 ) -> BookingCheck:
-    """Every problem with a proposed appointment at once, blocks first, so the coach fixes them in one go."""
+    """Every problem with a proposed appointment at once, blocks first, so the coach fixes them in one go.
+    The caller decides the policy: ``latest_start`` (the furthest ahead an appointment may start, from
+    ``iwp.dates``) and ``office_hours`` (opening and closing time, Monday to Friday; None: not checked)."""
     zone = ZoneInfo(tz)
     wanted = request.interval
     issues: list[Issue] = []
     hours = notice_hours(now=now, starts_at=request.starts_at)
+
+    if latest_start is not None and request.starts_at >= latest_start:
+        issues.append(
+            Issue(
+                IssueCode.TOO_FAR_AHEAD,
+                Severity.BLOCK,
+                "Appointments can be booked up to 12 months ahead. Choose an earlier date.",
+            )
+        )
 
     if request.starts_at <= now:
         issues.append(
@@ -287,6 +307,45 @@ def check_booking(
                 )
             )
 
+    local_start, local_end = wanted.start.astimezone(zone), wanted.end.astimezone(zone)
+    opens, closes = office_hours or (time.min, time.max)
+    if office_hours is not None and (
+        local_start.weekday() >= 5
+        or local_start.time() < opens
+        or local_end.date() != local_start.date()
+        or local_end.time() > closes
+    ):
+        issues.append(
+            Issue(
+                IssueCode.OUTSIDE_OFFICE_HOURS,
+                Severity.WARNING,
+                f"This is outside office hours ({_when(wanted, zone)}). The Jobcentre is open Monday to Friday, "
+                f"{opens:%H:%M} to {closes:%H:%M}: check the claimant asked for this time.",
+            )
+        )
+    if claimant.digitally_excluded and request.channel in ("phone", "video"):
+        how = "a video call" if request.channel == "video" else "a phone call"
+        issues.append(
+            Issue(
+                IssueCode.DIGITALLY_EXCLUDED,
+                Severity.WARNING,
+                f"The claimant is recorded as digitally excluded, so {how} may not work for them. Face to face "
+                "is usually better: check with the claimant.",
+                detail=request.channel,
+            )
+        )
+    for other in claimant.same_day:
+        if not other.interval.overlaps(wanted):
+            issues.append(
+                Issue(
+                    IssueCode.SAME_DAY,
+                    Severity.WARNING,
+                    f"The claimant already has an appointment that day ({other.label}, {_when(other.interval, zone)}). "
+                    "Is a second one needed?",
+                    detail=other.interval.start.isoformat(),
+                )
+            )
+
     if request.usual_coach_id is not None and request.usual_coach_id != request.coach_id:
         usual = f" ({request.usual_coach_name})" if request.usual_coach_name else ""
         issues.append(
@@ -309,6 +368,9 @@ def check_booking(
 INTENSITY_DAYS = {"fortnightly": 14, "eight_weekly": 56, "quarterly": 91}
 DAY_STARTS = time(9, 0)
 DAY_ENDS = time(17, 0)
+# Jobcentre opening hours: an appointment outside them (or at a weekend) is possible, but asks for a confirmation.
+OFFICE_OPENS = time(8, 0)
+OFFICE_CLOSES = time(18, 0)
 
 
 def suggest_next_appointment(

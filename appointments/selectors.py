@@ -165,10 +165,22 @@ def booking_facts(
         BusyInterval(Interval(a.starts_at, a.ends_at), _label(a, for_coach=False))
         for a in _occupying(Appointment.objects.filter(claimant=claimant), around, exclude_ids)
     )
+    day = window.start.astimezone(LONDON).date()
+    day_start = datetime.combine(day, time(0), tzinfo=LONDON)
+    same_day = tuple(
+        BusyInterval(Interval(a.starts_at, a.ends_at), _label(a, for_coach=False))
+        for a in _occupying(
+            Appointment.objects.filter(claimant=claimant),
+            Interval(day_start, day_start + timedelta(days=1)),
+            exclude_ids,
+        )
+    )
     calendar = ClaimantCalendar(
-        busy_times=claimant_busy_times(claimant, on=window.start.astimezone(LONDON).date()),
+        busy_times=claimant_busy_times(claimant, on=day),
         extra_busy=provision_sessions_for(claimant, window),
         other_appointments=others,
+        same_day=same_day,
+        digitally_excluded=claimant.digitally_excluded,
     )
     return calendar, coach_diary
 

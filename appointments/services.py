@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -38,6 +38,8 @@ from appointments.models import (
 from appointments.rules import (
     CANCELLED_STATUSES,
     LENGTHS,
+    OFFICE_CLOSES,
+    OFFICE_OPENS,
     BookingCheck,
     BookingRequest,
     GoodReason,
@@ -56,6 +58,7 @@ from claimants.models import (
     ClaimantCommitment,
     CommitmentStatus,
 )
+from iwp import dates
 from iwp.audit import audit_record
 from iwp.models import AuditVerb, StaffMember
 
@@ -157,9 +160,11 @@ def booking_check(
     short_notice_consent: bool = False,
     exclude_ids: tuple[int, ...] = (),
     now: datetime | None = None,
+    channel: str = "",
 ) -> BookingCheck:
     """Run the booking rules on a proposed appointment (a read; the booking services call it under lock)."""
     now = now or timezone.now()
+    last_day = dates.APPOINTMENT.latest(now.astimezone(selectors.LONDON).date())
     wanted = Interval.of(starts_at, length_minutes)
     calendar, diary = selectors.booking_facts(
         claimant=claimant, coach=coach, window=wanted, exclude_ids=exclude_ids
@@ -173,9 +178,16 @@ def booking_check(
         usual_coach_id=usual.pk if usual else None,
         usual_coach_name=str(usual) if usual else "",
         short_notice_consent=short_notice_consent,
+        channel=channel,
     )
     return check_booking(
-        request, now=now, claimant=calendar, coach_diary=diary, min_notice_hours=selectors.min_notice_hours()
+        request,
+        now=now,
+        claimant=calendar,
+        coach_diary=diary,
+        min_notice_hours=selectors.min_notice_hours(),
+        latest_start=datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=selectors.LONDON),
+        office_hours=(OFFICE_OPENS, OFFICE_CLOSES),
     )
 
 
@@ -217,6 +229,7 @@ def _book(
         short_notice_consent=short_notice_consent,
         exclude_ids=(rebooked_from.pk,) if rebooked_from else (),
         now=now,
+        channel=channel,
     )
     if not check.can_book(confirmed_keys=confirmed_warnings):
         raise BookingRefused(check, confirmed_keys=confirmed_warnings)

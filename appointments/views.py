@@ -29,7 +29,7 @@ from appointments.forms import (
     error_links,
 )
 from appointments.models import Appointment, AppointmentType
-from appointments.rules import Status
+from appointments.rules import GoodReason, Status
 from iwp.access import role_required
 from iwp.models import Role, StaffMember
 
@@ -231,8 +231,13 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
         .first()
     )
     if request.method == "POST":
-        contact_only = request.POST.get("save") == "contact_only"
-        form = OutcomeForm(request.POST, contact_only=contact_only)
+        # "Failed to attend, good reason not decided yet" cannot be an outcome yet: it is saved as what it is, the
+        # contact attempt (the form offers it, so it must not then refuse it).
+        contact_only = request.POST.get("save") == "contact_only" or (
+            request.POST.get("outcome") == Status.FAILED_TO_ATTEND
+            and request.POST.get("good_reason_decision") == GoodReason.NOT_YET_DECIDED
+        )
+        form = OutcomeForm(request.POST, contact_only=contact_only, appointment_start=appointment.starts_at)
         actions = AgreedActionFormSet(request.POST, prefix="actions")
         next_form = NextAppointmentForm(request.POST, prefix="next", claimant=claimant, coaches=coaches)
         valid = [f.is_valid() for f in (form, actions, next_form)]

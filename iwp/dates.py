@@ -141,9 +141,9 @@ EMPLOYMENT_START = DateRange(
 
 OFFER_REVIEW = DateRange(
     "the review date",
-    earliest=_today,
+    earliest=lambda today: today + timedelta(days=1),
     latest=lambda today: add_months(today, 24),
-    too_early="{What} must be today or in the future",
+    too_early="{What} must be in the future",
     too_late="{What} must be within the next 2 years, on or before {latest}",
 )
 

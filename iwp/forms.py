@@ -120,3 +120,33 @@ class GovukTimeField(forms.Field):
             capital = self.what[0].upper() + self.what[1:]
             raise ValidationError(f"{capital} must be a real time, like 14:30", code="invalid")
         return parsed
+
+
+# A UK postcode as Royal Mail writes it: outward code (area, district), a space, inward code (sector, unit).
+# The pattern is the shape only (not a lookup): "NOT A POSTCODE" and "B15" are refused, "b151tr" becomes "B15 1TR".
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})$")
+
+
+def normalise_uk_postcode(value: str) -> str:
+    """A typed postcode tidied ("b151tr" → "B15 1TR"), "" for empty; ValidationError if it is not one."""
+    text = " ".join((value or "").upper().split())
+    if not text:
+        return ""
+    match = _POSTCODE.match(text)
+    if not match:
+        raise ValidationError("Enter a real postcode, like B15 1TR", code="postcode")
+    return f"{match.group(1)} {match.group(2)}"
+
+
+class UkPostcodeField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 10)
+        kwargs.setdefault("label", "Postcode")
+        super().__init__(**kwargs)
+        self.error_messages["max_length"] = "Enter a real postcode, like B15 1TR"
+
+    def clean(self, value: Any) -> str:
+        text = " ".join(str(value or "").upper().split())
+        if len(text) > 10:  # checked before the length rule so the message is about postcodes
+            raise ValidationError("Enter a real postcode, like B15 1TR", code="postcode")
+        return normalise_uk_postcode(super().clean(text))

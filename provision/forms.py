@@ -9,11 +9,14 @@ from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 
 from claimants.models import BarrierKind, RegimeChoices
+from iwp import dates
+from iwp.forms import GovukDateField, UkPostcodeField
 from provision import fields as f
 from provision.models import Category, DeliveryMode, ProvisionOffer, ReferralRoute, ReferralStatus
 from provision.selectors import TRANSITIONS
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+DESCRIPTION_MAX = 5_000  # what an offer page shows in full; imports keep longer texts on the record
 
 
 def _helper(*items: Any, submit: str = "Save") -> FormHelper:
@@ -39,9 +42,48 @@ class OfferForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    # Bounds a page can show and the database can hold: a 20-digit capacity is a typing slip, not a 500.
+    min_age = forms.IntegerField(label="Minimum age", required=False, min_value=0, max_value=120)
+    max_age = forms.IntegerField(label="Maximum age", required=False, min_value=0, max_value=120)
+    capacity = forms.IntegerField(label="Capacity", required=False, min_value=0, max_value=100_000)
+    places_left = forms.IntegerField(label="Places left", required=False, min_value=0, max_value=100_000)
+    cost = forms.DecimalField(
+        label="Cost to the claimant, in pounds", min_value=0, max_value=100_000, decimal_places=2, initial=0
+    )
+    limbo_days = forms.IntegerField(
+        label="Chase a referral after this many working days without an update",
+        min_value=1,
+        max_value=60,
+        initial=10,
+    )
+    description = forms.CharField(
+        label="Description",
+        max_length=DESCRIPTION_MAX,
+        required=False,
+        help_text=f"What it is and what the claimant gets from it ({DESCRIPTION_MAX:,} characters at most)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    other_eligibility = forms.CharField(
+        label="Other eligibility",
+        max_length=1000,
+        required=False,
+        help_text="Anything else, in words (for example, ‘must live in Leeds’)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    postcode = UkPostcodeField(
+        required=False, help_text="Where sessions happen; leave empty for online", label="Postcode"
+    )
+    review_by = GovukDateField(
+        what="the review date",
+        date_range=dates.OFFER_REVIEW,
+        label="Review by",
+        help_text="When someone should next check this entry. Leave empty for six months from today",
+        required=False,
+    )
     sessions_text = forms.CharField(
         label="Sessions",
         required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="One per line, like Tue 18:00-20:00 or Sat 10:00-12:30. Leave empty if self-paced.",
     )
@@ -93,11 +135,8 @@ class OfferForm(forms.ModelForm):
             "external_id": "Optional. Keeps re-imports of the same file matched to this entry",
         }
         widgets = {
-            "description": forms.Textarea(attrs={"rows": 3}),
-            "other_eligibility": forms.Textarea(attrs={"rows": 2}),
             "delivery_mode": forms.RadioSelect,
             "referral_route": forms.RadioSelect,
-            "review_by": forms.DateInput(attrs={"type": "date"}),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -105,7 +144,6 @@ class OfferForm(forms.ModelForm):
         self.fields["category"].choices = Category.choices
         self.fields["delivery_mode"].choices = DeliveryMode.choices
         self.fields["referral_route"].choices = ReferralRoute.choices
-        self.fields["review_by"].required = False
         if self.instance.pk:
             self.fields["provider_name"].initial = self.instance.provider.name
             self.fields["sessions_text"].initial = "\n".join(
@@ -131,7 +169,7 @@ class OfferForm(forms.ModelForm):
             Field.text("cost", field_width=5),
             Field.radios("referral_route"),
             Field.text("contact"),
-            Field.text("review_by", field_width=10),
+            Field("review_by", context={"legend_size": Size.for_legend(Size.SMALL)}),
             Field.text("limbo_days", field_width=3),
             Field.text("external_id", field_width=20),
             submit="Save offer",
@@ -139,9 +177,6 @@ class OfferForm(forms.ModelForm):
 
     def clean_sessions_text(self) -> list:
         return f.parse_sessions(self.cleaned_data.get("sessions_text", ""))
-
-    def clean_postcode(self) -> str:
-        return " ".join((self.cleaned_data.get("postcode") or "").upper().split())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -24,7 +24,7 @@ from claimants.models import (
 )
 from claimants.regimes.selectors import assessment_period_problem
 from iwp import dates
-from iwp.forms import GovukDateField, GovukTimeField
+from iwp.forms import GovukDateField, GovukTimeField, UkPostcodeField
 from iwp.models import Role, StaffMember
 
 
@@ -47,6 +47,7 @@ class ClaimantDetailsForm(forms.ModelForm):
     nino = forms.CharField(
         label="National Insurance number", max_length=13, help_text="For example, AB 12 34 56 C"
     )
+    postcode = UkPostcodeField(required=False, help_text="Leave empty if not known")
     date_of_birth = GovukDateField(
         what="the date of birth",
         date_range=dates.DATE_OF_BIRTH,

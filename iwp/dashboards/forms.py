@@ -8,7 +8,9 @@ from typing import Any
 
 from django import forms
 
+from iwp import dates
 from iwp.dashboards.selectors import PERIOD_CHOICES
+from iwp.forms import GovukDateField
 from iwp.models import AbsenceKind, StaffMember
 
 
@@ -70,11 +72,11 @@ class AbsenceForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the type of absence."},
     )
-    starts_on = forms.DateField(
-        label="First day", error_messages={"required": "Enter the first day of the absence."}
+    starts_on = GovukDateField(
+        what="the first day of the absence", date_range=dates.ABSENCE_START, label="First day"
     )
-    ends_on = forms.DateField(
-        label="Last day", error_messages={"required": "Enter the last day of the absence."}
+    ends_on = GovukDateField(
+        what="the last day of the absence", date_range=dates.ABSENCE_START, label="Last day"
     )
     covered_by = CoachChoiceField(
         label="Covering colleague",
@@ -88,9 +90,6 @@ class AbsenceForm(forms.Form):
     def __init__(self, *args: Any, colleagues, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["covered_by"].queryset = colleagues
-        for name in ("starts_on", "ends_on"):
-            self.fields[name].widget.input_type = "date"
-            self.fields[name].error_messages["invalid"] = "Enter a real date, like 27 11 2026."
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

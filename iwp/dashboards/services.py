@@ -21,6 +21,7 @@ from claimants.models import Claimant
 from claimants.services import claimant_reassign
 from iwp.audit import audit_record
 from iwp.dashboards.selectors import dashboard_teams, refresh_coach_figures
+from iwp.dates import ABSENCE_MAX_MONTHS, add_months, long_date
 from iwp.models import AuditVerb, CoachAbsence, Role, StaffMember, Team
 
 MAX_REASSIGN = 200  # claimants moved in one go
@@ -110,6 +111,42 @@ def claimants_bulk_reassign(
     return BulkReassignResult(moved=moved, to_coach=to_coach)
 
 
+def _absence_problems(
+    *, coach: StaffMember, starts_on: date, ends_on: date, covered_by: StaffMember | None
+) -> None:
+    """An absence is at most 12 months, never overlaps another of the same coach, and is covered only by a
+    colleague who is at work for all of it (cover by an absent colleague would move the diary to nobody)."""
+    errors: dict[str, str] = {}
+    if ends_on > add_months(starts_on, ABSENCE_MAX_MONTHS):
+        errors["ends_on"] = (
+            f"An absence can be at most {ABSENCE_MAX_MONTHS} months: record a longer one in parts"
+        )
+    overlapping = (
+        CoachAbsence.objects.select_for_update()
+        .filter(coach=coach, starts_on__lte=ends_on, ends_on__gte=starts_on)
+        .order_by("starts_on")
+        .first()
+    )
+    if overlapping is not None:
+        errors["starts_on"] = (
+            f"{coach.get_full_name()} is already recorded as away from {long_date(overlapping.starts_on)} to "
+            f"{long_date(overlapping.ends_on)}: change the dates so they do not overlap"
+        )
+    if covered_by is not None:
+        away = (
+            CoachAbsence.objects.filter(coach=covered_by, starts_on__lte=ends_on, ends_on__gte=starts_on)
+            .order_by("starts_on")
+            .first()
+        )
+        if away is not None:
+            errors["covered_by"] = (
+                f"{covered_by.get_full_name()} is away from {long_date(away.starts_on)} to "
+                f"{long_date(away.ends_on)}: choose a colleague who is at work"
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
 def coach_absence_record(
     *,
     coach: StaffMember,
@@ -131,6 +168,7 @@ def coach_absence_record(
     if covered_by is not None and covered_by.jobcentre_id != coach.jobcentre_id:
         raise ValidationError({"covered_by": "Choose a colleague in the same jobcentre."})
     with transaction.atomic():
+        _absence_problems(coach=coach, starts_on=starts_on, ends_on=ends_on, covered_by=covered_by)
         absence = CoachAbsence(
             coach=coach,
             kind=kind,

@@ -339,13 +339,14 @@ def test_failed_to_attend_without_a_contact_attempt_is_refused_and_nothing_saved
 
 
 def test_failed_to_attend_with_contact_and_decision(coach_client, past_appointment):
-    today = dt.date.today()
+    # The coach tried to ring five minutes after the missed start (a contact attempt follows the appointment).
+    tried = (past_appointment.starts_at + dt.timedelta(minutes=5)).astimezone(LONDON).replace(second=0)
     data = outcome_data(
         "failed_to_attend",
-        contact_date_0=str(today.day),
-        contact_date_1=str(today.month),
-        contact_date_2=str(today.year),
-        contact_time="9:05",
+        contact_date_0=str(tried.day),
+        contact_date_1=str(tried.month),
+        contact_date_2=str(tried.year),
+        contact_time=f"{tried:%H:%M}",
         contact_method="phone",
         contact_result="No answer, left voicemail",
         good_reason_decision="not_accepted",
@@ -355,7 +356,7 @@ def test_failed_to_attend_with_contact_and_decision(coach_client, past_appointme
     assert response.status_code == 302, summary(response)
     past_appointment.refresh_from_db()
     assert past_appointment.status == "failed_to_attend"
-    assert past_appointment.contact_attempts.get().at.astimezone(LONDON).time() == dt.time(9, 5)
+    assert past_appointment.contact_attempts.get().at.astimezone(LONDON).time() == tried.time()
 
 
 @pytest.mark.parametrize(
@@ -486,11 +487,14 @@ def test_save_the_contact_attempt_only_keeps_the_appointment_to_record(
     coach_client, past_appointment, work_coach
 ):
     today = dt.date.today()
+    tried = (past_appointment.starts_at + dt.timedelta(minutes=10)).astimezone(
+        LONDON
+    )  # after the missed start
     contact = {
-        "contact_date_0": str(today.day),
-        "contact_date_1": str(today.month),
-        "contact_date_2": str(today.year),
-        "contact_time": "11:30",
+        "contact_date_0": str(tried.day),
+        "contact_date_1": str(tried.month),
+        "contact_date_2": str(tried.year),
+        "contact_time": f"{tried:%H:%M}",
         "contact_method": "sms",
         "contact_result": "Text sent, no reply yet",
         "good_reason_decision": "not_yet_decided",

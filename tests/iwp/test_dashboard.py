@@ -34,6 +34,7 @@ from tests.factories import (
     TeamFactory,
     TeamLeaderFactory,
     WorkCoachFactory,
+    govuk_date,
 )
 
 pytestmark = pytest.mark.django_db
@@ -463,8 +464,8 @@ def test_absence_moves_booked_appointments_in_the_period_to_the_covering_colleag
         reverse("iwp:record_absence", args=[coach_a.pk]),
         {
             "kind": "sickness",
-            "starts_on": today.isoformat(),
-            "ends_on": (today + dt.timedelta(days=5)).isoformat(),
+            **govuk_date("starts_on", today.isoformat()),
+            **govuk_date("ends_on", (today + dt.timedelta(days=5)).isoformat()),
             "covered_by": coach_b.pk,
         },
     )
@@ -487,8 +488,14 @@ def test_absence_moves_booked_appointments_in_the_period_to_the_covering_colleag
 def test_absence_form_errors_are_shown_and_nothing_is_saved(leader_client, coach_a, coach_b):
     other_office_coach = WorkCoachFactory()
     url = reverse("iwp:record_absence", args=[coach_a.pk])
+    soon = timezone.localdate() + dt.timedelta(days=7)
     response = leader_client.post(
-        url, {"kind": "holiday", "starts_on": "2026-12-10", "ends_on": "2026-12-01"}
+        url,
+        {
+            "kind": "holiday",
+            **govuk_date("starts_on", (soon + dt.timedelta(days=9)).isoformat()),
+            **govuk_date("ends_on", soon.isoformat()),
+        },
     )
     assert (
         response.status_code == 400 and b"The last day must be on or after the first day." in response.content
@@ -497,13 +504,13 @@ def test_absence_form_errors_are_shown_and_nothing_is_saved(leader_client, coach
         url,
         {
             "kind": "holiday",
-            "starts_on": "2026-12-01",
-            "ends_on": "2026-12-02",
+            **govuk_date("starts_on", soon.isoformat()),
+            **govuk_date("ends_on", (soon + dt.timedelta(days=1)).isoformat()),
             "covered_by": other_office_coach.pk,
         },
     )
     assert response.status_code == 400
-    response = leader_client.post(url, {"starts_on": "31/02/2026"})
+    response = leader_client.post(url, {"starts_on_0": "31", "starts_on_1": "2", "starts_on_2": "2026"})
     assert response.status_code == 400 and b"govuk-error-summary" in response.content
     assert not CoachAbsence.objects.exists()
 
