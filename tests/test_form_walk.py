@@ -200,6 +200,8 @@ def plausible_dates(today: date, claimant: Claimant | None = None) -> dict[str, 
         "started": today - timedelta(days=400),
         "effective_from": date(2026, 4, 6),
         "starts_on": _working_day(today, 14),
+        "appointment": _working_day(today, 16),
+        "review": today + timedelta(days=60),
         "ends_on": _working_day(today, 21),
         "": _working_day(today, 14),
     }
@@ -209,8 +211,11 @@ def fill_baseline(form: PageForm, dates: dict[str, date]) -> None:
     """Give every empty field a plausible answer, so that the hostile value is the only thing wrong."""
     parts = {"day": 0, "month": 1, "year": 2}
     for f in form.fields:
-        current = form.data.get(f.name, [""])
-        if current and current[0] != "" and f.kind != "checkbox":
+        current = [v for v in form.data.get(f.name, []) if v.strip()]
+        if f.name in ALWAYS:
+            form.data[f.name] = [ALWAYS[f.name](dates)]
+            continue
+        if current:
             continue
         base = re.sub(r"_[0-2]$", "", f.name)
         when = next(d for word, d in dates.items() if word in base)
@@ -225,7 +230,7 @@ def fill_baseline(form: PageForm, dates: dict[str, date]) -> None:
                 form.data[f.name] = [options[0]]
         elif f.kind == "number":
             form.data[f.name] = ["99" if "max" in f.name else "1"]
-        elif f.kind == "checkbox" and not current:  # confirmations and the first of a group: ticked
+        elif f.kind == "checkbox":  # confirmations and the first of a group: ticked
             form.data[f.name] = [f.options[0] if f.options else "on"]
         elif f.kind == "text":
             lowered = f.name.lower()
@@ -236,6 +241,18 @@ def fill_baseline(form: PageForm, dates: dict[str, date]) -> None:
                 )
             ]
 
+
+# Fields whose shown value may not be a right answer today (a suggested slot that is taken, a review date that has
+# passed on a stale demo entry): the walk always answers these itself.
+ALWAYS = {
+    "date_0": lambda d: str(d["appointment"].day),
+    "date_1": lambda d: str(d["appointment"].month),
+    "date_2": lambda d: str(d["appointment"].year),
+    "time": lambda d: "10:30",
+    "review_by_0": lambda d: str(d["review"].day),
+    "review_by_1": lambda d: str(d["review"].month),
+    "review_by_2": lambda d: str(d["review"].year),
+}
 
 TEXT_ANSWERS = {
     "postcode": "B15 1TR",
@@ -249,6 +266,7 @@ TEXT_ANSWERS = {
     "hours": "16",
     "pay": "12.50",
     "cost": "0",
+    "sessions": "Tue 18:00-20:00",
 }
 
 
@@ -404,6 +422,7 @@ def build_world() -> World:
         past = Appointment.objects.get(pk=future.pk)
         past.pk = None
         past.starts_at = now - timedelta(days=1)
+        past.ends_at = past.starts_at + (future.ends_at - future.starts_at)
         past.save()
     district = coach.jobcentre.district
     offer = ProvisionOffer.objects.filter(district=district).first()

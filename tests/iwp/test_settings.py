@@ -139,3 +139,13 @@ def test_this_run_uses_postgresql_and_the_real_broker():
 
     assert connection.vendor == "postgresql"
     assert settings.CELERY_BROKER_URL.startswith("redis://")
+
+
+def test_static_urls_work_before_collectstatic(tmp_path):
+    """With DEBUG off and no collectstatic (the documented default on a laptop), pages still render: a file
+    missing from the manifest is served under its plain name instead of raising."""
+    from iwp.storage import StaticFilesStorage
+
+    storage = StaticFilesStorage(location=tmp_path, base_url="/static/")
+    assert storage.url("favicon.ico") == "/static/favicon.ico"
+    assert storage.url("css/iwp.css") == "/static/css/iwp.css"
