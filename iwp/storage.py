@@ -16,5 +16,7 @@ class StaticFilesStorage(CompressedManifestStaticFilesStorage):
         try:
             return super().stored_name(name)
         except ValueError:
-            logger.warning("static file %s is not in the manifest: serving it unhashed (run collectstatic)", name)
+            logger.warning(
+                "static file %s is not in the manifest: serving it unhashed (run collectstatic)", name
+            )
             return name

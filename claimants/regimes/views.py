@@ -1,8 +1,12 @@
-"""The regime calculator page: the browser face of ``POST /api/v1/regime-calculator/``.
+"""The regime engine's pages: the calculator, a claimant's regime history, the IWP-offer list and the uprating.
 
-Thin: the form reads the boxes, ``claimants.regimes.api.assess_payload`` validates the facts and runs the engine (the one
-validation path the API uses too), ``claimants.regimes.taper`` does the better-off arithmetic. GET, so a result can be
-bookmarked and nothing is written.
+The calculator is the browser face of ``POST /api/v1/regime-calculator/``. Thin: the form reads the boxes,
+``claimants.regimes.api.assess_payload`` validates the facts and runs the engine (the one validation path the API
+uses too), ``claimants.regimes.taper`` does the better-off arithmetic. It is posted and answers on the same page,
+so nothing personal goes in a URL, and nothing is written.
+
+The uprating pages (administrators) choose the change, preview who would move, run it as a tracked job with a
+progress bar, then list who moved; the work itself is ``claimants.regimes.uprating`` (set-based on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from django.core.paginator import Paginator
 from django.db.models import F, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.exceptions import ValidationError
 
 from claimants.models import AetParameter, IwpOfferStatus, RegimeAssessment, WageRate
@@ -179,10 +183,11 @@ def _compare(
     )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @role_required(*ALL_ROLES)
 def calculator(request: HttpRequest) -> HttpResponse:
-    form = RegimeCalculatorForm(request.GET or None)
+    # Posted, results on the same page: a date of birth and earnings never go in a URL, a history or a log.
+    form = RegimeCalculatorForm(request.POST if request.method == "POST" else None)
     context: dict[str, Any] = {"title": "Regime calculator", "form": form}
     if form.is_bound:
         # The page's own checks first (dates, the "what if" boxes), then the API's validation of the facts even

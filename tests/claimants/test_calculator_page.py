@@ -54,7 +54,7 @@ def test_url_name():
 
 
 def test_anonymous_is_sent_to_sign_in(client):
-    response = client.get(URL, query())
+    response = client.post(URL, query())
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
@@ -71,7 +71,7 @@ def test_every_role_can_open_it_and_sees_it_in_the_menu(role_clients, role):
 
 @pytest.mark.parametrize("role", ["work_coach", "team_leader", "progression_lead", "administrator"])
 def test_every_role_gets_a_result(role_clients, role):
-    response = role_clients[role].get(URL, query())
+    response = role_clients[role].post(URL, query())
     assert response.status_code == 200
     assert "Light Touch" in text_of(response)
 
@@ -79,13 +79,19 @@ def test_every_role_gets_a_result(role_clients, role):
 def test_a_superuser_can_use_it(client, django_user_model):
     root = django_user_model.objects.create_superuser("root", "root@dwp.example", "x" * 16)
     client.force_login(root)
-    response = client.get(URL, query())
+    response = client.post(URL, query())
     assert response.status_code == 200
     assert "Light Touch" in text_of(response)
 
 
-def test_post_is_not_allowed(coach_client):
-    assert coach_client.post(URL, query()).status_code == 405
+def test_facts_in_a_url_are_not_used(coach_client):
+    # The calculator is posted (issue #11): a date of birth or earnings typed into a URL is never worked on, so
+    # no link, history or server log carries them as a result.
+    response = coach_client.get(URL, query())
+    assert response.status_code == 200
+    assert not response.context["form"].is_bound
+    assert "How this was worked out" not in text_of(response)
+    assert coach_client.put(URL).status_code == 405
 
 
 # --- Results ----------------------------------------------------------------------------------------------
@@ -101,7 +107,7 @@ def test_blank_page_has_the_form_and_no_result(coach_client):
 
 
 def test_result_shows_regime_thresholds_and_explanation(coach_client):
-    response = coach_client.get(URL, query())
+    response = coach_client.post(URL, query())
     assert response.status_code == 200
     body = response.content.decode()
     page = text_of(response)
@@ -117,7 +123,7 @@ def test_result_shows_regime_thresholds_and_explanation(coach_client):
 
 
 def test_what_if_extra_hours_shows_the_taper(coach_client):
-    response = coach_client.get(
+    response = coach_client.post(
         URL,
         query(what_if="hours", extra_hours="8", extra_hourly_rate="12.21", work_allowance="no_housing_costs"),
     )
@@ -132,7 +138,7 @@ def test_what_if_extra_hours_shows_the_taper(coach_client):
 
 
 def test_what_if_crossing_the_cet_names_the_new_regime(coach_client):
-    response = coach_client.get(
+    response = coach_client.post(
         URL, query(what_if="amount", what_if_earnings="1,851.85", work_allowance="housing_costs")
     )
     page = text_of(response)
@@ -144,7 +150,7 @@ def test_what_if_crossing_the_cet_names_the_new_regime(coach_client):
 
 
 def test_what_if_inside_the_work_allowance_keeps_every_pound(coach_client):
-    response = coach_client.get(
+    response = coach_client.post(
         URL,
         query(
             employed_earnings="300",
@@ -160,14 +166,14 @@ def test_what_if_inside_the_work_allowance_keeps_every_pound(coach_client):
 
 
 def test_no_work_allowance_tapers_from_the_first_pound(coach_client):
-    response = coach_client.get(
+    response = coach_client.post(
         URL, query(employed_earnings="0", what_if="amount", what_if_earnings="100", work_allowance="none")
     )
     assert "You would be £45.00 a month better off" in text_of(response)
 
 
 def test_earning_less_says_worse_off(coach_client):
-    response = coach_client.get(
+    response = coach_client.post(
         URL, query(what_if="amount", what_if_earnings="852.38", work_allowance="no_housing_costs")
     )
     page = text_of(response)
@@ -177,13 +183,13 @@ def test_earning_less_says_worse_off(coach_client):
 
 
 def test_no_comparison_shows_no_taper(coach_client):
-    page = text_of(coach_client.get(URL, query(what_if="none")))
+    page = text_of(coach_client.post(URL, query(what_if="none")))
     assert "Light Touch" in page
     assert "better off" not in page
 
 
 def test_couple_shows_both_regimes_and_counts_the_partners_earnings_in_the_taper(coach_client):
-    response = coach_client.get(
+    response = coach_client.post(
         URL,
         query(
             employed_earnings="900",
@@ -208,7 +214,7 @@ def test_couple_shows_both_regimes_and_counts_the_partners_earnings_in_the_taper
 
 
 def test_partner_not_eligible_has_no_regime(coach_client):
-    response = coach_client.get(
+    response = coach_client.post(
         URL,
         query(
             employed_earnings="0",
@@ -227,25 +233,25 @@ def test_partner_not_eligible_has_no_regime(coach_client):
 
 
 def test_partner_answers_are_ignored_without_a_partner(coach_client):
-    response = coach_client.get(URL, query(has_partner="no", partner_employed_earnings="-5"))
+    response = coach_client.post(URL, query(has_partner="no", partner_employed_earnings="-5"))
     assert "There is a problem" not in text_of(response)
     assert response.context["assessment"].partner_regime is None
 
 
 def test_money_may_be_typed_with_a_pound_sign_and_commas(coach_client):
-    response = coach_client.get(URL, query(employed_earnings="£1,851.85"))
+    response = coach_client.post(URL, query(employed_earnings="£1,851.85"))
     assert response.context["assessment"].regime == "working_enough"
 
 
 def test_circumstances_reach_the_engine(coach_client):
-    response = coach_client.get(URL, query(employed_earnings="0", circumstances="minimum_income_floor"))
+    response = coach_client.post(URL, query(employed_earnings="0", circumstances="minimum_income_floor"))
     assert response.context["assessment"].regime == "working_enough"
-    response = coach_client.get(URL, query(employed_earnings="0", conditionality_group="work_preparation"))
+    response = coach_client.post(URL, query(employed_earnings="0", conditionality_group="work_preparation"))
     assert response.context["assessment"].regime == "work_preparation"
 
 
 def test_answers_are_kept_in_the_form(coach_client):
-    body = coach_client.get(URL, query(employed_earnings="1234.56")).content.decode()
+    body = coach_client.post(URL, query(employed_earnings="1234.56")).content.decode()
     assert 'value="1234.56"' in body
     assert re.search(r'value="all_work_related_requirements"\s+checked', body)
 
@@ -392,7 +398,7 @@ BAD = [
 
 @pytest.mark.parametrize(("params", "field", "message"), BAD)
 def test_bad_input_gets_an_error_summary_not_a_500(coach_client, params, field, message):
-    response = coach_client.get(URL, params)
+    response = coach_client.post(URL, params)
     assert response.status_code == 200
     form = response.context["form"]
     assert field in form.errors, form.errors
@@ -409,7 +415,7 @@ def test_bad_input_gets_an_error_summary_not_a_500(coach_client, params, field, 
 
 
 def test_every_problem_is_listed_at_once(coach_client):
-    response = coach_client.get(
+    response = coach_client.post(
         URL, query(period_start_0="31", period_start_1="2", employed_earnings="-1", expected_hours="999")
     )
     assert set(response.context["form"].errors) == {"period_start", "employed_earnings", "expected_hours"}
@@ -417,7 +423,7 @@ def test_every_problem_is_listed_at_once(coach_client):
 
 
 def test_error_summary_links_go_to_boxes_on_the_page(coach_client):
-    response = coach_client.get(
+    response = coach_client.post(
         URL,
         query(
             period_start_2=None,
@@ -436,6 +442,6 @@ def test_error_summary_links_go_to_boxes_on_the_page(coach_client):
 
 
 def test_date_of_birth_after_the_period_uses_the_engines_words(coach_client):
-    response = coach_client.get(URL, query(date_of_birth_2="2026"))
+    response = coach_client.post(URL, query(date_of_birth_2="2026"))
     (message,) = response.context["form"].errors["date_of_birth"]
     assert "after the end of the assessment period" in message
