@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,6 +31,7 @@ from appointments.forms import (
 )
 from appointments.models import Appointment, AppointmentType
 from appointments.rules import GoodReason, Status
+from iwp import once
 from iwp.access import role_required
 from iwp.models import Role, StaffMember
 
@@ -76,16 +78,25 @@ def book(request: HttpRequest, claimant_id: int) -> HttpResponse:
     caring, provision clashes, not the usual coach: "book anyway" with a reason)."""
     claimant = _claimant_for(request, claimant_id)
     coaches = selectors.coaches_for(claimant)
+    if request.method == "POST" and (done := once.submitted(request)):
+        messages.info(request, "That appointment was already booked: it is in the diary.")
+        return redirect(done.outcome_url or "appointments:diary")
     if request.method == "POST":
         form = BookingForm(request.POST, claimant=claimant, coaches=coaches)
         if form.is_valid():
             try:
-                appointment = services.appointment_book(
-                    claimant=claimant,
-                    coach=form.cleaned_data["coach"],
-                    actor=request.user,
-                    **form.booking_kwargs(),
-                )
+                with transaction.atomic():
+                    submission = once.claim(request)
+                    appointment = services.appointment_book(
+                        claimant=claimant,
+                        coach=form.cleaned_data["coach"],
+                        actor=request.user,
+                        **form.booking_kwargs(),
+                    )
+                    once.record_outcome(submission, reverse("appointments:diary"))
+            except once.AlreadySubmitted as done:
+                messages.info(request, "That appointment was already booked: it is in the diary.")
+                return redirect(done.outcome_url or "appointments:diary")
             except services.BookingRefused as refusal:
                 form.apply_refusal(refusal)
             except ValidationError as exc:
@@ -109,6 +120,7 @@ def book(request: HttpRequest, claimant_id: int) -> HttpResponse:
         {
             "title": f"Book an appointment for {claimant.full_name}",
             "form": form,
+            "form_token": once.token_for(request),
             "errors": error_links(form),
             **_claimant_context(claimant),
         },

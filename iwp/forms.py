@@ -50,6 +50,7 @@ class GovukDateField(DateInputField):
         )
         for part, sub, box, digits in parts:
             sub.error_messages["incomplete"] = f"{capital} must include a {part}"
+            sub.error_messages["required"] = f"{capital} must include a {part}"
             # Digits only, and no more than a date part has: a 20-digit "day" is not a date (and would overflow).
             sub.validators = [RegexValidator(rf"^[0-9]{{{digits}}}$", f"{capital} must be a real date")]
             box.attrs["inputmode"] = "numeric"

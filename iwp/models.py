@@ -300,3 +300,17 @@ class CoachFigures(models.Model):
 
     def __str__(self) -> str:
         return f"Figures of coach {self.coach_id} at {self.refreshed_at:%H:%M}"
+
+
+class FormSubmission(models.Model):
+    """A one-time form token that has been used (issue #11): a form carries a fresh token; the first submission
+    that succeeds claims it in the same transaction as the change, so Back-and-resubmit or a double click makes
+    one record, and the second is sent to the first one's outcome."""
+
+    token = models.UUIDField(primary_key=True)
+    submitted_by = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="+")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    outcome_url = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"Form {self.token} submitted by {self.submitted_by_id}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,6 +37,7 @@ from claimants.selectors import (
     regime_changes,
     regime_history,
 )
+from iwp import once
 from iwp.access import has_role, role_required
 from iwp.models import Role, StaffMember
 
@@ -64,9 +66,8 @@ def _editable(request: HttpRequest, pk: int) -> Claimant:
 
 
 def _form_page(request: HttpRequest, claimant: Claimant | None, title: str, form, **extra) -> HttpResponse:
-    return render(
-        request, "claimants/form_page.html", {"title": title, "claimant": claimant, "form": form, **extra}
-    )
+    context = {"title": title, "claimant": claimant, "form": form, "form_token": once.token_for(request)}
+    return render(request, "claimants/form_page.html", {**context, **extra})
 
 
 @role_required(*CASEWORK_ROLES)
@@ -124,15 +125,24 @@ def reveal_sensitive(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.WORK_COACH, Role.TEAM_LEADER)
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and (done := once.submitted(request)):
+        messages.info(request, "That claimant was already added: this is their record.")
+        return redirect(done.outcome_url or "claimants:caseload")
     form = ClaimantDetailsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            claimant = services.claimant_create(
-                actor=request.user,
-                coach=request.user if has_role(request.user, Role.WORK_COACH) else None,
-                jobcentre=request.user.jobcentre,
-                **form.cleaned_data,
-            )
+            with transaction.atomic():
+                submission = once.claim(request)
+                claimant = services.claimant_create(
+                    actor=request.user,
+                    coach=request.user if has_role(request.user, Role.WORK_COACH) else None,
+                    jobcentre=request.user.jobcentre,
+                    **form.cleaned_data,
+                )
+                once.record_outcome(submission, reverse("claimants:record", args=[claimant.pk]))
+        except once.AlreadySubmitted as done:
+            messages.info(request, "That claimant was already added: this is their record.")
+            return redirect(done.outcome_url or "claimants:caseload")
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -244,7 +254,13 @@ def add_circumstance(request: HttpRequest, pk: int) -> HttpResponse:
     claimant = _editable(request, pk)
     form = CircumstanceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.circumstance_add(claimant=claimant, actor=request.user, **form.cleaned_data)
+        try:
+            with transaction.atomic():
+                once.claim(request)
+                services.circumstance_add(claimant=claimant, actor=request.user, **form.cleaned_data)
+        except once.AlreadySubmitted:
+            messages.info(request, "That circumstance was already added.")
+            return redirect("claimants:record", pk=pk)
         messages.success(request, "Circumstance added.")
         return redirect("claimants:record", pk=pk)
     return _form_page(request, claimant, "Add a circumstance or barrier", form)
