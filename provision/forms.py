@@ -7,6 +7,7 @@ from typing import Any
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
+from django.utils import timezone
 
 from claimants.models import BarrierKind, RegimeChoices
 from iwp import dates
@@ -146,6 +147,10 @@ class OfferForm(forms.ModelForm):
         self.fields["referral_route"].choices = ReferralRoute.choices
         if self.instance.pk:
             self.fields["provider_name"].initial = self.instance.provider.name
+            if self.instance.review_by and self.instance.review_by <= timezone.localdate():
+                # A review date that has passed is not an answer to keep: the box starts empty, which saves as
+                # six months from today (the hint says so), instead of refusing the lead's unchanged form.
+                self.initial["review_by"] = None
             self.fields["sessions_text"].initial = "\n".join(
                 f.sessions_text([s]) for s in self.instance.sessions.all()
             )

@@ -68,8 +68,10 @@ def test_leader_drills_down_records_absence_and_rebalances(
     page.get_by_role("link", name="Record absence for Alex Absent").click()
     page.get_by_label("Sickness").check()
     today = timezone.localdate()
-    page.get_by_label("First day").fill(today.isoformat())
-    page.get_by_label("Last day").fill((today + dt.timedelta(days=3)).isoformat())
+    for name, day in (("starts_on", today), ("ends_on", today + dt.timedelta(days=3))):
+        page.locator(f"#id_{name}_0").fill(str(day.day))
+        page.locator(f"#id_{name}_1").fill(str(day.month))
+        page.locator(f"#id_{name}_2").fill(str(day.year))
     page.get_by_label("Covering colleague").select_option(label="Carol Cover (" + team.name + ")")
     page.screenshot(path=str(screenshot_dir / "dashboard-3-absence-form.png"), full_page=True)
     page.get_by_role("button", name="Record absence").click()
