@@ -191,6 +191,12 @@ def claimant_reassign(
         raise ValidationError({"to_coach": "Choose a work coach in the claimant's jobcentre."})
     with transaction.atomic():
         locked = Claimant.objects.select_for_update(of=("self",)).get(pk=claimant.pk)
+        if locked.coach_id == to_coach.pk:
+            raise ValidationError(
+                {
+                    "to_coach": f"{to_coach.get_full_name()} is already {locked.full_name}'s work coach: choose another"
+                }
+            )
         now = timezone.now()
         previous = locked.coach_id
         CoachAssignment.objects.filter(claimant=locked, unassigned_at__isnull=True).update(unassigned_at=now)

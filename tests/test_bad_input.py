@@ -368,3 +368,15 @@ def test_money_boxes_answer_an_amount_or_a_message(text):
     if "employed_earnings" not in form.errors:
         amount = form.cleaned_data["employed_earnings"]
         assert Decimal(0) <= amount <= Decimal("999999.99")
+
+
+def test_reassigning_to_the_coach_they_already_have_is_refused(mine, work_coach):
+    from claimants.models import CoachAssignment
+    from claimants.services import claimant_reassign
+
+    before = CoachAssignment.objects.count()
+    with pytest.raises(ValidationError, match="already"):
+        claimant_reassign(
+            claimant=mine, to_coach=work_coach, actor=work_coach, reason="x", handover_summary="y"
+        )
+    assert CoachAssignment.objects.count() == before

@@ -92,6 +92,12 @@ def claimants_bulk_reassign(
         )
         if len(claimants) != len(ids):
             raise PermissionDenied("Some of the selected claimants are not in a team you lead.")
+        if all(c.coach_id == to_coach.pk for c in claimants):
+            raise ValidationError(
+                {
+                    "to_coach": f"The claimants you selected already have {to_coach.get_full_name()} as their work coach"
+                }
+            )
         moved = 0
         touched = {to_coach.pk}
         for claimant in claimants:
