@@ -8,7 +8,10 @@ class ClaimantsConfig(AppConfig):
     def ready(self) -> None:
         from claimants import figures
         from claimants.record import caseload
+        from claimants.regimes import uprating
         from iwp.figures import registry
+        from iwp.jobs import register_resumer
 
         caseload.register_claimant_items()
         figures.register(registry)
+        register_resumer(uprating.UPRATING_JOB_KIND, lambda job_id: uprating.uprating_resume(job_id=job_id))

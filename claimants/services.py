@@ -26,6 +26,7 @@ from claimants.regimes.engine import Cause
 from claimants.regimes.selectors import assessment_period_problem
 from iwp.audit import audit_record
 from iwp.models import AuditVerb, StaffMember
+from iwp.outbox import send_on_commit
 
 # Facts whose change can move a regime (rulebook §3 "events that must recompute a regime").
 REGIME_FACTS = (
@@ -42,11 +43,22 @@ REGIME_FACTS = (
 )
 
 
-def enqueue_recalculation(claimant_id: int, cause: Cause) -> None:
-    """Recalculate after the transaction commits (the worker must see the committed facts)."""
-    from claimants.regimes.tasks import recalculate_claimant
+def mark_regimes_stale(claimant_ids: list[int], cause: Cause) -> None:
+    """Mark the claimants' regimes as needing recalculation, in the change's transaction (the first mark and its
+    cause stand until a recalculation clears them)."""
+    Claimant.objects.filter(pk__in=claimant_ids, regime_stale_since__isnull=True).update(
+        regime_stale_since=timezone.now(), regime_stale_cause=str(cause)
+    )
 
-    transaction.on_commit(lambda: recalculate_claimant.delay(claimant_id, str(cause)))
+
+def enqueue_recalculation(claimant_id: int, cause: Cause) -> None:
+    """The recalculation a change implies, written in the change's transaction — a mark on the claimant and an
+    intent in the outbox (iwp.outbox) — and sent when it commits (the worker must see the committed facts). If
+    Redis is down the relay sends it later; if anything is lost on the way, the reconciliation finds the mark."""
+    mark_regimes_stale([claimant_id], cause)
+    send_on_commit(
+        "claimants.recalculate_claimant", claimant_id, str(cause), key=f"recalculate:{claimant_id}:{cause}"
+    )
 
 
 def claimant_record_earnings(

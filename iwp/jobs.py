@@ -6,9 +6,12 @@ job at once without losing counts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Least
 from django.utils import timezone
@@ -88,11 +91,84 @@ def job_is_cancelled(*, job_id: int) -> bool:
     return BackgroundJob.objects.filter(pk=job_id, state=BackgroundJobState.CANCELLED).exists()
 
 
+# Jobs that heal (issue #14): an app registers how to resume a kind of job (re-send the parts not done); the
+# stall check then resumes a job whose worker died instead of failing it, up to AUTO_RESUMES times.
+RESUMERS: dict[str, Callable[[int], None]] = {}
+AUTO_RESUMES = 3
+
+
+def register_resumer(kind: str, resume: Callable[[int], None]) -> None:
+    RESUMERS[kind] = resume
+
+
+def job_add_event(*, job_id: int, what: str) -> None:
+    """Append "what happened, when" to the job's own record (shown on its page), without losing a concurrent
+    chunk's update of the same JSON."""
+    at = timezone.now().isoformat(timespec="seconds")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {BackgroundJob._meta.db_table} SET result = jsonb_set(coalesce(result, '{{}}'::jsonb), "  # noqa: S608
+                "'{events}', coalesce(result->'events', '[]'::jsonb) || jsonb_build_array(jsonb_build_object("
+                "'at', %s::text, 'what', %s::text))) WHERE id = %s",
+                [at, what, job_id],
+            )
+        return
+    with transaction.atomic():
+        job = BackgroundJob.objects.select_for_update().get(pk=job_id)
+        job.result = {
+            **(job.result or {}),
+            "events": [*(job.result or {}).get("events", []), {"at": at, "what": what}],
+        }
+        job.save(update_fields=["result"])
+
+
+def job_can_resume(job: BackgroundJob) -> bool:
+    return job.kind in RESUMERS and job.state in (BackgroundJobState.FAILED, BackgroundJobState.RUNNING)
+
+
+def job_resume(*, job_id: int, actor: StaffMember | None, how: str = "") -> bool:
+    """Run the parts of a failed or stalled job that are not done (a page button, ``manage.py resume_job``, or the
+    stall check). False if this kind of job cannot be resumed or it has finished well."""
+    job = BackgroundJob.objects.get(pk=job_id)
+    if not job_can_resume(job):
+        return False
+    with transaction.atomic():
+        who = how or (
+            f"by {actor.get_full_name() or actor.username}" if actor else "automatically (no progress)"
+        )
+        job_add_event(job_id=job_id, what=f"Resumed {who}; the parts already done are kept")
+        if actor is not None:
+            audit_record(actor=actor, verb=AuditVerb.UPDATED, target=job, payload={"resumed": True})
+        RESUMERS[job.kind](job_id)
+    return True
+
+
+def jobs_heal(*, stalled_after: timedelta | None = None) -> dict[str, int]:
+    """Every 15 minutes (beat): a running job with no progress for a while has lost its worker. Resume it (the
+    parts not done are sent again) if its kind can be resumed and it has not been resumed too often; otherwise
+    fail it, so nobody watches a dead progress bar forever."""
+    minutes = getattr(settings, "IWP_JOB_STALL_MINUTES", 15)
+    cutoff = timezone.now() - (stalled_after or timedelta(minutes=minutes))
+    healed = failed = 0
+    for job in BackgroundJob.objects.filter(state=BackgroundJobState.RUNNING, heartbeat_at__lt=cutoff):
+        automatic = sum(
+            1 for e in (job.result or {}).get("events", []) if "automatically" in e.get("what", "")
+        )
+        if job.kind in RESUMERS and automatic < AUTO_RESUMES:
+            BackgroundJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
+            job_resume(job_id=job.pk, actor=None)
+            healed += 1
+        else:
+            job_fail(
+                job_id=job.pk, error=f"No progress reported for {minutes} minutes; the worker may have died."
+            )
+            job_add_event(job_id=job.pk, what="Failed: no progress, and it cannot be resumed automatically")
+            failed += 1
+    return {"resumed": healed, "failed": failed}
+
+
 def jobs_mark_stalled(*, older_than_minutes: int = 30) -> int:
-    """Fail running jobs with no heartbeat for a while, so nobody watches a dead progress bar forever."""
-    cutoff = timezone.now() - timezone.timedelta(minutes=older_than_minutes)
-    return BackgroundJob.objects.filter(state=BackgroundJobState.RUNNING, heartbeat_at__lt=cutoff).update(
-        state=BackgroundJobState.FAILED,
-        error="No progress reported for 30 minutes; the worker may have died.",
-        finished_at=timezone.now(),
-    )
+    """Kept for callers of the old name: heals (resumes or fails) jobs with no progress."""
+    result = jobs_heal(stalled_after=timedelta(minutes=older_than_minutes))
+    return result["resumed"] + result["failed"]

@@ -177,6 +177,19 @@ class BackgroundJob(models.Model):
         return f"{self.kind} #{self.pk} ({self.state})"
 
     @property
+    def is_stalled(self) -> bool:
+        """Running with no progress for the stall time (its worker may have died)."""
+        from django.conf import settings
+        from django.utils import timezone
+
+        minutes = getattr(settings, "IWP_JOB_STALL_MINUTES", 15)
+        return (
+            self.state == BackgroundJobState.RUNNING
+            and self.heartbeat_at is not None
+            and self.heartbeat_at < timezone.now() - timezone.timedelta(minutes=minutes)
+        )
+
+    @property
     def percent(self) -> int:
         if self.total == 0:
             return 100 if self.state == BackgroundJobState.SUCCEEDED else 0
@@ -314,3 +327,34 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"Form {self.token} submitted by {self.submitted_by_id}"
+
+
+class TaskIntent(models.Model):
+    """Work a change implies, written in the same transaction as the change (a transactional outbox, issue #14):
+    if Redis or the worker is down when the change commits, the intent stays here until the relay sends it.
+    ``key`` collapses repeats: while one intent with a key is waiting, another with the same key adds nothing."""
+
+    task = models.CharField(max_length=100)  # the Celery task's registered name
+    args = models.JSONField(default=list)
+    key = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(dispatched_at__isnull=True), name="task_intent_pending_idx"
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=Q(dispatched_at__isnull=True) & ~Q(key=""),
+                name="one_waiting_intent_per_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)} ({'sent' if self.dispatched_at else 'waiting'})"

@@ -197,6 +197,33 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True  # a task a dead worker was running is delivered again (resumable jobs)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The queue work is sent to and a worker reads (a deployment, or the fault drills, may keep their own).
+CELERY_TASK_DEFAULT_QUEUE = env.str("IWP_TASK_QUEUE", default="celery")
+# Bounded broker waits (issue #14): a page never waits long on a dead Redis; the outbox keeps what was not sent.
+# The visibility timeout is the longest chunk (about a minute at 1,000 claimants a chunk) with a wide margin:
+# a chunk whose worker died is delivered again after 10 minutes, not after Redis's default hour.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("IWP_VISIBILITY_TIMEOUT", default=600),
+    # kombu looks for messages to redeliver every 10 × this many seconds.
+    "unacked_restore_interval": env.float("IWP_UNACKED_RESTORE_INTERVAL", default=10.0),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+    # Connecting to publish: one quick retry, not kombu's 2-second wait (measured: 2 s → 60 ms with Redis down).
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 10
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
@@ -213,6 +240,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=5, minute=45),
     },
     "dashboard-coach-figures": {"task": "iwp.refresh_coach_figures", "schedule": crontab(minute="*/10")},
+    # The outbox relay and the reconciliation behind it (issue #14; README "Durable hand-off").
+    "relay-task-intents": {"task": "iwp.relay_task_intents", "schedule": crontab(minute="*")},
+    "reconcile-regimes-hourly": {"task": "claimants.reconcile_regimes", "schedule": crontab(minute=20)},
+    "forget-sent-task-intents": {
+        "task": "iwp.forget_sent_task_intents",
+        "schedule": crontab(hour=4, minute=10),
+    },
     "dashboard-summaries-nightly": {
         "task": "iwp.refresh_dashboard_summaries",
         "schedule": crontab(hour=3, minute=30),

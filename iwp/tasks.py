@@ -1,14 +1,27 @@
 from celery import shared_task
 
-from iwp.jobs import jobs_mark_stalled
+from iwp import outbox
+from iwp.jobs import jobs_heal
 
 
 @shared_task(name="iwp.background_jobs_mark_stalled")
-def background_jobs_mark_stalled() -> int:
-    return jobs_mark_stalled()
+def background_jobs_mark_stalled() -> dict:
+    """Every 15 minutes (beat): resume jobs whose worker died (or fail those that cannot be resumed)."""
+    return jobs_heal()
 
 
 @shared_task(name="iwp.ping")
 def ping(value: int) -> int:
     """A round-trip check for the broker and worker (used by the integration test and ops)."""
     return value + 1
+
+
+@shared_task(name="iwp.relay_task_intents")
+def relay_task_intents() -> int:
+    """Every minute (beat): send the work that changes left waiting (Redis was down when they committed)."""
+    return outbox.relay_waiting()
+
+
+@shared_task(name="iwp.forget_sent_task_intents")
+def forget_sent_task_intents() -> int:
+    return outbox.forget_sent()

@@ -16,6 +16,7 @@ iwp_patterns = [
     path("administration/", views.admin_home, name="admin_home"),
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/progress/", views.job_progress, name="job_progress"),
+    path("jobs/<int:pk>/resume/", views.job_resume_view, name="job_resume"),
 ]
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("sign-in/", login_not_required(views.SignInView.as_view()), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz/", views.healthz, name="healthz"),
+    path("healthz/ready/", views.readiness, name="readiness"),
     path("", include((iwp_patterns, "iwp"))),
     path("claimants/", include("claimants.urls")),
     path("appointments/", include("appointments.urls")),

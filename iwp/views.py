@@ -1,15 +1,20 @@
+import redis
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from iwp import outbox
 from iwp.access import ALL_ROLES, has_role, role_required
 from iwp.forms import SignInForm
-from iwp.models import BackgroundJob, Role
+from iwp.jobs import job_can_resume, job_resume
+from iwp.models import BackgroundJob, BackgroundJobState, Role
 
 START_PAGES = {
     Role.WORK_COACH: "claimants:caseload",
@@ -47,7 +52,33 @@ def _job_for(request: HttpRequest, pk: int) -> BackgroundJob:
 @role_required(*ALL_ROLES)
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
-    return render(request, "iwp/job_detail.html", {"title": job.description or job.kind, "job": job})
+    chunks = job.parameters.get("chunks") or []
+    return render(
+        request,
+        "iwp/job_detail.html",
+        {
+            "title": job.description or job.kind,
+            "job": job,
+            "chunks_total": len(chunks),
+            "chunks_done": len((job.result or {}).get("chunks_done", [])),
+            "events": (job.result or {}).get("events", []),
+            "can_resume": has_role(request.user, Role.ADMINISTRATOR)
+            and job_can_resume(job)
+            and (job.state == BackgroundJobState.FAILED or job.is_stalled),
+        },
+    )
+
+
+@require_POST
+@role_required(Role.ADMINISTRATOR)
+def job_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Run the parts of a failed or stalled job that are not done (the button on the job's page)."""
+    job = _job_for(request, pk)
+    if job_resume(job_id=job.pk, actor=request.user):
+        messages.success(request, "The job has been resumed: the parts already done are kept.")
+    else:
+        messages.info(request, "This job cannot be resumed.")
+    return redirect("iwp:job_detail", pk=job.pk)
 
 
 @never_cache
@@ -72,8 +103,33 @@ def job_progress(request: HttpRequest, pk: int) -> JsonResponse:
 @login_not_required
 @never_cache
 @require_GET
+def readiness(request: HttpRequest) -> JsonResponse:
+    """Readiness for a load balancer (issue #14): 503 only when the database is unreachable, because every page
+    needs it. Redis down or work waiting in the outbox still serves pages (changes are kept and sent later), so
+    they make the answer "degraded", with the figures, not a 503. Reveals no data."""
+    report: dict[str, object] = {"database": "ok", "redis": "not used", "waiting_tasks": 0}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        report["waiting_tasks"] = outbox.backlog()
+    except DatabaseError:
+        report["database"] = "down"
+        return JsonResponse({**report, "status": "not ready"}, status=503)
+    if settings.REDIS_URL:
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
+            report["redis"] = "ok"
+        except redis.RedisError:
+            report["redis"] = "down"
+    degraded = report["redis"] == "down" or report["waiting_tasks"]
+    return JsonResponse({**report, "status": "degraded" if degraded else "ready"})
+
+
+@login_not_required
+@never_cache
+@require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
-    """Liveness and database check for the container health check; reveals nothing."""
+    """Liveness and database check for the container health check; reveals nothing (readiness: /healthz/ready/)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")

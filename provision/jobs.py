@@ -6,10 +6,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from django.db import transaction
-
 from iwp.jobs import job_advance, job_create, job_fail, job_start, job_succeed
 from iwp.models import BackgroundJob, BackgroundJobState, District, StaffMember
+from iwp.outbox import send_on_commit
 from provision import importing
 
 IMPORT_JOB_KIND = "provision.import"
@@ -33,9 +32,7 @@ def import_job_start(
             "content": base64.b64encode(content).decode("ascii"),
         },
     )
-    from provision.tasks import import_offers_task
-
-    transaction.on_commit(lambda: import_offers_task.delay(job.pk))
+    send_on_commit("provision.import_offers", job.pk, key=f"provision-import:{job.pk}")
     return job
 
 

@@ -451,6 +451,7 @@ def url_kwargs(name: str, params: list[str], world: World) -> dict[str, Any] | N
         "iwp:record_absence": {"pk": world.coach.pk},
         "iwp:job_detail": {"pk": world.job.pk},
         "iwp:job_progress": {"pk": world.job.pk},
+        "iwp:job_resume": {"pk": world.job.pk},
     }
     if name in by_name:
         return by_name[name]

@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache, partial
+from functools import lru_cache
 from itertools import islice
 from typing import IO, Any, Literal
 
@@ -54,9 +54,10 @@ from django.utils import timezone
 from claimants.models import NINO_RE, Claimant, EarningsRecord, EarningsSource, normalise_nino
 from claimants.regimes.engine import Cause
 from claimants.regimes.selectors import PeriodWindow
-from claimants.services import claimant_record_earnings
+from claimants.services import claimant_record_earnings, mark_regimes_stale
 from iwp.audit import audit_record
 from iwp.models import AuditVerb, StaffMember
+from iwp.outbox import send_on_commit
 
 READ_BATCH_ROWS = 10_000
 APPLY_BATCH_ROWS = 20_000
@@ -572,7 +573,7 @@ def _ingest_in_python(
                 if changed:
                     result.claimants_changed += 1
                     if recalculate:
-                        transaction.on_commit(partial(_enqueue, [claimant_id]))
+                        _enqueue([claimant_id])
                         result.claimants_recalculated += 1
     else:
         result.file_rejected = True
@@ -756,9 +757,10 @@ def _apply_range(
 
 
 def _enqueue(claimant_ids: list[int]) -> None:
-    from claimants.earnings.tasks import recalculate_claimants
-
-    recalculate_claimants.delay(claimant_ids, str(Cause.EARNINGS))
+    """The recalculation the new earnings imply, written with them (a mark on each claimant and an intent in the
+    outbox, iwp.outbox): sent when they commit."""
+    mark_regimes_stale(claimant_ids, Cause.EARNINGS)
+    send_on_commit("claimants.recalculate_claimants", claimant_ids, str(Cause.EARNINGS))
 
 
 def _apply_one_transaction(
@@ -774,7 +776,7 @@ def _apply_one_transaction(
         counts, changed = _apply_range(staging, lo, hi, now, actor_id)
         if recalculate:
             for start in range(0, len(changed), RECALCULATION_CHUNK):
-                transaction.on_commit(partial(_enqueue, changed[start : start + RECALCULATION_CHUNK]))
+                _enqueue(changed[start : start + RECALCULATION_CHUNK])
     result.created += counts.get(_NEW, 0)
     result.corrected += counts.get(_CORRECTION, 0)
     result.unchanged += counts.get(_UNCHANGED, 0)

@@ -171,12 +171,21 @@ class Claimant(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # "Needs recalculation since" (issue #14): set in the same transaction as any change the regime depends on,
+    # cleared by the recalculation. The hourly reconciliation recalculates any claimant still marked.
+    regime_stale_since = models.DateTimeField(null=True, blank=True)
+    regime_stale_cause = models.CharField(max_length=12, blank=True)
 
     class Meta:
         ordering = ["last_name", "first_name"]
         indexes = [
             models.Index(fields=["coach", "last_name"], name="claimant_caseload_idx"),
             models.Index(fields=["jobcentre", "current_regime"], name="claimant_office_regime_idx"),
+            models.Index(
+                fields=["regime_stale_since"],
+                condition=Q(regime_stale_since__isnull=False),
+                name="claimant_regime_stale_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -228,8 +228,14 @@ def _recalculate_one(
     claimant.iwp_offer_status, claimant.iwp_offer_eligible_since = _offer_status(
         claimant, claimant.current_regime, timezone.localdate()
     )
+    claimant.regime_stale_since, claimant.regime_stale_cause = (
+        None,
+        "",
+    )  # the row is locked: nothing newer can hide
     claimant.save(
         update_fields=[
+            "regime_stale_since",
+            "regime_stale_cause",
             "current_regime",
             "current_period_start",
             "regime_since",
@@ -288,3 +294,21 @@ def claimant_recalculate(
                 },
             )
     return result
+
+
+def claimants_needing_recalculation(
+    *, older_than: timedelta = timedelta(minutes=10), limit: int = 10_000
+) -> list[tuple[int, Cause]]:
+    """The safety net behind the outbox (issue #14): claimants still marked "needs recalculation" some minutes
+    after the change that marked them — their recalculation was lost on the way (or is very late). With the
+    cause of the first change."""
+    cutoff = timezone.now() - older_than
+    rows = (
+        Claimant.objects.filter(regime_stale_since__lt=cutoff)
+        .order_by("regime_stale_since")
+        .values_list("pk", "regime_stale_cause")[:limit]
+    )
+    return [
+        (pk, Cause(cause) if cause in Cause.__members__.values() else Cause.CIRCUMSTANCE)
+        for pk, cause in rows
+    ]

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from claimants.earnings.tasks import recalculate_claimants
 from claimants.regimes.engine import Cause
-from claimants.regimes.recalculation import claimant_recalculate
+from claimants.regimes.recalculation import claimant_recalculate, claimants_needing_recalculation
 from claimants.regimes.uprating import uprating_chunk_run, uprating_job_run
 from iwp.jobs import job_fail
 
@@ -54,3 +55,17 @@ def iwp_offer_sweep_task() -> dict:
 
     sweep = iwp_offer_sweep()
     return {"newly_eligible": sweep.newly_eligible, "no_longer_eligible": sweep.no_longer_eligible}
+
+
+@shared_task(name="claimants.reconcile_regimes")
+def reconcile_regimes_task() -> dict:
+    """Hourly (beat): recalculate every claimant whose regime is older than their earnings or facts — whatever
+    was lost on the way (the outbox makes that rare; this makes it harmless). Sent in lists of 200."""
+    stale = claimants_needing_recalculation()
+    by_cause: dict[str, list[int]] = {}
+    for claimant_id, cause in stale:
+        by_cause.setdefault(str(cause), []).append(claimant_id)
+    for cause, ids in by_cause.items():
+        for start in range(0, len(ids), 200):
+            recalculate_claimants.delay(ids[start : start + 200], cause)
+    return {"claimants": len(stale)}

@@ -50,6 +50,7 @@ from claimants.regimes.engine import Cause, format_date
 from claimants.regimes.recalculation import claimant_recalculate
 from iwp.jobs import job_advance, job_create, job_fail, job_is_cancelled, job_start, job_succeed
 from iwp.models import BackgroundJob, BackgroundJobState, StaffMember
+from iwp.outbox import send_on_commit
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -459,9 +460,7 @@ def uprating_start(
         created_by=actor,
         parameters={"effective_from": effective_from.isoformat(), "reason": reason, "chunk_size": chunk_size},
     )
-    from claimants.regimes.tasks import uprating_run
-
-    transaction.on_commit(lambda: uprating_run.delay(job.pk))
+    send_on_commit("claimants.uprating_run", job.pk, key=f"uprating:{job.pk}")
     return job
 
 
@@ -475,9 +474,7 @@ def _reopen(job_id: int) -> None:
 def uprating_resume(*, job_id: int) -> BackgroundJob:
     """Run a job again after a worker died or it was marked stalled: only the chunks not done are run."""
     _reopen(job_id)
-    from claimants.regimes.tasks import uprating_run
-
-    transaction.on_commit(lambda: uprating_run.delay(job_id))
+    send_on_commit("claimants.uprating_run", job_id, key=f"uprating:{job_id}")
     return BackgroundJob.objects.get(pk=job_id)
 
 
