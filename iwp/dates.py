@@ -87,31 +87,20 @@ ASSESSMENT_PERIOD_START = DateRange(
     too_late="{What} must be on or before {latest}: no more than one assessment period ahead",
 )
 
-APPOINTMENT = DateRange(
-    "the date of the appointment",
-    earliest=_today,
-    latest=lambda today: add_months(today, 12),
-    too_early="{What} must be today or in the future",
-    too_late="{What} must be within the next 12 months, on or before {latest}",
-)
 
-ACTION_DUE = DateRange(
-    "the date it is due",
-    earliest=_today,
-    latest=lambda today: add_months(today, 12),
-    too_early="{What} must be today or in the future",
-    too_late="{What} must be within the next 12 months, on or before {latest}",
-)
+def _from_today_to(months: int, what: str) -> DateRange:
+    return DateRange(
+        what,
+        earliest=_today,
+        latest=lambda today: add_months(today, months),
+        too_early="{What} must be today or in the future",
+        too_late=f"{{What}} must be within the next {months} months, on or before {{latest}}",
+    )
 
+
+APPOINTMENT = _from_today_to(12, "the date of the appointment")
+ACTION_DUE = _from_today_to(12, "the date it is due")
 FOLLOW_UP = ACTION_DUE.named("the follow-up date")
-
-COMMITMENT_REVIEW = DateRange(
-    "the review date",
-    earliest=_today,
-    latest=lambda today: add_months(today, 12),
-    too_early="{What} must be today or in the future",
-    too_late="{What} must be within the next 12 months, on or before {latest}",
-)
 
 # A contact attempt happened: not in the future; not before the appointment (checked by the outcome form).
 CONTACT_ATTEMPT = DateRange(

@@ -98,7 +98,6 @@ class Walk:
     forms: int = 0
     submissions: int = 0
     failures: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
     seen: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
     valid_baselines: int = (
         0  # forms whose filled-in answers were accepted: a hostile value is then the only fault

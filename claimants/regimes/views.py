@@ -48,7 +48,9 @@ from claimants.selectors import (
     regime_changes,
     regime_history,
 )
+from iwp import dates
 from iwp.access import ALL_ROLES, role_required
+from iwp.forms import GovukDateField
 from iwp.models import BackgroundJob, Role
 
 
@@ -216,10 +218,11 @@ def calculator(request: HttpRequest) -> HttpResponse:
 
 
 class UpratingForm(forms.Form):
-    effective_from = forms.DateField(
+    effective_from = GovukDateField(
+        what="the date to recalculate from",
+        date_range=dates.UPRATING_FROM,
         label="Recalculate assessment periods starting on or after",
-        help_text="Usually the date the new threshold or rate takes effect. For example, 2026-04-06",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Usually the date the new threshold or rate takes effect, for example 6 4 2026",
     )
     reason = forms.CharField(
         label="Reason",
@@ -231,12 +234,11 @@ class UpratingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            Field.text("effective_from", field_width=10),
+            Field("effective_from", context={"legend_size": Size.for_legend(Size.SMALL)}),
             Field.text("reason"),
             Button("action", "Preview who would move"),
         )
         self.helper.form_tag = False
-        self.fields["effective_from"].label_size = Size.SMALL
 
 
 def _label(value: str | None) -> str:

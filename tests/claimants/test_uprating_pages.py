@@ -12,6 +12,7 @@ from claimants.regimes.recalculation import claimant_recalculate
 from claimants.services import claimant_record_earnings
 from iwp.models import BackgroundJob
 from tests.claimants.factories import ClaimantFactory
+from tests.factories import govuk_date
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def test_preview_then_run_then_movers(
         couple_hours=Decimal(29),
         hourly_rate=Decimal("12.21"),
     )
-    form = {"effective_from": "2025-06-01", "reason": "Test uprating"}
+    form = {**govuk_date("effective_from", "2025-06-01"), "reason": "Test uprating"}
     preview = admin_client_iwp.post(reverse("claimants:uprating"), {**form, "action": "preview"})
     html = preview.content.decode()
     assert "1 of 1 claimants would move regime" in html
@@ -70,7 +71,14 @@ def test_preview_then_run_then_movers(
 
 def test_bad_date_is_a_form_error(admin_client_iwp):
     response = admin_client_iwp.post(
-        reverse("claimants:uprating"), {"effective_from": "2025-02-30", "reason": "x", "action": "preview"}
+        reverse("claimants:uprating"),
+        {
+            "effective_from_0": "30",
+            "effective_from_1": "2",
+            "effective_from_2": "2025",
+            "reason": "x",
+            "action": "preview",
+        },
     )
     assert response.status_code == 200
     assert "govuk-error-summary" in response.content.decode()
