@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# `make load` (also the last step of `make bench`): a bounded loopback load test. 200 simulated work coaches
+# (think time 1–3 s) on the caseload, record, diary and outcome pages of the demo organisation, while an uprating
+# runs, against gunicorn + a Celery worker + PostgreSQL + Redis started here and stopped afterwards. Prints
+# throughput, p50/p95 per page and errors.
+#
+#   LOAD_USERS (200), LOAD_SECONDS (60), LOAD_WORKERS (gunicorn processes, 4), LOAD_THREADS (threads each, 2)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/bootstrap.sh
+.venv/bin/python -c 'import locust' 2>/dev/null || .venv/bin/python -m pip install -q -c requirements.lock "locust"
+
+# shellcheck source=scripts/services.sh
+. scripts/services.sh
+services_install
+services_start load 13
+RUN=$SERVICES_RUN
+export DJANGO_DEBUG=false DJANGO_SECURE_COOKIES=false DJANGO_LOG_LEVEL=WARNING
+export DJANGO_SECRET_KEY="load-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
+
+.venv/bin/python manage.py migrate --noinput -v 0
+.venv/bin/python manage.py demo_data --if-empty >/dev/null
+.venv/bin/python manage.py collectstatic --noinput -v 0
+
+port=$(_free_port)
+workers=${LOAD_WORKERS:-4}
+threads=${LOAD_THREADS:-2}
+.venv/bin/gunicorn iwp.wsgi:application --bind "127.0.0.1:$port" --workers "$workers" --threads "$threads" \
+  --worker-class gthread --log-level warning >"$RUN/gunicorn.log" 2>&1 &
+echo $! >"$RUN/gunicorn.pid"
+.venv/bin/celery -A iwp worker --pool prefork -c 1 -l WARNING >"$RUN/worker.log" 2>&1 &
+echo $! >"$RUN/worker.pid"
+stop_app() {
+  kill "$(cat "$RUN/gunicorn.pid")" "$(cat "$RUN/worker.pid")" 2>/dev/null || true
+  sleep 1
+  services_stop
+}
+trap stop_app EXIT INT TERM
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz/" >/dev/null && break; sleep 0.2; done
+
+# An uprating running while the coaches work (the whole caseload re-decided from April 2025).
+.venv/bin/python manage.py shell -c "
+from datetime import date
+from claimants.regimes.uprating import uprating_start
+from django.db import transaction
+with transaction.atomic():
+    job = uprating_start(actor=None, effective_from=date(2025, 4, 6), reason='Load test')
+print(f'Uprating job {job.pk} started')"
+
+users=${LOAD_USERS:-200}
+seconds=${LOAD_SECONDS:-60}
+echo "Load: $users coaches for $seconds s; gunicorn $workers workers x $threads threads (gthread) on $(nproc) cores"
+.venv/bin/locust -f tests/bench/load.py --headless -u "$users" -r 20 -t "${seconds}s" \
+  --host "http://127.0.0.1:$port" --csv "$RUN/load" --only-summary --loglevel WARNING >"$RUN/locust.log" 2>&1 || true
+.venv/bin/python - "$RUN/load_stats.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+print(f"{'page':<18}{'requests':>10}{'failures':>10}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}")
+for r in rows:
+    print(f"{r['Name']:<18}{r['Request Count']:>10}{r['Failure Count']:>10}{float(r['Requests/s']):>8.1f}"
+          f"{r['50%']:>8}{r['95%']:>8}{float(r['Max Response Time']):>8.0f}")
+PY

@@ -1,0 +1,59 @@
+"""The load test's simulated work coaches (locust; `make load`, run by `make bench`). Not collected by pytest.
+
+Each simulated coach signs in as one of the demo's work coaches (200 users share the ~30 demo coaches: sessions
+are independent) and then, with 1–3 s of thinking between pages, works as a coach does: the caseload (the most
+used page), a claimant's record, the diary, and an appointment's outcome form.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+
+from locust import HttpUser, between, task
+
+COACHES = itertools.cycle([f"coach{n}" for n in range(1, 31)])
+PASSWORD = "demo-password-2026"
+RECORD = re.compile(r'href="/claimants/(\d+)/"')
+OUTCOME = re.compile(r'href="(/appointments/\d+/outcome/)"')
+
+
+class WorkCoach(HttpUser):
+    wait_time = between(1, 3)
+
+    def on_start(self) -> None:
+        self.client.get("/sign-in/", name="sign-in")
+        token = self.client.cookies.get("csrftoken", "")
+        self.client.post(
+            "/sign-in/",
+            {"username": next(COACHES), "password": PASSWORD, "csrfmiddlewaretoken": token},
+            headers={"Referer": f"{self.host}/sign-in/"},
+            name="sign-in",
+        )
+        self.records: list[str] = []
+        self.outcomes: list[str] = []
+
+    @task(4)
+    def caseload(self) -> None:
+        with self.client.get("/claimants/", name="caseload", catch_response=True) as response:
+            if response.status_code == 200:
+                self.records = RECORD.findall(response.text)[:25] or self.records
+                response.success()
+
+    @task(3)
+    def record(self) -> None:
+        if self.records:
+            self.client.get(f"/claimants/{random.choice(self.records)}/", name="claimant record")
+
+    @task(3)
+    def diary(self) -> None:
+        with self.client.get("/appointments/diary/", name="diary", catch_response=True) as response:
+            if response.status_code == 200:
+                self.outcomes = OUTCOME.findall(response.text) or self.outcomes
+                response.success()
+
+    @task(1)
+    def outcome_form(self) -> None:
+        if self.outcomes:
+            self.client.get(random.choice(self.outcomes), name="outcome form")
