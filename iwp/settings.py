@@ -196,6 +196,9 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True  # a task a dead worker was running is delivered again (resumable jobs)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Lost the broker mid-task: stop the acks-late tasks it was running (they cannot be acknowledged) so they are
+# delivered again once Redis is back — Celery 6's default, chosen now.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # The queue work is sent to and a worker reads (a deployment, or the fault drills, may keep their own).
 CELERY_TASK_DEFAULT_QUEUE = env.str("IWP_TASK_QUEUE", default="celery")

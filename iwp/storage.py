@@ -3,6 +3,7 @@ import logging
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 logger = logging.getLogger(__name__)
+_warned: set[str] = set()
 
 
 class StaticFilesStorage(CompressedManifestStaticFilesStorage):

@@ -20,6 +20,9 @@ export DJANGO_DEBUG=false DJANGO_SECURE_COOKIES=false DJANGO_LOG_LEVEL=WARNING
 export DJANGO_SECRET_KEY="load-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
 
+# A fresh load database on that server (dropped and recreated), migrated, with the demo organisation.
+DATABASE_URL=$(.venv/bin/python -m tests.bench.db recreate "$DATABASE_URL" "${LOAD_DB_NAME:-iwp_load}")
+export DATABASE_URL
 .venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py demo_data --if-empty >/dev/null
 .venv/bin/python manage.py collectstatic --noinput -v 0
@@ -33,6 +36,7 @@ echo $! >"$RUN/gunicorn.pid"
 .venv/bin/celery -A iwp worker --pool prefork -c 1 -l WARNING >"$RUN/worker.log" 2>&1 &
 echo $! >"$RUN/worker.pid"
 stop_app() {
+  cp "$RUN/gunicorn.log" "${TMPDIR:-/tmp}/iwp-load-gunicorn.log" 2>/dev/null || true
   kill "$(cat "$RUN/gunicorn.pid")" "$(cat "$RUN/worker.pid")" 2>/dev/null || true
   sleep 1
   services_stop
@@ -49,6 +53,24 @@ with transaction.atomic():
     job = uprating_start(actor=None, effective_from=date(2025, 4, 6), reason='Load test')
 print(f'Uprating job {job.pk} started')"
 
+# Coaches signed in beforehand (they sign in once a day: a PBKDF2 hash per sign-in would otherwise be the whole
+# test for its first minute); sign-in itself is measured by the auth tests' lockout timings, not here.
+.venv/bin/python manage.py shell -c "
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from iwp.models import Role, StaffMember
+keys = []
+for user in StaffMember.objects.filter(role=Role.WORK_COACH, is_active=True).order_by('pk'):
+    s = SessionStore()
+    s[SESSION_KEY] = str(user.pk)
+    s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'
+    s[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    s.create()
+    keys.append(s.session_key)
+open('$RUN/sessions.txt', 'w').write(chr(10).join(keys))
+print(f'{len(keys)} coaches signed in')"
+export LOAD_SESSIONS="$RUN/sessions.txt"
+
 users=${LOAD_USERS:-200}
 seconds=${LOAD_SECONDS:-60}
 echo "Load: $users coaches for $seconds s; gunicorn $workers workers x $threads threads (gthread) on $(nproc) cores"
@@ -57,6 +79,11 @@ echo "Load: $users coaches for $seconds s; gunicorn $workers workers x $threads 
 .venv/bin/python - "$RUN/load_stats.csv" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
+import pathlib
+failures = pathlib.Path(sys.argv[1].replace("_stats.csv", "_failures.csv"))
+if failures.exists():
+    for r in list(csv.DictReader(failures.open()))[:5]:
+        print(f"failure: {r['Name']}: {r['Error'][:120]} x{r['Occurrences']}")
 print(f"{'page':<18}{'requests':>10}{'failures':>10}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}")
 for r in rows:
     print(f"{r['Name']:<18}{r['Request Count']:>10}{r['Failure Count']:>10}{float(r['Requests/s']):>8.1f}"

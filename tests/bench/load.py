@@ -1,20 +1,21 @@
 """The load test's simulated work coaches (locust; `make load`, run by `make bench`). Not collected by pytest.
 
-Each simulated coach signs in as one of the demo's work coaches (200 users share the ~30 demo coaches: sessions
-are independent) and then, with 1–3 s of thinking between pages, works as a coach does: the caseload (the most
-used page), a claimant's record, the diary, and an appointment's outcome form.
+Each simulated coach is one of the demo's work coaches, already signed in (``scripts/load.sh`` makes a session for
+each; 200 users share the ~30 demo coaches), and then, with 1–3 s of thinking between pages, works as a coach
+does: the caseload (the most used page), a claimant's record, the diary, and an appointment's outcome form.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import re
+from pathlib import Path
 
 from locust import HttpUser, between, task
 
-COACHES = itertools.cycle([f"coach{n}" for n in range(1, 31)])
-PASSWORD = "demo-password-2026"
+SESSIONS = itertools.cycle(Path(os.environ["LOAD_SESSIONS"]).read_text().split())
 RECORD = re.compile(r'href="/claimants/(\d+)/"')
 OUTCOME = re.compile(r'href="(/appointments/\d+/outcome/)"')
 
@@ -23,14 +24,7 @@ class WorkCoach(HttpUser):
     wait_time = between(1, 3)
 
     def on_start(self) -> None:
-        self.client.get("/sign-in/", name="sign-in")
-        token = self.client.cookies.get("csrftoken", "")
-        self.client.post(
-            "/sign-in/",
-            {"username": next(COACHES), "password": PASSWORD, "csrfmiddlewaretoken": token},
-            headers={"Referer": f"{self.host}/sign-in/"},
-            name="sign-in",
-        )
+        self.client.headers["Cookie"] = f"sessionid={next(SESSIONS)}"
         self.records: list[str] = []
         self.outcomes: list[str] = []
 
