@@ -38,8 +38,8 @@ from appointments.services import (
     OutcomeRefused,
 )
 from claimants.models import SENSITIVE_BARRIERS, BarrierKind
-from iwp import dates
-from iwp.forms import GovukDateField, GovukTimeField
+from iwp.input import dates
+from iwp.input.fields import GovukDateField, GovukTimeField
 
 
 def london_datetime(day: date, at: time) -> datetime:

@@ -224,7 +224,7 @@ def check_booking(
 ) -> BookingCheck:
     """Every problem with a proposed appointment at once, blocks first, so the coach fixes them in one go.
     The caller decides the policy: ``latest_start`` (the furthest ahead an appointment may start, from
-    ``iwp.dates``) and ``office_hours`` (opening and closing time, Monday to Friday; None: not checked)."""
+    ``iwp.input.dates``) and ``office_hours`` (opening and closing time, Monday to Friday; None: not checked)."""
     zone = ZoneInfo(tz)
     wanted = request.interval
     issues: list[Issue] = []

@@ -58,8 +58,8 @@ from claimants.models import (
     ClaimantCommitment,
     CommitmentStatus,
 )
-from iwp import dates
 from iwp.audit import audit_record
+from iwp.input import dates
 from iwp.models import AuditVerb, StaffMember
 
 log = logging.getLogger(__name__)

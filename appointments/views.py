@@ -31,8 +31,8 @@ from appointments.forms import (
 )
 from appointments.models import Appointment, AppointmentType
 from appointments.rules import GoodReason, Status
-from iwp import once
 from iwp.access import role_required
+from iwp.input import once
 from iwp.models import Role, StaffMember
 
 BOOKERS = (Role.WORK_COACH, Role.TEAM_LEADER)

@@ -9,8 +9,8 @@ class ClaimantsConfig(AppConfig):
         from claimants import figures
         from claimants.record import caseload
         from claimants.regimes import uprating
+        from iwp.background.jobs import register_resumer
         from iwp.figures import registry
-        from iwp.jobs import register_resumer
 
         caseload.register_claimant_items()
         figures.register(registry)

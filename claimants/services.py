@@ -25,8 +25,8 @@ from claimants.models import (
 from claimants.regimes.engine import Cause
 from claimants.regimes.selectors import assessment_period_problem
 from iwp.audit import audit_record
+from iwp.background.outbox import send_on_commit
 from iwp.models import AuditVerb, StaffMember
-from iwp.outbox import send_on_commit
 
 # Facts whose change can move a regime (rulebook §3 "events that must recompute a regime").
 REGIME_FACTS = (
@@ -53,7 +53,7 @@ def mark_regimes_stale(claimant_ids: list[int], cause: Cause) -> None:
 
 def enqueue_recalculation(claimant_id: int, cause: Cause) -> None:
     """The recalculation a change implies, written in the change's transaction — a mark on the claimant and an
-    intent in the outbox (iwp.outbox) — and sent when it commits (the worker must see the committed facts). If
+    intent in the outbox (iwp.background.outbox) — and sent when it commits (the worker must see the committed facts). If
     Redis is down the relay sends it later; if anything is lost on the way, the reconciliation finds the mark."""
     mark_regimes_stale([claimant_id], cause)
     send_on_commit(

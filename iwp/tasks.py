@@ -1,7 +1,7 @@
 from celery import shared_task
 
-from iwp import outbox
-from iwp.jobs import jobs_heal
+from iwp.background import outbox
+from iwp.background.jobs import jobs_heal
 
 
 @shared_task(name="iwp.background_jobs_mark_stalled")

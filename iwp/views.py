@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from iwp import outbox
 from iwp.access import ALL_ROLES, has_role, role_required
+from iwp.background import outbox
+from iwp.background.jobs import job_can_resume, job_resume
 from iwp.forms import SignInForm
-from iwp.jobs import job_can_resume, job_resume
 from iwp.models import BackgroundJob, BackgroundJobState, Role
 
 START_PAGES = {

@@ -10,8 +10,8 @@ from django import forms
 from django.utils import timezone
 
 from claimants.models import BarrierKind, RegimeChoices
-from iwp import dates
-from iwp.forms import GovukDateField, UkPostcodeField
+from iwp.input import dates
+from iwp.input.fields import GovukDateField, UkPostcodeField
 from provision import fields as f
 from provision.models import Category, DeliveryMode, ProvisionOffer, ReferralRoute, ReferralStatus
 from provision.selectors import TRANSITIONS

@@ -6,9 +6,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from iwp.jobs import job_advance, job_create, job_fail, job_start, job_succeed
+from iwp.background.jobs import job_advance, job_create, job_fail, job_start, job_succeed
+from iwp.background.outbox import send_on_commit
 from iwp.models import BackgroundJob, BackgroundJobState, District, StaffMember
-from iwp.outbox import send_on_commit
 from provision import importing
 
 IMPORT_JOB_KIND = "provision.import"

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from appointments.models import AgreedAction, Appointment, ContactAttempt
 from claimants.models import Circumstance, Claimant, EarningsRecord, WageRate
 from claimants.services import claimant_record_earnings
-from iwp import dates
-from iwp.forms import GovukDateField, normalise_uk_postcode
+from iwp.input import dates
+from iwp.input.fields import GovukDateField, normalise_uk_postcode
 from iwp.models import CoachAbsence
 from tests.appointments.conftest import LONDON, next_weekday
 from tests.appointments.factories import AppointmentFactory

@@ -404,8 +404,8 @@ class World:
 
 
 def build_world() -> World:
+    from iwp.background.jobs import job_create
     from iwp.demo import demo_build
-    from iwp.jobs import job_create
 
     demo_build(seed=11, claimants_per_coach=(2, 2))
     coach = StaffMember.objects.get(username="coach1")

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from claimants.commitments.services import REASON_DETAIL_MAX, ItemChange, commitment_problems, unpack_reason
 from claimants.models import ClaimantCommitment, CommitmentItem, ExpectedHoursReason
-from iwp.forms import GovukDateField
+from iwp.input.fields import GovukDateField
 
 
 def example_date(today: date, *, days: int) -> str:

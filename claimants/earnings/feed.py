@@ -56,8 +56,8 @@ from claimants.regimes.engine import Cause
 from claimants.regimes.selectors import PeriodWindow
 from claimants.services import claimant_record_earnings, mark_regimes_stale
 from iwp.audit import audit_record
+from iwp.background.outbox import send_on_commit
 from iwp.models import AuditVerb, StaffMember
-from iwp.outbox import send_on_commit
 
 READ_BATCH_ROWS = 10_000
 APPLY_BATCH_ROWS = 20_000
@@ -758,7 +758,7 @@ def _apply_range(
 
 def _enqueue(claimant_ids: list[int]) -> None:
     """The recalculation the new earnings imply, written with them (a mark on each claimant and an intent in the
-    outbox, iwp.outbox): sent when they commit."""
+    outbox, iwp.background.outbox): sent when they commit."""
     mark_regimes_stale(claimant_ids, Cause.EARNINGS)
     send_on_commit("claimants.recalculate_claimants", claimant_ids, str(Cause.EARNINGS))
 

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from claimants.models.claimant import HOURS, MONEY
-from iwp.dates import DateRange, add_months
+from iwp.input.dates import DateRange, add_months
 
 
 class AetParameter(models.Model):

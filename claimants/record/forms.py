@@ -23,8 +23,8 @@ from claimants.models import (
     validate_nino,
 )
 from claimants.regimes.selectors import assessment_period_problem
-from iwp import dates
-from iwp.forms import GovukDateField, GovukTimeField, UkPostcodeField
+from iwp.input import dates
+from iwp.input.fields import GovukDateField, GovukTimeField, UkPostcodeField
 from iwp.models import Role, StaffMember
 
 

@@ -37,8 +37,8 @@ from claimants.selectors import (
     regime_changes,
     regime_history,
 )
-from iwp import once
 from iwp.access import has_role, role_required
+from iwp.input import once
 from iwp.models import Role, StaffMember
 
 CASEWORK_ROLES = (Role.WORK_COACH, Role.TEAM_LEADER, Role.ADMINISTRATOR)

@@ -24,7 +24,7 @@ from django import forms
 
 from claimants.regimes.engine import ConditionalityGroup
 from claimants.regimes.taper import WORK_ALLOWANCES, WorkAllowanceKind
-from iwp.forms import GovukDateField
+from iwp.input.fields import GovukDateField
 
 _GROUP_HINTS = {
     ConditionalityGroup.ALL_WORK_RELATED_REQUIREMENTS: "Most claimants. Earnings then decide between Intensive "

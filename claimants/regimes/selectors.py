@@ -17,7 +17,7 @@ from claimants.regimes.engine import (
     WageRates,
     parameters_in_force,
 )
-from iwp import dates
+from iwp.input import dates
 
 
 def rate_tables() -> tuple[tuple[AetParameters, ...], tuple[WageRates, ...]]:
@@ -61,7 +61,7 @@ def parameters_on(day: date, tables: tuple | None = None) -> Parameters:
 class PeriodWindow:
     """The assessment periods earnings may be recorded for: from the first day any thresholds are in force (a
     period before it could never be decided, and once saved would stop the household's recalculation) to one
-    period after today (``iwp.dates.ASSESSMENT_PERIOD_START``). Read once, then checked for every row of a feed."""
+    period after today (``iwp.input.dates.ASSESSMENT_PERIOD_START``). Read once, then checked for every row of a feed."""
 
     earliest: date | None  # None: no thresholds at all
     today: date

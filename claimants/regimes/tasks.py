@@ -14,7 +14,7 @@ from claimants.earnings.tasks import recalculate_claimants
 from claimants.regimes.engine import Cause
 from claimants.regimes.recalculation import claimant_recalculate, claimants_needing_recalculation
 from claimants.regimes.uprating import uprating_chunk_run, uprating_job_run
-from iwp.jobs import job_fail
+from iwp.background.jobs import job_fail
 
 
 @shared_task(name="claimants.uprating_run", acks_late=True)

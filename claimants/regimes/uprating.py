@@ -48,9 +48,9 @@ from claimants.models import Claimant, EarningsRecord
 from claimants.regimes.cycling import CyclingSettings
 from claimants.regimes.engine import Cause, format_date
 from claimants.regimes.recalculation import claimant_recalculate
-from iwp.jobs import job_advance, job_create, job_fail, job_is_cancelled, job_start, job_succeed
+from iwp.background.jobs import job_advance, job_create, job_fail, job_is_cancelled, job_start, job_succeed
+from iwp.background.outbox import send_on_commit
 from iwp.models import BackgroundJob, BackgroundJobState, StaffMember
-from iwp.outbox import send_on_commit
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",

@@ -48,9 +48,9 @@ from claimants.selectors import (
     regime_changes,
     regime_history,
 )
-from iwp import dates
 from iwp.access import ALL_ROLES, role_required
-from iwp.forms import GovukDateField
+from iwp.input import dates
+from iwp.input.fields import GovukDateField
 from iwp.models import BackgroundJob, Role
 
 

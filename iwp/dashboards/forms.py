@@ -8,9 +8,9 @@ from typing import Any
 
 from django import forms
 
-from iwp import dates
 from iwp.dashboards.selectors import PERIOD_CHOICES
-from iwp.forms import GovukDateField
+from iwp.input import dates
+from iwp.input.fields import GovukDateField
 from iwp.models import AbsenceKind, StaffMember
 
 

@@ -21,7 +21,7 @@ from claimants.models import Claimant
 from claimants.services import claimant_reassign
 from iwp.audit import audit_record
 from iwp.dashboards.selectors import dashboard_teams, refresh_coach_figures
-from iwp.dates import ABSENCE_MAX_MONTHS, add_months, long_date
+from iwp.input.dates import ABSENCE_MAX_MONTHS, add_months, long_date
 from iwp.models import AuditVerb, CoachAbsence, Role, StaffMember, Team
 
 MAX_REASSIGN = 200  # claimants moved in one go

@@ -20,7 +20,7 @@ from claimants.models import AetParameter, Claimant, EarningsRecord, Easement, R
 from claimants.regimes import uprating
 from claimants.regimes.engine import Cause, next_period_start
 from claimants.regimes.recalculation import claimant_recalculate
-from iwp.jobs import job_cancel, job_create
+from iwp.background.jobs import job_cancel, job_create
 from iwp.models import BackgroundJob, BackgroundJobState
 from tests.factories import AdministratorFactory, JobcentreFactory
 

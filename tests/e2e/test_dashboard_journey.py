@@ -30,7 +30,8 @@ def test_leader_drills_down_records_absence_and_rebalances(
     team = team_leader.team
     absent = WorkCoachFactory(team=team, username="coach.absent", first_name="Alex", last_name="Absent")
     cover = WorkCoachFactory(team=team, username="coach.cover", first_name="Carol", last_name="Cover")
-    earlier = timezone.now().replace(microsecond=0) - dt.timedelta(days=1)
+    # Two days back, so "earlier + i hours" never reaches today (the absence starts today) at any time of day.
+    earlier = timezone.now().replace(microsecond=0) - dt.timedelta(days=2)
     claimants = []
     for i, last in enumerate(["Adams", "Brown", "Clark"]):
         c = ClaimantFactory(

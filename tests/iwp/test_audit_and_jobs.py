@@ -4,8 +4,8 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from iwp import jobs
 from iwp.audit import AuditOutsideTransaction, audit_record
+from iwp.background import jobs
 from iwp.models import AuditEvent, AuditVerb, BackgroundJob, BackgroundJobState
 
 

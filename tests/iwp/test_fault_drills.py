@@ -31,7 +31,7 @@ from claimants.regimes import uprating
 from claimants.regimes.engine import Cause
 from claimants.regimes.tasks import recalculate_claimant
 from claimants.services import claimant_record_earnings
-from iwp import outbox
+from iwp.background import outbox
 from iwp.celery import app as celery_app
 from iwp.models import BackgroundJobState, TaskIntent
 from tests.claimants.factories import ClaimantFactory

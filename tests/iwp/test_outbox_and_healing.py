@@ -1,4 +1,4 @@
-"""The durable hand-off (iwp.outbox), the reconciliation behind it, jobs that heal, and readiness (issue #14)."""
+"""The durable hand-off (iwp.background.outbox), the reconciliation behind it, jobs that heal, and readiness (issue #14)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from claimants.models import Claimant, EarningsRecord, RegimeAssessment
 from claimants.regimes.engine import Cause
 from claimants.regimes.recalculation import claimants_needing_recalculation
 from claimants.services import claimant_record_earnings, claimant_update_facts
-from iwp import jobs, outbox
+from iwp.background import jobs, outbox
 from iwp.celery import app as celery_app
 from iwp.models import BackgroundJob, BackgroundJobState, TaskIntent
 from tests.claimants.factories import ClaimantFactory

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from iwp.jobs import job_resume
+from iwp.background.jobs import job_resume
 from iwp.models import BackgroundJob
 
 
