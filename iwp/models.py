@@ -298,7 +298,7 @@ class TeamRegimeMonth(models.Model):
 
 class CoachFigures(models.Model):
     """Every dashboard figure for one work coach's caseload ({figure key: count}), maintained by
-    ``iwp.dashboards.selectors.refresh_coach_figures``: every 10 minutes (beat), after the nightly summary, and straight away
+    ``iwp.dashboards.services.refresh_coach_figures``: every 10 minutes (beat), after the nightly summary, and straight away
     for the coaches a team leader's change touches (reassignment, absence cover). The dashboard reads these rows
     instead of aggregating 60,000 claimants' appointments on every request."""
 

@@ -1,5 +1,5 @@
 """The claimant commitment editor: the terms, and two formsets of lines (the claimant will… / the Jobcentre
-will…). The rules live in ``claimants.commitments.services.commitment_problems``; these forms put its messages beside
+will…). The rules live in ``claimants.commitments.rules.commitment_problems``; these forms put its messages beside
 the right boxes."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django import forms
 from django.forms import BaseFormSet, formset_factory
 from django.utils import timezone
 
-from claimants.commitments.services import REASON_DETAIL_MAX, ItemChange, commitment_problems, unpack_reason
+from claimants.commitments.rules import REASON_DETAIL_MAX, ItemChange, commitment_problems, unpack_reason
 from claimants.models import ClaimantCommitment, CommitmentItem, ExpectedHoursReason
 from iwp.input.fields import GovukDateField
 

@@ -14,345 +14,48 @@ Concurrent edits cannot silently overwrite each other: every write to a version 
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
-    BooleanField,
-    Case,
-    ExpressionWrapper,
     F,
-    IntegerField,
     Max,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
 )
 from django.utils import timezone
 
+from claimants.commitments.rules import (
+    CONFLICT_MESSAGE,
+    FULL_TIME_HOURS,
+    IN_FORCE,
+    NOT_A_DRAFT_MESSAGE,
+    REVIEW_AFTER_MONTHS,
+    CommitmentConflict,
+    CommitmentDraftExists,
+    CommitmentError,
+    CommitmentNotEditable,
+    ItemChange,
+    add_months,
+    commitment_problems,
+    pack_reason,
+    unpack_reason,
+)
+from claimants.commitments.selectors import (
+    _today,
+    _with_items,
+)
 from claimants.models import (
     ACCEPT_WITHIN,
     Claimant,
     ClaimantCommitment,
     CommitmentItem,
     CommitmentStatus,
-    Easement,
-    ExpectedHoursReason,
 )
-from claimants.selectors import claimants_visible_to
 from claimants.services import claimant_update_facts
 from iwp.audit import audit_record
-from iwp.models import AuditVerb, Role, StaffMember
-
-FULL_TIME_HOURS = Decimal(35)
-MAX_HOURS = Decimal(168)
-REVIEW_AFTER_MONTHS = 3
-REASON_DETAIL_MAX = 150  # the model keeps "code: detail" in 200 characters
-
-CONFLICT_MESSAGE = (
-    "Someone else changed this commitment while you were editing. "
-    "Your changes have not been saved; reload to see theirs."
-)
-NOT_A_DRAFT_MESSAGE = (
-    "This version has already been issued, so it cannot be changed. Start a new version instead."
-)
-IN_FORCE = (CommitmentStatus.ISSUED, CommitmentStatus.ACCEPTED)
-
-
-class CommitmentError(Exception):
-    """A write that could not happen; ``message`` is for the person who tried."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class CommitmentConflict(CommitmentError):
-    """The version changed since the form was loaded (optimistic-lock failure)."""
-
-
-class CommitmentNotEditable(CommitmentError):
-    """The version is no longer in the state the action needs (for example already issued)."""
-
-
-class CommitmentDraftExists(CommitmentError):
-    """A new version was asked for while a draft is already in progress (a claimant has one draft at most)."""
-
-    def __init__(self, draft: ClaimantCommitment) -> None:
-        super().__init__(
-            f"A draft of the claimant commitment (version {draft.version}) is already in progress. "
-            "Continue that draft, or discard it before starting another."
-        )
-        self.draft = draft
-
-
-@dataclass(frozen=True)
-class ItemChange:
-    """One line of the draft as the editor submitted it. ``item_id`` None means a new line."""
-
-    side: str
-    text: str
-    by_date: date | None = None
-    item_id: int | None = None
-    remove: bool = False
-
-
-@dataclass(frozen=True)
-class EasementLine:
-    """An easement as one viewer may see it: ``kind_label`` is None when the kind is restricted from them."""
-
-    kind_label: str | None
-    starts_on: date
-    ends_on: date
-    restricted: bool
-    starts_later: bool = False
-
-
-# --- Small pure helpers ----------------------------------------------------------------------------------
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, kept inside shorter months (31 Jan + 1 month = 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def pack_reason(code: str, detail: str = "") -> str:
-    """The commitment keeps the reason as ``"<ExpectedHoursReason code>: <free text>"`` (free text optional)."""
-    detail = (detail or "").strip()
-    if not code:
-        return ""
-    return f"{code}: {detail}" if detail else code
-
-
-def unpack_reason(text: str) -> tuple[str, str]:
-    """``(code, detail)`` from a stored reason; text that does not start with a known code is all detail."""
-    text = (text or "").strip()
-    code, sep, detail = text.partition(":")
-    if code in ExpectedHoursReason.values:
-        return code, detail.strip() if sep else ""
-    return "", text
-
-
-def reason_display(text: str) -> str:
-    code, detail = unpack_reason(text)
-    label = ExpectedHoursReason(code).label if code else ""
-    return " – ".join(part for part in (label, detail) if part)
-
-
-def commitment_problems(
-    *,
-    expected_hours: Decimal | None,
-    work_search_hours: Decimal | None,
-    reason_code: str,
-    reason_detail: str,
-    review_due: date | None,
-    today: date,
-) -> dict[str, str]:
-    """The rules a commitment's terms must meet, as ``{field: message}`` (empty when all is well).
-
-    The editor shows these beside the boxes; the services check them again so no caller can skip them.
-    """
-    problems: dict[str, str] = {}
-    if expected_hours is None or not (0 <= expected_hours <= MAX_HOURS):
-        problems["expected_hours"] = "Expected hours of work must be between 0 and 168 a week"
-    if work_search_hours is None or not (0 <= work_search_hours <= MAX_HOURS):
-        problems["work_search_hours"] = "Work search hours must be between 0 and 168 a week"
-    elif "expected_hours" not in problems and work_search_hours > expected_hours:
-        problems["work_search_hours"] = (
-            f"Work search hours cannot be more than the expected hours of work ({expected_hours.normalize():f})"
-        )
-    if reason_code and reason_code not in ExpectedHoursReason.values:
-        problems["expected_hours_reason"] = "Select a reason from the list"
-    elif "expected_hours" not in problems and expected_hours < FULL_TIME_HOURS and not reason_code:
-        problems["expected_hours_reason"] = "Select why the claimant is expected to work fewer than 35 hours"
-    elif reason_code == ExpectedHoursReason.OTHER and not (reason_detail or "").strip():
-        problems["expected_hours_detail"] = "Say what the other reason for fewer hours is"
-    if len((reason_detail or "").strip()) > REASON_DETAIL_MAX:
-        problems["expected_hours_detail"] = f"The reason must be {REASON_DETAIL_MAX} characters or fewer"
-    if review_due is not None and review_due <= today:
-        problems["review_due"] = "The review date must be in the future"
-    return problems
-
-
-def _today(today: date | None) -> date:
-    return today or timezone.localdate()
-
-
-# --- Selectors ---------------------------------------------------------------------------------------------
-
-
-def commitments_annotated(*, today: date | None = None) -> QuerySet[ClaimantCommitment]:
-    """Commitments with ``is_overdue``: issued, and the accept-by date has passed without acceptance."""
-    return ClaimantCommitment.objects.annotate(
-        is_overdue=ExpressionWrapper(
-            Q(status=CommitmentStatus.ISSUED, accept_by__lt=_today(today)), output_field=BooleanField()
-        )
-    )
-
-
-def _with_items(qs: QuerySet[ClaimantCommitment]) -> QuerySet[ClaimantCommitment]:
-    return qs.prefetch_related(Prefetch("items", queryset=CommitmentItem.objects.order_by("by_date", "pk")))
-
-
-def is_overdue(commitment: ClaimantCommitment, *, today: date | None = None) -> bool:
-    """The same rule as the ``is_overdue`` annotation, for an object already in hand."""
-    return bool(
-        commitment.status == CommitmentStatus.ISSUED
-        and commitment.accept_by
-        and commitment.accept_by < _today(today)
-    )
-
-
-def current_easements(claimant: Claimant, *, today: date | None = None) -> list[Easement]:
-    """Easements in place now or starting later (not yet ended), soonest end first."""
-    return list(claimant.easements.filter(ends_on__gte=_today(today)).order_by("ends_on", "pk"))
-
-
-def current_commitment(claimant: Claimant, *, today: date | None = None) -> ClaimantCommitment | None:
-    """The version in force (issued or accepted) with its items prefetched; the draft only if no version is in
-    force yet (a first commitment); or None.
-
-    Also carries ``is_overdue``, ``draft_version`` (the version number of a draft in progress beside it, or
-    None), ``claimant_actions`` and ``support_plan`` (its lines by side) and ``current_easements`` (the
-    claimant's easements, for the summary card, which never names a restricted kind).
-    """
-    draft_version = ClaimantCommitment.objects.filter(
-        claimant=OuterRef("claimant"), status=CommitmentStatus.DRAFT
-    ).values("version")[:1]
-    commitment = (
-        _with_items(commitments_annotated(today=today))
-        .filter(claimant=claimant, status__in=[*IN_FORCE, CommitmentStatus.DRAFT])
-        .annotate(
-            draft_version=Subquery(draft_version, output_field=IntegerField()),
-            draft_last=Case(
-                When(status=CommitmentStatus.DRAFT, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-        )
-        .order_by("draft_last", "-version")
-        .first()
-    )
-    if commitment is not None:
-        items = list(commitment.items.all())
-        commitment.claimant_actions = [i for i in items if i.side == CommitmentItem.Side.CLAIMANT_ACTION]
-        commitment.support_plan = [i for i in items if i.side == CommitmentItem.Side.SUPPORT_PLAN]
-        commitment.current_easements = current_easements(claimant, today=today)
-    return commitment
-
-
-def commitment_in_force(claimant: Claimant) -> ClaimantCommitment | None:
-    """The version in force (issued or accepted), without items, or None."""
-    return ClaimantCommitment.objects.filter(claimant=claimant, status__in=IN_FORCE).first()
-
-
-def commitment_versions(claimant: Claimant, *, today: date | None = None) -> list[ClaimantCommitment]:
-    """Every version, newest first (without items: for the list of old versions)."""
-    return list(commitments_annotated(today=today).filter(claimant=claimant).order_by("-version"))
-
-
-def commitment_version(
-    claimant: Claimant, version: int, *, today: date | None = None
-) -> ClaimantCommitment | None:
-    return _with_items(commitments_annotated(today=today)).filter(claimant=claimant, version=version).first()
-
-
-def draft_commitment(claimant: Claimant) -> ClaimantCommitment | None:
-    return (
-        _with_items(ClaimantCommitment.objects)
-        .filter(claimant=claimant, status=CommitmentStatus.DRAFT)
-        .first()
-    )
-
-
-def _scoped(user: StaffMember) -> QuerySet[Claimant]:
-    claimants = claimants_visible_to(user)
-    if user.effective_role == Role.WORK_COACH:
-        claimants = claimants.filter(coach=user)
-    return claimants
-
-
-def commitments_review_due(
-    user: StaffMember, *, within_days: int = 14, today: date | None = None
-) -> QuerySet[ClaimantCommitment]:
-    """Issued or accepted commitments whose review is due within ``within_days`` (or already past), soonest
-    first. A work coach sees their own caseload; others everyone they may see."""
-    day = _today(today)
-    return (
-        commitments_annotated(today=day)
-        .filter(
-            claimant__in=_scoped(user),
-            status__in=[CommitmentStatus.ISSUED, CommitmentStatus.ACCEPTED],
-            review_due__lte=day + timedelta(days=within_days),
-        )
-        .select_related("claimant", "claimant__coach")
-        .order_by("review_due", "claimant__last_name", "pk")
-    )
-
-
-def commitments_overdue(user: StaffMember, *, today: date | None = None) -> QuerySet[ClaimantCommitment]:
-    """Issued commitments not accepted by their accept-by date, oldest first."""
-    return (
-        commitments_annotated(today=today)
-        .filter(claimant__in=_scoped(user), is_overdue=True)
-        .select_related("claimant", "claimant__coach")
-        .order_by("accept_by", "claimant__last_name", "pk")
-    )
-
-
-def may_see_restricted(viewer: StaffMember, claimant: Claimant) -> bool:
-    """Restricted details (a domestic-abuse easement's kind): the claimant's own work coach, a team leader of
-    the claimant's jobcentre, or an administrator (the same people as on the claimant record)."""
-    role = viewer.effective_role
-    if role == Role.ADMINISTRATOR:
-        return True
-    if role == Role.TEAM_LEADER:
-        return bool(viewer.jobcentre_id) and viewer.jobcentre_id == claimant.jobcentre_id
-    return claimant.coach_id is not None and claimant.coach_id == viewer.pk
-
-
-# --- Services ---------------------------------------------------------------------------------------------
-
-
-def commitment_easements_for_viewer(
-    *, claimant: Claimant, viewer: StaffMember, today: date | None = None, where: str = ""
-) -> list[EasementLine]:
-    """The claimant's current easements as ``viewer`` may see them. A restricted kind is shown only to those
-    allowed, and every showing is audited (VIEWED_SENSITIVE), in one transaction."""
-    allowed = may_see_restricted(viewer, claimant)
-    day = _today(today)
-    lines = []
-    with transaction.atomic():
-        for easement in current_easements(claimant, today=day):
-            show_kind = allowed or not easement.sensitive
-            lines.append(
-                EasementLine(
-                    kind_label=easement.get_kind_display() if show_kind else None,
-                    starts_on=easement.starts_on,
-                    ends_on=easement.ends_on,
-                    restricted=easement.sensitive,
-                    starts_later=easement.starts_on > day,
-                )
-            )
-            if easement.sensitive and show_kind:
-                audit_record(
-                    actor=viewer,
-                    verb=AuditVerb.VIEWED_SENSITIVE,
-                    target=easement,
-                    payload={"claimant": claimant.pk, "kind": easement.kind, "where": where},
-                )
-    return lines
+from iwp.models import AuditVerb, StaffMember
 
 
 def _stale(pk: int, *, expected_status: str) -> CommitmentError:

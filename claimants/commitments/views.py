@@ -15,22 +15,26 @@ from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_http_methods, require_POST
 
 from claimants.commitments.forms import CommitmentForm, LockForm, error_links, item_formset
-from claimants.commitments.services import (
+from claimants.commitments.rules import (
     CONFLICT_MESSAGE,
     CommitmentDraftExists,
     CommitmentError,
-    commitment_discard_draft,
+    reason_display,
+)
+from claimants.commitments.selectors import (
     commitment_easements_for_viewer,
     commitment_in_force,
-    commitment_issue,
-    commitment_record_acceptance,
-    commitment_save_draft,
-    commitment_start_draft,
     commitment_version,
     commitment_versions,
     current_commitment,
     draft_commitment,
-    reason_display,
+)
+from claimants.commitments.services import (
+    commitment_discard_draft,
+    commitment_issue,
+    commitment_record_acceptance,
+    commitment_save_draft,
+    commitment_start_draft,
 )
 from claimants.models import Claimant, ClaimantCommitment, CommitmentItem, CommitmentStatus
 from claimants.selectors import claimants_visible_to

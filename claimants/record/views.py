@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from claimants import services
-from claimants.commitments.services import current_commitment
+from claimants.commitments.selectors import current_commitment
 from claimants.models import Claimant, Employment, IwpOfferStatus, RegimeChoices
 from claimants.record.caseload import registry as caseload_registry
 from claimants.record.caseload import sort_choices

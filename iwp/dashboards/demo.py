@@ -11,7 +11,7 @@ from django.utils import timezone
 from faker import Faker
 
 from appointments.cover import appointments_cover
-from iwp.dashboards.selectors import refresh_coach_figures
+from iwp.dashboards.services import refresh_coach_figures
 from iwp.dashboards.summaries import refresh_dashboard_summaries
 from iwp.demo import DemoResult, _staff
 from iwp.models import AbsenceKind, CoachAbsence, Role, StaffMember

@@ -4,7 +4,7 @@ The figures come from the *figure groups* the apps register in the core's regist
 answers with ONE aggregate query grouped by the claimant's work coach, so the team total and every coach's row come
 from the same few queries whatever the size of the team or district (tested). Every figure names the caseload
 parameters that list the claimants behind it (``?show=…&coach=…``), so a number on the dashboard always leads to
-the work. ``refresh_coach_figures`` keeps the maintained per-coach figures these selectors read.
+the work. ``iwp.dashboards.services.refresh_coach_figures`` keeps the maintained per-coach figures they read.
 
 Scope rule (written down in the README): a team leader sees their own team; a team leader with
 ``leads_district`` sees every team in the district of their jobcentre; administrators see any district or team;
@@ -251,39 +251,6 @@ def _has_figures(coach: StaffMember) -> bool:
     except CoachFigures.DoesNotExist:
         return False
     return True
-
-
-REFRESH_BATCH = 1000  # coaches per set of aggregate queries
-
-
-def refresh_coach_figures(coach_ids: Sequence[int] | None = None, *, now: datetime | None = None) -> int:
-    """Recount every figure group for these coaches (default: every active work coach), in batches of
-    ``REFRESH_BATCH`` coaches — one aggregate query per group per batch — and upsert their ``CoachFigures``.
-    Safe to run twice (the rows are replaced). Returns the number of coaches refreshed."""
-    now = now or timezone.now()
-    period = DashboardPeriod(today=timezone.localdate(now), now=now)
-    if coach_ids is None:
-        coach_ids = list(
-            StaffMember.objects.filter(role=Role.WORK_COACH, is_active=True)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-    ids = sorted(set(coach_ids))
-    groups = registry.active()
-    for start in range(0, len(ids), REFRESH_BATCH):
-        batch = ids[start : start + REFRESH_BATCH]
-        counts: dict[int, dict[str, int]] = {pk: {} for pk in batch}
-        for group in groups:
-            for coach_id, found in group.counts(batch, period).items():
-                if coach_id in counts:
-                    counts[coach_id].update(found)
-        CoachFigures.objects.bulk_create(
-            [CoachFigures(coach_id=pk, counts=c, refreshed_at=now) for pk, c in counts.items()],
-            update_conflicts=True,
-            unique_fields=["coach"],
-            update_fields=["counts", "refreshed_at"],
-        )
-    return len(ids)
 
 
 def current_absences(coach_ids: Sequence[int], *, today: date) -> dict[int, CoachAbsence]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,9 +20,10 @@ from appointments.cover import appointments_cover
 from claimants.models import Claimant
 from claimants.services import claimant_reassign
 from iwp.audit import audit_record
-from iwp.dashboards.selectors import dashboard_teams, refresh_coach_figures
+from iwp.dashboards.selectors import dashboard_teams
+from iwp.figures import DashboardPeriod, registry
 from iwp.input.dates import ABSENCE_MAX_MONTHS, add_months, long_date
-from iwp.models import AuditVerb, CoachAbsence, Role, StaffMember, Team
+from iwp.models import AuditVerb, CoachAbsence, CoachFigures, Role, StaffMember, Team
 
 MAX_REASSIGN = 200  # claimants moved in one go
 
@@ -239,3 +240,36 @@ def team_candidates(team: Team):
         .select_related("team")
         .order_by("last_name", "first_name", "pk")
     )
+
+
+REFRESH_BATCH = 1000  # coaches per set of aggregate queries
+
+
+def refresh_coach_figures(coach_ids: Sequence[int] | None = None, *, now: datetime | None = None) -> int:
+    """Recount every figure group for these coaches (default: every active work coach), in batches of
+    ``REFRESH_BATCH`` coaches — one aggregate query per group per batch — and upsert their ``CoachFigures``.
+    Safe to run twice (the rows are replaced). Returns the number of coaches refreshed."""
+    now = now or timezone.now()
+    period = DashboardPeriod(today=timezone.localdate(now), now=now)
+    if coach_ids is None:
+        coach_ids = list(
+            StaffMember.objects.filter(role=Role.WORK_COACH, is_active=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    ids = sorted(set(coach_ids))
+    groups = registry.active()
+    for start in range(0, len(ids), REFRESH_BATCH):
+        batch = ids[start : start + REFRESH_BATCH]
+        counts: dict[int, dict[str, int]] = {pk: {} for pk in batch}
+        for group in groups:
+            for coach_id, found in group.counts(batch, period).items():
+                if coach_id in counts:
+                    counts[coach_id].update(found)
+        CoachFigures.objects.bulk_create(
+            [CoachFigures(coach_id=pk, counts=c, refreshed_at=now) for pk, c in counts.items()],
+            update_conflicts=True,
+            unique_fields=["coach"],
+            update_fields=["counts", "refreshed_at"],
+        )
+    return len(ids)

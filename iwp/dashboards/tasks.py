@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from iwp.dashboards.selectors import refresh_coach_figures
+from iwp.dashboards.services import refresh_coach_figures
 from iwp.dashboards.summaries import refresh_dashboard_summaries as refresh
 
 

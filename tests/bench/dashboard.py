@@ -37,7 +37,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from iwp.dashboards.selectors import refresh_coach_figures  # noqa: E402
+from iwp.dashboards.services import refresh_coach_figures  # noqa: E402
 from iwp.dashboards.summaries import refresh_dashboard_summaries  # noqa: E402
 from iwp.models import Role, StaffMember, Team  # noqa: E402
 from tests.bench.dashboard_table import table  # noqa: E402

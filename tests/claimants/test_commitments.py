@@ -17,26 +17,30 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from claimants.commitments.services import (
+from claimants.commitments.rules import (
     CONFLICT_MESSAGE,
     CommitmentConflict,
     CommitmentDraftExists,
     CommitmentNotEditable,
     ItemChange,
     add_months,
-    commitment_discard_draft,
-    commitment_issue,
-    commitment_record_acceptance,
-    commitment_save_draft,
-    commitment_start_draft,
+    pack_reason,
+    unpack_reason,
+)
+from claimants.commitments.selectors import (
     commitment_version,
     commitments_annotated,
     commitments_overdue,
     commitments_review_due,
     current_commitment,
     is_overdue,
-    pack_reason,
-    unpack_reason,
+)
+from claimants.commitments.services import (
+    commitment_discard_draft,
+    commitment_issue,
+    commitment_record_acceptance,
+    commitment_save_draft,
+    commitment_start_draft,
 )
 from claimants.models import (
     ClaimantCommitment,

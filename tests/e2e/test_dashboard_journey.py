@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from claimants.models import CoachAssignment
-from iwp.dashboards.selectors import refresh_coach_figures
+from iwp.dashboards.services import refresh_coach_figures
 from iwp.models import CoachAbsence
 from tests.appointments.factories import AppointmentFactory
 from tests.claimants.factories import ClaimantFactory

@@ -19,12 +19,8 @@ from django.utils import timezone
 
 from appointments.models import GoodReasonDecision
 from claimants.models import Claimant, ClaimantCommitment, CoachAssignment, EarningsRecord, RegimeAssessment
-from iwp.dashboards.selectors import (
-    dashboard_scope,
-    rebalancing_suggestions,
-    refresh_coach_figures,
-    team_dashboard,
-)
+from iwp.dashboards.selectors import dashboard_scope, rebalancing_suggestions, team_dashboard
+from iwp.dashboards.services import refresh_coach_figures
 from iwp.dashboards.summaries import refresh_dashboard_summaries
 from iwp.models import AuditEvent, AuditVerb, CoachAbsence, StaffMember
 from tests.appointments.factories import AgreedActionFactory, AppointmentFactory

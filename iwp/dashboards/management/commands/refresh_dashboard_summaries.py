@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from iwp.dashboards.selectors import refresh_coach_figures
+from iwp.dashboards.services import refresh_coach_figures
 from iwp.dashboards.summaries import refresh_dashboard_summaries
 
 
