@@ -7,6 +7,7 @@ from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -61,7 +62,10 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "job": job,
             "chunks_total": len(chunks),
             "chunks_done": len((job.result or {}).get("chunks_done", [])),
-            "events": (job.result or {}).get("events", []),
+            "events": [
+                {"at": parse_datetime(e.get("at", "")), "what": e.get("what", "")}
+                for e in (job.result or {}).get("events", [])
+            ],
             "can_resume": has_role(request.user, Role.ADMINISTRATOR)
             and job_can_resume(job)
             and (job.state == BackgroundJobState.FAILED or job.is_stalled),
