@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from iwp.input.fields import UkPostcodeField
 from iwp.models import AuditEvent, BackgroundJob, District, Jobcentre, StaffMember, Team
 
 
@@ -9,8 +11,19 @@ class DistrictAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class JobcentreForm(forms.ModelForm):
+    postcode = (
+        UkPostcodeField()
+    )  # a real UK postcode, tidied ("b151tr" → "B15 1TR"): provision's reach uses it
+
+    class Meta:
+        model = Jobcentre
+        fields = ["district", "name", "postcode"]
+
+
 @admin.register(Jobcentre)
 class JobcentreAdmin(admin.ModelAdmin):
+    form = JobcentreForm
     list_display = ["name", "district", "postcode"]
     list_filter = ["district"]
     search_fields = ["name"]

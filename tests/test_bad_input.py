@@ -380,3 +380,19 @@ def test_reassigning_to_the_coach_they_already_have_is_refused(mine, work_coach)
             claimant=mine, to_coach=work_coach, actor=work_coach, reason="x", handover_summary="y"
         )
     assert CoachAssignment.objects.count() == before
+
+
+def test_a_jobcentre_postcode_in_admin_must_be_a_real_one(client, administrator):
+    from tests.factories import JobcentreFactory
+
+    administrator.is_staff = administrator.is_superuser = True
+    administrator.save()
+    client.force_login(administrator)
+    office = JobcentreFactory()
+    url = f"/django-admin/iwp/jobcentre/{office.pk}/change/"
+    data = {"district": office.district_id, "name": office.name, "postcode": "NOT A POSTCODE"}
+    response = client.post(url, data)
+    assert response.status_code == 200 and "Enter a real postcode" in summary(response)
+    assert client.post(url, {**data, "postcode": "b151tr"}).status_code == 302
+    office.refresh_from_db()
+    assert office.postcode == "B15 1TR"
