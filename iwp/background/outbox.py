@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from iwp.celery import app
@@ -52,7 +52,19 @@ def send_on_commit(task: str, *args: Any, key: str = "") -> None:
         if key and TaskIntent.objects.filter(key=key, dispatched_at__isnull=True).exists():
             return
         intent_id = TaskIntent.objects.create(task=task, args=list(args), key=key).pk
-    transaction.on_commit(lambda: dispatch([intent_id]))
+    transaction.on_commit(lambda: _dispatch_after_commit(intent_id))
+
+
+def _dispatch_after_commit(intent_id: int) -> None:
+    """The change is committed: a failure to send now (the database or Redis going away) must not turn the
+    user's saved change into an error page. The intent is in the database; the relay sends it."""
+    if app.conf.task_always_eager:
+        dispatch([intent_id])  # in-process, a failure is the task's own: let it show
+        return
+    try:
+        dispatch([intent_id])
+    except DatabaseError as error:
+        logger.warning("intent %s not sent after commit (kept for the relay): %s", intent_id, error)
 
 
 def _json(args: Sequence[Any]) -> str:
