@@ -161,20 +161,16 @@ def booking_facts(
         BusyInterval(Interval(a.starts_at, a.ends_at), _label(a, for_coach=True))
         for a in _occupying(Appointment.objects.filter(coach=coach), around, exclude_ids)
     )
-    others = tuple(
-        BusyInterval(Interval(a.starts_at, a.ends_at), _label(a, for_coach=False))
-        for a in _occupying(Appointment.objects.filter(claimant=claimant), around, exclude_ids)
-    )
     day = window.start.astimezone(LONDON).date()
-    day_start = datetime.combine(day, time(0), tzinfo=LONDON)
-    same_day = tuple(
+    whole_day = Interval(*local_day_bounds(day))
+    # One read of the claimant's appointments, around the window and across that local day.
+    both = Interval(min(around.start, whole_day.start), max(around.end, whole_day.end))
+    theirs = [
         BusyInterval(Interval(a.starts_at, a.ends_at), _label(a, for_coach=False))
-        for a in _occupying(
-            Appointment.objects.filter(claimant=claimant),
-            Interval(day_start, day_start + timedelta(days=1)),
-            exclude_ids,
-        )
-    )
+        for a in _occupying(Appointment.objects.filter(claimant=claimant), both, exclude_ids)
+    ]
+    others = tuple(b for b in theirs if b.interval.overlaps(around))
+    same_day = tuple(b for b in theirs if b.interval.overlaps(whole_day))
     calendar = ClaimantCalendar(
         busy_times=claimant_busy_times(claimant, on=day),
         extra_busy=provision_sessions_for(claimant, window),

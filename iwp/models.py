@@ -143,6 +143,19 @@ class BackgroundJobState(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+def stall_minutes() -> int:
+    """How long a running job may go without progress before it counts as stalled (setting, default 15)."""
+    from django.conf import settings
+
+    return getattr(settings, "IWP_JOB_STALL_MINUTES", 15)
+
+
+def stall_cutoff():
+    from django.utils import timezone
+
+    return timezone.now() - timezone.timedelta(minutes=stall_minutes())
+
+
 class BackgroundJob(models.Model):
     """A long Celery job with progress, so a user can watch it and an operator can resume it."""
 
@@ -179,14 +192,10 @@ class BackgroundJob(models.Model):
     @property
     def is_stalled(self) -> bool:
         """Running with no progress for the stall time (its worker may have died)."""
-        from django.conf import settings
-        from django.utils import timezone
-
-        minutes = getattr(settings, "IWP_JOB_STALL_MINUTES", 15)
         return (
             self.state == BackgroundJobState.RUNNING
             and self.heartbeat_at is not None
-            and self.heartbeat_at < timezone.now() - timezone.timedelta(minutes=minutes)
+            and self.heartbeat_at < stall_cutoff()
         )
 
     @property

@@ -10,14 +10,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Least
 from django.utils import timezone
 
 from iwp.audit import audit_record
-from iwp.models import AuditVerb, BackgroundJob, BackgroundJobState, StaffMember
+from iwp.models import AuditVerb, BackgroundJob, BackgroundJobState, StaffMember, stall_cutoff, stall_minutes
 
 
 def job_create(
@@ -148,8 +147,8 @@ def jobs_heal(*, stalled_after: timedelta | None = None) -> dict[str, int]:
     """Every 15 minutes (beat): a running job with no progress for a while has lost its worker. Resume it (the
     parts not done are sent again) if its kind can be resumed and it has not been resumed too often; otherwise
     fail it, so nobody watches a dead progress bar forever."""
-    minutes = getattr(settings, "IWP_JOB_STALL_MINUTES", 15)
-    cutoff = timezone.now() - (stalled_after or timedelta(minutes=minutes))
+    minutes = stall_minutes()
+    cutoff = timezone.now() - stalled_after if stalled_after else stall_cutoff()
     healed = failed = 0
     for job in BackgroundJob.objects.filter(state=BackgroundJobState.RUNNING, heartbeat_at__lt=cutoff):
         automatic = sum(

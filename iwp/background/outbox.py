@@ -42,7 +42,7 @@ def send_on_commit(task: str, *args: Any, key: str = "") -> None:
                 f"INSERT INTO {TaskIntent._meta.db_table} (task, args, key, created_at, attempts, last_error) "  # noqa: S608
                 "VALUES (%s, %s::jsonb, %s, now(), 0, '') "
                 "ON CONFLICT (key) WHERE dispatched_at IS NULL AND key <> '' DO NOTHING RETURNING id",
-                [task, _json(args), key],
+                [task, json.dumps(list(args)), key],
             )
             row = cursor.fetchone()
         if row is None:
@@ -65,10 +65,6 @@ def _dispatch_after_commit(intent_id: int) -> None:
         dispatch([intent_id])
     except DatabaseError as error:
         logger.warning("intent %s not sent after commit (kept for the relay): %s", intent_id, error)
-
-
-def _json(args: Sequence[Any]) -> str:
-    return json.dumps(list(args))
 
 
 def dispatch(intent_ids: Sequence[int]) -> int:

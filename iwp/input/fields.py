@@ -131,7 +131,4 @@ class UkPostcodeField(forms.CharField):
         self.error_messages["max_length"] = "Enter a real postcode, like B15 1TR"
 
     def clean(self, value: Any) -> str:
-        text = " ".join(str(value or "").upper().split())
-        if len(text) > 10:  # checked before the length rule so the message is about postcodes
-            raise ValidationError("Enter a real postcode, like B15 1TR", code="postcode")
-        return normalise_uk_postcode(super().clean(text))
+        return normalise_uk_postcode(super().clean(value))
