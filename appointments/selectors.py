@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from appointments.models import ActionStatus, AgreedAction, Appointment, CaseNote
@@ -305,42 +305,101 @@ def diary_days(coach: StaffMember, *, first_day: date, days: int = 8) -> list[di
 
 
 def claimant_appointments(claimant: Claimant, *, limit: int = 10) -> list[Appointment]:
-    """Upcoming appointments (soonest first) then the most recent past ones, ``limit`` in all."""
-    now = timezone.now()
-    base = Appointment.objects.filter(claimant=claimant).select_related(*APPOINTMENT_RELATED)
-    upcoming = list(base.filter(starts_at__gte=now, status="booked").order_by("starts_at", "pk")[:limit])
-    past = list(
-        base.exclude(pk__in=[a.pk for a in upcoming]).order_by("-starts_at", "-pk")[: limit - len(upcoming)]
+    """Upcoming appointments (soonest first) then the most recent past ones, ``limit`` in all; one query.
+
+    A shorter list is the start of a longer one (same order), so a page showing both reads the longer once."""
+    upcoming = Q(starts_at__gte=timezone.now(), status="booked")
+    return list(
+        Appointment.objects.filter(claimant=claimant)
+        .select_related(*APPOINTMENT_RELATED)
+        .annotate(
+            later=Case(When(upcoming, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            upcoming_at=Case(When(upcoming, then=F("starts_at"))),
+            upcoming_pk=Case(When(upcoming, then=F("pk"))),
+        )
+        .order_by("later", "upcoming_at", "upcoming_pk", "-starts_at", "-pk")[:limit]
     )
-    return upcoming + past
 
 
 def claimant_actions(claimant: Claimant, *, limit: int = 20) -> list[AgreedAction]:
-    """Open actions first (soonest due first), then recently closed ones."""
-    base = AgreedAction.objects.filter(claimant=claimant).select_related(*ACTION_RELATED)
-    open_rows = list(base.filter(status=ActionStatus.OPEN).order_by("due_on", "pk")[:limit])
-    closed = list(
-        base.exclude(status=ActionStatus.OPEN).order_by("-completed_on", "-pk")[: limit - len(open_rows)]
+    """Open actions first (soonest due first), then recently closed ones; one query."""
+    is_open = Q(status=ActionStatus.OPEN)
+    return list(
+        AgreedAction.objects.filter(claimant=claimant)
+        .select_related(*ACTION_RELATED)
+        .annotate(
+            closed=Case(When(is_open, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            open_due=Case(When(is_open, then=F("due_on"))),
+            open_pk=Case(When(is_open, then=F("pk"))),
+        )
+        .order_by("closed", "open_due", "open_pk", "-completed_on", "-pk")[:limit]
     )
-    return open_rows + closed
+
+
+# What the caseload's panels show of a claimant: reading the whole claimant row for three small lists cost more
+# than the lists (the caseload is the busiest page).
+CLAIMANT_BRIEF = (
+    "claimant__id",
+    "claimant__first_name",
+    "claimant__last_name",
+    "claimant__interpreter_language",
+)
 
 
 def caseload_panels(user: StaffMember, *, now: datetime | None = None) -> dict[str, Any]:
-    """Context for ``_todays_appointments.html``, ``_overdue_actions.html`` and ``_unrecorded_outcomes.html``."""
+    """Context for ``_todays_appointments.html``, ``_overdue_actions.html`` and ``_unrecorded_outcomes.html``.
+
+    Two queries: today's appointments and the unrecorded outcomes (the same rules as the named lists above) are
+    read together and split here."""
     now = now or timezone.now()
+    start, end = local_day_bounds(local_today(now))
+    appointments = list(
+        Appointment.objects.filter(coach=user)
+        .filter(
+            (Q(starts_at__gte=start, starts_at__lt=end) & ~Q(status="rescheduled"))
+            | Q(status="booked", ends_at__lte=now)
+        )
+        .select_related("claimant")
+        .only(
+            "id",
+            "claimant",
+            "coach_id",
+            "starts_at",
+            "ends_at",
+            "status",
+            "appointment_type",
+            "channel",
+            "length_minutes",
+            "private_room",
+            *CLAIMANT_BRIEF,
+        )
+        .order_by("starts_at", "pk")
+    )
+    overdue = overdue_actions_for_coach(user, today=local_today(now)).select_related(None)
     return {
-        "todays_appointments": list(todays_appointments_for_coach(user, now=now)),
-        "overdue_actions": list(overdue_actions_for_coach(user, today=local_today(now))),
-        "unrecorded_outcomes": list(unrecorded_outcomes_for_coach(user, now=now)),
+        "todays_appointments": [
+            a for a in appointments if start <= a.starts_at < end and a.status != "rescheduled"
+        ],
+        "overdue_actions": list(
+            overdue.select_related("claimant").only(
+                "id", "claimant", "category", "description", "due_on", "follow_up_on", *CLAIMANT_BRIEF
+            )
+        ),
+        "unrecorded_outcomes": [a for a in appointments if a.status == "booked" and a.ends_at <= now],
         "now": now,
     }
 
 
-def claimant_panels(user: StaffMember, claimant: Claimant) -> dict[str, Any]:
-    """Context for ``_claimant_appointments.html`` and ``_claimant_actions.html``."""
+def claimant_panels(
+    user: StaffMember, claimant: Claimant, *, appointments: list[Appointment] | None = None
+) -> dict[str, Any]:
+    """Context for ``_claimant_appointments.html`` and ``_claimant_actions.html`` (``appointments``: the
+    claimant's appointments already read for the page, in ``claimant_appointments`` order)."""
     return {
         "claimant": claimant,
-        "claimant_appointments": claimant_appointments(claimant),
+        "claimant_appointments": claimant_appointments(claimant)
+        if appointments is None
+        else appointments[:10],
         "claimant_actions": claimant_actions(claimant),
         "can_book": can_book_for(user, claimant),
         "today": local_today(),

@@ -96,6 +96,15 @@ def regime_changes(claimant: Claimant, *, limit: int = 20) -> list:
 def coaches_in_last_year(claimant: Claimant) -> int:
     """How many different work coaches the claimant has had in the last 12 months (continuity)."""
     since = timezone.now() - timezone.timedelta(days=365)
+    if "coach_history" in getattr(claimant, "_prefetched_objects_cache", {}):
+        # The record prefetched every assignment: the same rule in Python saves a query per page.
+        return len(
+            {
+                a.coach_id
+                for a in claimant.coach_history.all()
+                if a.unassigned_at is None or a.unassigned_at >= since
+            }
+        )
     return (
         CoachAssignment.objects.filter(claimant=claimant)
         .filter(Q(unassigned_at__isnull=True) | Q(unassigned_at__gte=since))

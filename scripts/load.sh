@@ -63,7 +63,7 @@ keys = []
 for user in StaffMember.objects.filter(role=Role.WORK_COACH, is_active=True).order_by('pk'):
     s = SessionStore()
     s[SESSION_KEY] = str(user.pk)
-    s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'
+    s[BACKEND_SESSION_KEY] = 'iwp.access.StaffBackend'
     s[HASH_SESSION_KEY] = user.get_session_auth_hash()
     s.create()
     keys.append(s.session_key)

@@ -14,6 +14,19 @@ from appointments import selectors
 
 register = template.Library()
 
+# The record's timeline shows this many appointments and its appointments card the first 10 of them.
+RECENT_APPOINTMENTS = 15
+
+
+def _recent_appointments(context: template.Context, claimant) -> list:
+    """The claimant's latest appointments, read once per request: the record's card and timeline both show
+    them (kept on the request, which ends with the page, so a later request never sees a stale list)."""
+    request = context.get("request")
+    read = request.__dict__.setdefault("_iwp_recent_appointments", {}) if request is not None else {}
+    if claimant.pk not in read:
+        read[claimant.pk] = selectors.claimant_appointments(claimant, limit=RECENT_APPOINTMENTS)
+    return read[claimant.pk]
+
 
 @register.inclusion_tag("appointments/_caseload_panels.html", takes_context=True)
 def caseload_panels(context: template.Context) -> dict[str, Any]:
@@ -31,19 +44,26 @@ def claimant_panels(context: template.Context, claimant) -> dict[str, Any]:
     return {
         "request": request,
         "csrf_token": context.get("csrf_token"),
-        **selectors.claimant_panels(request.user, claimant),
+        **selectors.claimant_panels(
+            request.user, claimant, appointments=_recent_appointments(context, claimant)
+        ),
     }
 
 
-@register.inclusion_tag("appointments/_claimant_timeline.html")
-def claimant_timeline(claimant, regime_changes, limit: int = 15) -> dict[str, Any]:
+@register.inclusion_tag("appointments/_claimant_timeline.html", takes_context=True)
+def claimant_timeline(context: template.Context, claimant, regime_changes, limit: int = 15) -> dict[str, Any]:
     """One MoJ timeline of appointments, case notes and regime changes, newest first."""
     from datetime import datetime, time
 
     from django.utils import timezone
 
     events: list[dict[str, Any]] = []
-    for a in selectors.claimant_appointments(claimant, limit=limit):
+    appointments = (
+        _recent_appointments(context, claimant)[:limit]
+        if limit <= RECENT_APPOINTMENTS
+        else selectors.claimant_appointments(claimant, limit=limit)
+    )
+    for a in appointments:
         events.append(
             {
                 "at": a.starts_at,

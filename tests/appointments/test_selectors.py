@@ -73,3 +73,81 @@ def test_named_lists(work_coach, claimant, colleague):
     assert set(diary) == {
         a for a in (finished, in_progress) if a.starts_at.astimezone(LONDON).date() == local_today
     }
+
+
+def test_caseload_panels_read_together_equal_the_named_lists(work_coach, claimant, colleague):
+    # The caseload reads today's appointments and the unrecorded outcomes in one query and splits them: the
+    # split must give exactly the named lists (same rows, same order) whatever the statuses and days.
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    other = ClaimantFactory(jobcentre=work_coach.jobcentre, coach=work_coach)
+    for hours, status, who in [
+        (-50, "booked", claimant),  # two days ago, never recorded
+        (-26, "attended", claimant),
+        (-2, "booked", other),  # earlier today or last night: unrecorded
+        (-1, "rescheduled", claimant),
+        (-0.2, "booked", claimant),  # still running
+        (1, "booked", other),
+        (2, "cancelled_by_claimant", claimant),
+        (30, "booked", claimant),
+    ]:
+        AppointmentFactory(
+            coach=work_coach,
+            claimant=who,
+            starts_at=now + dt.timedelta(hours=hours),
+            status=status,
+            cancelled_reason="Claimant asked" if status.startswith("cancelled") else "",
+        )
+    AppointmentFactory(coach=colleague, claimant=claimant, starts_at=now - dt.timedelta(hours=3))
+    AgreedActionFactory(claimant=claimant, due_on=dt.date.today() - dt.timedelta(days=2))
+    AgreedActionFactory(claimant=other, due_on=dt.date.today() - dt.timedelta(days=5))
+    AgreedActionFactory(claimant=other, due_on=dt.date.today() + dt.timedelta(days=5))
+
+    panels = selectors.caseload_panels(work_coach, now=now)
+
+    assert panels["todays_appointments"] == list(selectors.todays_appointments_for_coach(work_coach, now=now))
+    assert panels["unrecorded_outcomes"] == list(selectors.unrecorded_outcomes_for_coach(work_coach, now=now))
+    assert panels["overdue_actions"] == list(selectors.overdue_actions_for_coach(work_coach))
+    assert len(panels["unrecorded_outcomes"]) == 2 and len(panels["overdue_actions"]) == 2
+    assert panels["todays_appointments"][0].claimant.full_name  # the brief claimant is read, not a query each
+
+
+def test_claimant_lists_in_one_query_keep_their_order(work_coach, claimant, django_assert_num_queries):
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    rows = [
+        AppointmentFactory(
+            coach=work_coach,
+            claimant=claimant,
+            starts_at=now + dt.timedelta(days=days),
+            status=status,
+            cancelled_reason="Claimant asked" if status.startswith("cancelled") else "",
+        )
+        for days, status in [
+            (-30, "attended"),
+            (-10, "failed_to_attend"),
+            (-2, "booked"),
+            (3, "booked"),
+            (10, "booked"),
+            (5, "cancelled_by_claimant"),
+            (20, "booked"),
+        ]
+    ]
+    upcoming = sorted(
+        (a for a in rows if a.starts_at >= now and a.status == "booked"), key=lambda a: a.starts_at
+    )
+    others = sorted((a for a in rows if a not in upcoming), key=lambda a: a.starts_at, reverse=True)
+    with django_assert_num_queries(1):
+        assert selectors.claimant_appointments(claimant, limit=15) == upcoming + others
+    assert selectors.claimant_appointments(claimant, limit=4) == (upcoming + others)[:4]
+
+    today = dt.date.today()
+    actions = [
+        AgreedActionFactory(claimant=claimant, due_on=today + dt.timedelta(days=d)) for d in (9, -3, 2)
+    ]
+    closed = AgreedActionFactory(claimant=claimant, due_on=today, status="done", completed_on=today)
+    older = AgreedActionFactory(
+        claimant=claimant, due_on=today, status="not_done", completed_on=today - dt.timedelta(days=4)
+    )
+    with django_assert_num_queries(1):
+        got = selectors.claimant_actions(claimant)
+    assert got == sorted(actions, key=lambda a: a.due_on) + [closed, older]
+    assert selectors.claimant_actions(claimant, limit=2) == got[:2]
