@@ -149,5 +149,5 @@ def test_claimant_lists_in_one_query_keep_their_order(work_coach, claimant, djan
     )
     with django_assert_num_queries(1):
         got = selectors.claimant_actions(claimant)
-    assert got == sorted(actions, key=lambda a: a.due_on) + [closed, older]
+    assert got == [*sorted(actions, key=lambda a: a.due_on), closed, older]
     assert selectors.claimant_actions(claimant, limit=2) == got[:2]
