@@ -7,32 +7,30 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import DateTimeField, Exists, IntegerField, OuterRef, Q
 from django.utils import timezone
 
-from appointments.models import ActionStatus, AgreedAction, Appointment, GoodReasonDecision
+from appointments.models import ActionStatus, Appointment, GoodReasonDecision
 from appointments.rules import GoodReason, Status
 from appointments.selectors import local_day_bounds
-from claimants.record.caseload import CaseloadColumn, CaseloadFilter, registry
+from claimants.record.caseload import CaseloadColumn, CaseloadFilter, per_claimant, registry
 
 
 def _next_appointment(today: date) -> dict[str, Any]:
     # The soonest booked start, read from the (claimant, starts_at) index.
-    upcoming = Appointment.objects.filter(
-        claimant=OuterRef("pk"), status=Status.BOOKED, starts_at__gte=timezone.now()
-    ).order_by("starts_at")
-    return {"next_appointment_at": Subquery(upcoming.values("starts_at")[:1])}
+    sql = (
+        "(SELECT starts_at FROM appointments_appointment WHERE claimant_id = {claimant} "
+        "AND status = %s AND starts_at >= %s ORDER BY starts_at LIMIT 1)"
+    )
+    return {"next_appointment_at": per_claimant(sql, (Status.BOOKED.value, timezone.now()), DateTimeField())}
 
 
 def _overdue_actions(today: date) -> dict[str, Any]:
-    overdue = (
-        AgreedAction.objects.filter(claimant=OuterRef("pk"), status=ActionStatus.OPEN, due_on__lt=today)
-        .values("claimant")
-        .annotate(n=Count("pk"))
-        .values("n")
+    sql = (
+        "(SELECT count(*) FROM appointments_agreedaction WHERE claimant_id = {claimant} "
+        "AND status = %s AND due_on < %s)"
     )
-    return {"overdue_actions": Coalesce(Subquery(overdue[:1], output_field=IntegerField()), 0)}
+    return {"overdue_actions": per_claimant(sql, (ActionStatus.OPEN.value, today), IntegerField())}
 
 
 def _this_week(today: date) -> Exists:

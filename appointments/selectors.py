@@ -309,9 +309,9 @@ def claimant_appointments(claimant: Claimant, *, limit: int = 10) -> list[Appoin
 
     A shorter list is the start of a longer one (same order), so a page showing both reads the longer once."""
     upcoming = Q(starts_at__gte=timezone.now(), status="booked")
+    # Through the claimant's own manager: each row's ``claimant`` is this object, not a join of the wide row.
     return list(
-        Appointment.objects.filter(claimant=claimant)
-        .select_related(*APPOINTMENT_RELATED)
+        claimant.appointments.select_related("coach")
         .annotate(
             later=Case(When(upcoming, then=Value(0)), default=Value(1), output_field=IntegerField()),
             upcoming_at=Case(When(upcoming, then=F("starts_at"))),
@@ -325,8 +325,7 @@ def claimant_actions(claimant: Claimant, *, limit: int = 20) -> list[AgreedActio
     """Open actions first (soonest due first), then recently closed ones; one query."""
     is_open = Q(status=ActionStatus.OPEN)
     return list(
-        AgreedAction.objects.filter(claimant=claimant)
-        .select_related(*ACTION_RELATED)
+        claimant.agreed_actions.select_related("origin_appointment")
         .annotate(
             closed=Case(When(is_open, then=Value(0)), default=Value(1), output_field=IntegerField()),
             open_due=Case(When(is_open, then=F("due_on"))),

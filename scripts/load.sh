@@ -31,7 +31,7 @@ port=$(_free_port)
 workers=${LOAD_WORKERS:-4}
 threads=${LOAD_THREADS:-2}
 .venv/bin/gunicorn iwp.wsgi:application --bind "127.0.0.1:$port" --workers "$workers" --threads "$threads" \
-  --worker-class gthread --log-level warning >"$RUN/gunicorn.log" 2>&1 &
+  --worker-class gthread --keep-alive "${LOAD_KEEPALIVE:-2}" --log-level warning >"$RUN/gunicorn.log" 2>&1 &
 echo $! >"$RUN/gunicorn.pid"
 .venv/bin/celery -A iwp worker --pool prefork -c 1 -l WARNING >"$RUN/worker.log" 2>&1 &
 echo $! >"$RUN/worker.pid"

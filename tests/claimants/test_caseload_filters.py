@@ -259,3 +259,69 @@ def test_the_commitment_cell_says_when_acceptance_is_overdue(coach_client, casel
     on_time = (TODAY + dt.timedelta(days=5)).strftime("%-d %b")
     assert f'Not accepted</strong> <span class="govuk-body-s">was due {late}' in html
     assert f"Not yet accepted (by {on_time})" in html
+
+
+def test_the_sql_columns_equal_the_orm_rules(caseload, work_coach):
+    # The caseload's columns are correlated SQL for speed (claimants/record/caseload.py: per_claimant); each
+    # must give, for every claimant, what the ORM reading of the same rule gives.
+    from django.db.models import Count, OuterRef, Subquery
+
+    from appointments.models import AgreedAction, Appointment
+    from claimants.models import Claimant
+    from claimants.record import caseload as registry_module
+
+    extra = caseload["Overdue"]
+    AgreedActionFactory(claimant=extra, due_on=TODAY - dt.timedelta(days=9), created_by=work_coach)
+    AgreedActionFactory(
+        claimant=extra,
+        due_on=TODAY - dt.timedelta(days=1),
+        status="done",
+        completed_on=TODAY,
+        created_by=work_coach,
+    )
+    AppointmentFactory(coach=work_coach, claimant=caseload["Booked"], starts_at=NOW + dt.timedelta(days=3))
+    AppointmentFactory(
+        coach=work_coach,
+        claimant=caseload["Booked"],
+        starts_at=NOW + dt.timedelta(hours=1),
+        status="cancelled_by_claimant",
+        cancelled_reason="Claimant asked",
+    )
+
+    annotations: dict = {}
+    for column in registry_module.registry.columns.values():
+        annotations.update(column.annotations(TODAY))
+    got = {c.pk: c for c in Claimant.objects.filter(coach=work_coach).annotate(**annotations)}
+
+    in_force = ClaimantCommitment.objects.filter(
+        claimant=OuterRef("pk"), status__in=[CommitmentStatus.ISSUED, CommitmentStatus.ACCEPTED]
+    )
+    overdue = (
+        AgreedAction.objects.filter(claimant=OuterRef("pk"), status="open", due_on__lt=TODAY)
+        .values("claimant")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    upcoming = Appointment.objects.filter(
+        claimant=OuterRef("pk"), status="booked", starts_at__gte=timezone.now()
+    ).order_by("starts_at")
+    expected = Claimant.objects.filter(coach=work_coach).annotate(
+        review_due=Subquery(in_force.values("review_due")[:1]),
+        status=Subquery(in_force.values("status")[:1]),
+        accept_by=Subquery(in_force.values("accept_by")[:1]),
+        overdue=Subquery(overdue[:1]),
+        next_at=Subquery(upcoming.values("starts_at")[:1]),
+    )
+    assert len(got) == len(caseload)
+    for row in expected:
+        mine = got[row.pk]
+        assert (mine.commitment_review_due, mine.commitment_status, mine.commitment_accept_by) == (
+            row.review_due,
+            row.status,
+            row.accept_by,
+        )
+        assert mine.overdue_actions == (row.overdue or 0)
+        assert mine.next_appointment_at == row.next_at
+    assert got[extra.pk].overdue_actions == 2
+    assert got[caseload["Booked"].pk].next_appointment_at > NOW
+    assert {c.commitment_status for c in got.values()} == {"accepted", "issued", None}
