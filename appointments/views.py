@@ -27,6 +27,7 @@ from appointments.forms import (
     OutcomeForm,
     RebookForm,
     apply_outcome_refusal,
+    blank_action_forms,
     error_links,
 )
 from appointments.models import Appointment, AppointmentType
@@ -332,6 +333,9 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
             + error_links(next_form),
             "open_actions": selectors.claimant_actions(claimant, limit=5),
             "more_actions_open": more_actions_open,
+            "action_rows": list(
+                zip(actions.forms, blank_action_forms(actions) or [None] * len(actions.forms), strict=True)
+            ),
         },
     )
 

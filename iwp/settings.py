@@ -94,6 +94,8 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # restart of the app (the PostgreSQL fault drill proves it).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and env.bool("DJANGO_DB_PREPARED", default=False):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "iwp.StaffMember"

@@ -8,16 +8,10 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.db.models import (
     BooleanField,
-    Case,
     ExpressionWrapper,
-    IntegerField,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
 )
 from django.utils import timezone
 
@@ -71,7 +65,9 @@ def current_easements(claimant: Claimant, *, today: date | None = None) -> list[
     day = _today(today)
     if "easements" in getattr(claimant, "_prefetched_objects_cache", {}):
         # The record prefetched them all: the same rule in Python saves a query per page.
-        return sorted((e for e in claimant.easements.all() if e.ends_on >= day), key=lambda e: (e.ends_on, e.pk))
+        return sorted(
+            (e for e in claimant.easements.all() if e.ends_on >= day), key=lambda e: (e.ends_on, e.pk)
+        )
     return list(claimant.easements.filter(ends_on__gte=day).order_by("ends_on", "pk"))
 
 
@@ -83,25 +79,18 @@ def current_commitment(claimant: Claimant, *, today: date | None = None) -> Clai
     None), ``claimant_actions`` and ``support_plan`` (its lines by side) and ``current_easements`` (the
     claimant's easements, for the summary card, which never names a restricted kind).
     """
-    draft_version = ClaimantCommitment.objects.filter(
-        claimant=OuterRef("claimant"), status=CommitmentStatus.DRAFT
-    ).values("version")[:1]
-    commitment = (
-        _with_items(commitments_annotated(today=today))
-        .filter(claimant=claimant, status__in=[*IN_FORCE, CommitmentStatus.DRAFT])
-        .annotate(
-            draft_version=Subquery(draft_version, output_field=IntegerField()),
-            draft_last=Case(
-                When(status=CommitmentStatus.DRAFT, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-        )
-        .order_by("draft_last", "-version")
-        .first()
+    # At most two rows (a unique constraint allows one version in force and one draft): read both plainly and
+    # choose here, which costs the record page far less than ranking them in SQL.
+    rows = list(
+        claimant.commitments.filter(status__in=[*IN_FORCE, CommitmentStatus.DRAFT]).order_by("-version")
     )
+    in_force = next((c for c in rows if c.status in IN_FORCE), None)
+    draft = next((c for c in rows if c.status == CommitmentStatus.DRAFT), None)
+    commitment = in_force or draft
     if commitment is not None:
-        items = list(commitment.items.all())
+        commitment.is_overdue = is_overdue(commitment, today=today)
+        commitment.draft_version = draft.version if draft else None
+        items = list(commitment.items.order_by("by_date", "pk"))
         commitment.claimant_actions = [i for i in items if i.side == CommitmentItem.Side.CLAIMANT_ACTION]
         commitment.support_plan = [i for i in items if i.side == CommitmentItem.Side.SUPPORT_PLAN]
         commitment.current_easements = current_easements(claimant, today=today)

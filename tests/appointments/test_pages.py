@@ -525,3 +525,20 @@ def test_save_the_contact_attempt_only_keeps_the_appointment_to_record(
     assert response.status_code == 302, summary(response)
     past_appointment.refresh_from_db()
     assert past_appointment.status == "failed_to_attend"
+
+
+def test_blank_action_forms_are_exactly_each_form_rendered():
+    # The outcome page numbers one rendering of the empty form instead of rendering three (it is the page's
+    # biggest cost); that must be the very HTML crispy gives for each form.
+    from crispy_forms.utils import render_crispy_form
+
+    from appointments.forms import AgreedActionFormSet, blank_action_forms
+
+    actions = AgreedActionFormSet(prefix="actions")
+    blanks = blank_action_forms(actions)
+    assert blanks is not None and len(blanks) == len(actions.forms) == 3
+    for form, html in zip(actions.forms, blanks, strict=True):
+        assert html == render_crispy_form(form)
+        assert f'name="actions-{actions.forms.index(form)}-description"' in html
+    bound = AgreedActionFormSet({"actions-TOTAL_FORMS": "3", "actions-INITIAL_FORMS": "0"}, prefix="actions")
+    assert blank_action_forms(bound) is None  # submitted forms are rendered one by one, with their values
