@@ -9,10 +9,60 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import localtime
 
 from appointments import selectors
 
 register = template.Library()
+
+# A GOV.UK tag colour per appointment status (grey for the rest: moved, cancelled).
+STATUS_COLOURS = {
+    "booked": "govuk-tag--blue",
+    "attended": "govuk-tag--green",
+    "late": "govuk-tag--yellow",
+    "failed_to_attend": "govuk-tag--red",
+}
+
+
+@register.simple_tag(takes_context=True)
+def status_tag(context: template.Context, appointment) -> SafeString:
+    """The appointment's status as a GOV.UK tag; a booked one that has ended says "Outcome to record" (when the
+    page gives ``now``). A tag in Python, not an include: the diary and the caseload show one per row."""
+    now = context.get("now")
+    if appointment.status == "booked" and now and appointment.ends_at <= now:
+        return mark_safe('<strong class="govuk-tag govuk-tag--yellow">Outcome to record</strong>')  # noqa: S308
+    return format_html(
+        '<strong class="govuk-tag {}">{}</strong>',
+        STATUS_COLOURS.get(appointment.status, "govuk-tag--grey"),
+        appointment.get_status_display(),
+    )
+
+
+@register.simple_tag
+def appointment_links(appointment) -> SafeString | str:
+    """Links to record the outcome of, move or cancel a booked appointment (nothing for other statuses)."""
+    if appointment.status != "booked":
+        return ""
+    name = appointment.claimant.full_name
+    return format_html(
+        '<ul class="govuk-list govuk-!-margin-bottom-0">'
+        '<li><a class="govuk-link" href="{}">Record outcome<span class="govuk-visually-hidden"> for {}, {}</span></a></li>'
+        '<li><a class="govuk-link" href="{}">Move<span class="govuk-visually-hidden"> {}\'s appointment</span></a></li>'
+        '<li><a class="govuk-link" href="{}">Cancel<span class="govuk-visually-hidden"> {}\'s appointment</span></a></li>'
+        "</ul>",
+        reverse("appointments:outcome", args=[appointment.pk]),
+        name,
+        date_format(localtime(appointment.starts_at), "j F H:i"),
+        reverse("appointments:rebook", args=[appointment.pk]),
+        name,
+        reverse("appointments:cancel", args=[appointment.pk]),
+        name,
+    )
+
 
 # The record's timeline shows this many appointments and its appointments card the first 10 of them.
 RECENT_APPOINTMENTS = 15

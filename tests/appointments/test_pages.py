@@ -542,3 +542,33 @@ def test_blank_action_forms_are_exactly_each_form_rendered():
         assert f'name="actions-{actions.forms.index(form)}-description"' in html
     bound = AgreedActionFormSet({"actions-TOTAL_FORMS": "3", "actions-INITIAL_FORMS": "0"}, prefix="actions")
     assert blank_action_forms(bound) is None  # submitted forms are rendered one by one, with their values
+
+
+@pytest.mark.parametrize(
+    ("status", "ended", "tag"),
+    [
+        ("booked", False, ("govuk-tag--blue", "Booked")),
+        ("booked", True, ("govuk-tag--yellow", "Outcome to record")),
+        ("attended", True, ("govuk-tag--green", "Attended")),
+        ("failed_to_attend", True, ("govuk-tag--red", "Failed to attend")),
+        ("rescheduled", False, ("govuk-tag--grey", "Rescheduled")),
+    ],
+)
+def test_status_tag_and_links_per_row(work_coach, claimant, status, ended, tag):
+    from django.template import Context, Template
+
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(hours=-2 if ended else 2)
+    a = AppointmentFactory(coach=work_coach, claimant=claimant, starts_at=start, status=status)
+    html = Template("{% load appointment_panels %}{% status_tag a %}|{% appointment_links a %}").render(
+        Context({"a": a, "now": dt.datetime.now(dt.UTC)})
+    )
+    tag_html, links = html.split("|")
+    assert tag_html == f'<strong class="govuk-tag {tag[0]}">{tag[1]}</strong>'
+    if status == "booked":
+        for name in ("outcome", "rebook", "cancel"):
+            assert f'href="{reverse(f"appointments:{name}", args=[a.pk])}"' in links
+        local = start.astimezone(LONDON)
+        assert f"for {claimant.full_name}, {local.day} {local:%B %H:%M}" in links
+        assert f"{claimant.full_name}'s appointment" in links
+    else:
+        assert links == ""
