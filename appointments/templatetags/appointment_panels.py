@@ -34,7 +34,7 @@ def status_tag(context: template.Context, appointment) -> SafeString:
     page gives ``now``). A tag in Python, not an include: the diary and the caseload show one per row."""
     now = context.get("now")
     if appointment.status == "booked" and now and appointment.ends_at <= now:
-        return mark_safe('<strong class="govuk-tag govuk-tag--yellow">Outcome to record</strong>')  # noqa: S308
+        return mark_safe('<strong class="govuk-tag govuk-tag--yellow">Outcome to record</strong>')
     return format_html(
         '<strong class="govuk-tag {}">{}</strong>',
         STATUS_COLOURS.get(appointment.status, "govuk-tag--grey"),
