@@ -9,6 +9,10 @@ from typing import Any
 
 from django.db.models import DateTimeField, Exists, IntegerField, OuterRef, Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 
 from appointments.models import ActionStatus, Appointment, GoodReasonDecision
 from appointments.rules import GoodReason, Status
@@ -65,6 +69,18 @@ def _fta_awaiting_decision(today: date) -> Exists:
     )
 
 
+def _next_appointment_cell(c: Any, today: date) -> str:
+    if c.next_appointment_at:
+        return date_format(localtime(c.next_appointment_at), "D j M, H:i")
+    return mark_safe('<strong class="govuk-tag govuk-tag--grey">None booked</strong>')
+
+
+def _overdue_actions_cell(c: Any, today: date) -> str:
+    if c.overdue_actions:
+        return format_html('<strong class="govuk-tag govuk-tag--red">{} overdue</strong>', c.overdue_actions)
+    return "–"
+
+
 def register() -> None:
     registry.add_column(
         CaseloadColumn(
@@ -72,7 +88,7 @@ def register() -> None:
             heading="Next appointment",
             annotations=_next_appointment,
             order_by=("next_appointment_at",),
-            template="appointments/caseload/_next_appointment_cell.html",
+            cell=_next_appointment_cell,
             sort_label="Next appointment (soonest first)",
             position=10,
         )
@@ -83,7 +99,7 @@ def register() -> None:
             heading="Overdue actions",
             annotations=_overdue_actions,
             order_by=("overdue_actions",),
-            template="appointments/caseload/_overdue_actions_cell.html",
+            cell=_overdue_actions_cell,
             descending=True,
             sort_label="Most overdue actions",
             position=20,

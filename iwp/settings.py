@@ -94,7 +94,12 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # restart of the app (the PostgreSQL fault drill proves it).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"].endswith("postgresql") and env.bool("DJANGO_DB_PREPARED", default=False):
+# Parameters bound by the server and statements prepared on their second use: PostgreSQL was spending three
+# quarters of its time planning the same small queries again (pg_stat_statements over the load test: 1.5 of
+# 1.9 ms per page), and psycopg binds less in Python. Django turns preparing off by default for connection
+# poolers such as PgBouncer in transaction mode; we connect directly. Deploys restart the app, so a migration
+# never meets a statement prepared against the old schema. DJANGO_DB_PREPARED=false turns it off.
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and env.bool("DJANGO_DB_PREPARED", default=True):
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -320,6 +320,8 @@ def caseload(request: HttpRequest) -> HttpResponse:
         title = f"Caseload of {chosen_team.name}"
     else:
         title = "Caseloads" if leader else "My caseload"
+    columns = list(caseload_registry.columns.values())
+    today = timezone.localdate()
     return render(
         request,
         "claimants/caseload.html",
@@ -331,9 +333,10 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "iwp_statuses": IwpOfferStatus.choices,
             "show_choices": [(f.key, f.label) for f in caseload_registry.filters.values()],
             "sort_choices": sort_choices(),
-            "columns": list(caseload_registry.columns.values()),
+            "columns": columns,
+            "rows": [(c, [column.cell(c, today) for column in columns]) for c in page],
             "coaches": coaches,
             "leader": leader,
-            "today": timezone.localdate(),
+            "today": today,
         },
     )

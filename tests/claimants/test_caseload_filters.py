@@ -325,3 +325,21 @@ def test_the_sql_columns_equal_the_orm_rules(caseload, work_coach):
     assert got[extra.pk].overdue_actions == 2
     assert got[caseload["Booked"].pk].next_appointment_at > NOW
     assert {c.commitment_status for c in got.values()} == {"accepted", "issued", None}
+
+
+def test_each_cell_says_what_its_row_holds(coach_client, caseload, work_coach):
+    _commitment(caseload["Cycler"], CommitmentStatus.ACCEPTED, review_due=TODAY - dt.timedelta(days=4))
+    html = coach_client.get(reverse("claimants:caseload")).content.decode()
+    rows = {
+        name: html[html.index(f">{name}</a>") :].split("</tr>")[0]
+        for name in ("Sam Plain", "Sam Booked", "Sam Overdue", "Sam Cycler")
+    }
+    booked_at = timezone.localtime(NOW + dt.timedelta(minutes=30))
+    assert f"{booked_at:%a} {booked_at.day} {booked_at:%b, %H:%M}" in rows["Sam Booked"]
+    assert "None booked</strong>" in rows["Sam Plain"] and "None booked" not in rows["Sam Booked"]
+    assert '<strong class="govuk-tag govuk-tag--red">1 overdue</strong>' in rows["Sam Overdue"]
+    assert "No commitment" in rows["Sam Overdue"]
+    review = TODAY + dt.timedelta(days=60)
+    assert f"{review.day} {review:%b %Y}" in rows["Sam Plain"] and "Overdue</strong>" not in rows["Sam Plain"]
+    overdue_review = TODAY - dt.timedelta(days=4)
+    assert f"Overdue</strong> {overdue_review.day} {overdue_review:%b %Y}" in rows["Sam Cycler"]
