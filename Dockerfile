@@ -34,4 +34,5 @@ EXPOSE 8000
 
 # No HEALTHCHECK here: the same image runs the worker, beat and the one-shot migrate service,
 # so each long-running service gets its own healthcheck in docker-compose.yml.
-CMD ["gunicorn", "iwp.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "iwp.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "2", \
+     "--worker-class", "gthread", "--access-logfile", "-"]

@@ -4,7 +4,7 @@
 # runs, against gunicorn + a Celery worker + PostgreSQL + Redis started here and stopped afterwards. Prints
 # throughput, p50/p95 per page and errors.
 #
-#   LOAD_USERS (200), LOAD_SECONDS (60), LOAD_WORKERS (gunicorn processes, 4), LOAD_THREADS (threads each, 2)
+#   LOAD_USERS (200), LOAD_SECONDS (60), LOAD_WORKERS (gunicorn processes, 3), LOAD_THREADS (threads each, 2): as docker-compose runs it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,10 +28,10 @@ export DATABASE_URL
 .venv/bin/python manage.py collectstatic --noinput -v 0
 
 port=$(_free_port)
-workers=${LOAD_WORKERS:-4}
+workers=${LOAD_WORKERS:-3}
 threads=${LOAD_THREADS:-2}
 .venv/bin/gunicorn iwp.wsgi:application --bind "127.0.0.1:$port" --workers "$workers" --threads "$threads" \
-  --worker-class gthread --keep-alive "${LOAD_KEEPALIVE:-2}" --log-level warning >"$RUN/gunicorn.log" 2>&1 &
+  --worker-class gthread --log-level warning >"$RUN/gunicorn.log" 2>&1 &
 echo $! >"$RUN/gunicorn.pid"
 .venv/bin/celery -A iwp worker --pool prefork -c 1 -l WARNING >"$RUN/worker.log" 2>&1 &
 echo $! >"$RUN/worker.pid"
@@ -74,11 +74,29 @@ export LOAD_SESSIONS="$RUN/sessions.txt"
 users=${LOAD_USERS:-200}
 seconds=${LOAD_SECONDS:-60}
 echo "Load: $users coaches for $seconds s; gunicorn $workers workers x $threads threads (gthread) on $(nproc) cores"
+# CPU seconds by program over the run (where the time goes: the app, PostgreSQL, the worker, locust itself).
+cpu_by_program() {  # milliseconds of CPU by program name, from /proc (ps rounds to whole seconds)
+  .venv/bin/python -c '
+import collections, glob, os
+ms, tick = collections.Counter(), 1000 / os.sysconf("SC_CLK_TCK")
+for stat in glob.glob("/proc/[0-9]*/stat"):
+    try:
+        text = open(stat).read()
+    except OSError:
+        continue
+    name, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
+    ms[name.split(":")[0].split()[0]] += (int(rest[11]) + int(rest[12])) * tick
+for name, value in ms.items():
+    print(name, int(value))'
+}
+cpu_by_program >"$RUN/cpu.before"
 .venv/bin/locust -f tests/bench/load.py --headless -u "$users" -r 20 -t "${seconds}s" \
   --host "http://127.0.0.1:$port" --csv "$RUN/load" --only-summary --loglevel WARNING >"$RUN/locust.log" 2>&1 || true
-.venv/bin/python - "$RUN/load_stats.csv" <<'PY'
+cpu_by_program >"$RUN/cpu.after"
+.venv/bin/python - "$RUN/load_stats.csv" "$RUN/cpu.before" "$RUN/cpu.after" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
+before, after = ({k: int(v) for k, v in (line.split() for line in open(f))} for f in sys.argv[2:4])
 import pathlib
 failures = pathlib.Path(sys.argv[1].replace("_stats.csv", "_failures.csv"))
 if failures.exists():
@@ -88,4 +106,8 @@ print(f"{'page':<18}{'requests':>10}{'failures':>10}{'req/s':>8}{'p50 ms':>8}{'p
 for r in rows:
     print(f"{r['Name']:<18}{r['Request Count']:>10}{r['Failure Count']:>10}{float(r['Requests/s']):>8.1f}"
           f"{r['50%']:>8}{r['95%']:>8}{float(r['Max Response Time']):>8.0f}")
+requests = int(rows[-1]["Request Count"]) or 1
+cpu = {k: after[k] - before.get(k, 0) for k in after if after[k] > before.get(k, 0)}
+top = sorted(cpu.items(), key=lambda kv: -kv[1])[:5]
+print("CPU per request, by program: " + ", ".join(f"{name} {ms / requests:.1f} ms" for name, ms in top))
 PY
