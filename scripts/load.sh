@@ -90,9 +90,12 @@ for name, value in ms.items():
     print(name, int(value))'
 }
 cpu_by_program >"$RUN/cpu.before"
-.venv/bin/locust -f tests/bench/load.py --headless -u "$users" -r 20 -t "${seconds}s" \
-  --host "http://127.0.0.1:$port" --csv "$RUN/load" --only-summary --loglevel WARNING >"$RUN/locust.log" 2>&1 || true
+TIMEFORMAT='%U %S'  # locust's own CPU (it starts and ends between the two snapshots)
+{ time .venv/bin/locust -f tests/bench/load.py --headless -u "$users" -r 20 -t "${seconds}s" \
+  --host "http://127.0.0.1:$port" --csv "$RUN/load" --only-summary --loglevel WARNING >"$RUN/locust.log" 2>&1 || true; } \
+  2>"$RUN/locust.cpu"
 cpu_by_program >"$RUN/cpu.after"
+awk '{printf "locust %d\n", ($1 + $2) * 1000}' "$RUN/locust.cpu" >>"$RUN/cpu.after"
 .venv/bin/python - "$RUN/load_stats.csv" "$RUN/cpu.before" "$RUN/cpu.after" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
