@@ -44,9 +44,9 @@ class StaffBackend(ModelBackend):
 
     def get_user(self, user_id: Any) -> StaffMember | None:
         try:
-            user = StaffMember._default_manager.select_related(
-                "team__jobcentre", "jobcentre__district"
-            ).get(pk=user_id)
+            user = StaffMember._default_manager.select_related("team__jobcentre", "jobcentre__district").get(
+                pk=user_id
+            )
         except StaffMember.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
