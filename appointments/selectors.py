@@ -304,35 +304,31 @@ def diary_days(coach: StaffMember, *, first_day: date, days: int = 8) -> list[di
     return [{"day": day, "appointments": rows} for day, rows in by_day.items()]
 
 
+def _group_first(rows: QuerySet, first: Q, first_by: str, *rest_by: str) -> QuerySet:
+    """The rows matching ``first`` (soonest ``first_by`` first, then by id), then the others in ``rest_by``
+    order: two lists in one query."""
+    return rows.annotate(
+        group_rank=Case(When(first, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        group_by=Case(When(first, then=F(first_by))),
+        group_pk=Case(When(first, then=F("pk"))),
+    ).order_by("group_rank", "group_by", "group_pk", *rest_by)
+
+
 def claimant_appointments(claimant: Claimant, *, limit: int = 10) -> list[Appointment]:
     """Upcoming appointments (soonest first) then the most recent past ones, ``limit`` in all; one query.
 
     A shorter list is the start of a longer one (same order), so a page showing both reads the longer once."""
     upcoming = Q(starts_at__gte=timezone.now(), status="booked")
     # Through the claimant's own manager: each row's ``claimant`` is this object, not a join of the wide row.
-    return list(
-        claimant.appointments.select_related("coach")
-        .annotate(
-            later=Case(When(upcoming, then=Value(0)), default=Value(1), output_field=IntegerField()),
-            upcoming_at=Case(When(upcoming, then=F("starts_at"))),
-            upcoming_pk=Case(When(upcoming, then=F("pk"))),
-        )
-        .order_by("later", "upcoming_at", "upcoming_pk", "-starts_at", "-pk")[:limit]
-    )
+    rows = claimant.appointments.select_related("coach")
+    return list(_group_first(rows, upcoming, "starts_at", "-starts_at", "-pk")[:limit])
 
 
 def claimant_actions(claimant: Claimant, *, limit: int = 20) -> list[AgreedAction]:
     """Open actions first (soonest due first), then recently closed ones; one query."""
+    rows = claimant.agreed_actions.select_related("origin_appointment")
     is_open = Q(status=ActionStatus.OPEN)
-    return list(
-        claimant.agreed_actions.select_related("origin_appointment")
-        .annotate(
-            closed=Case(When(is_open, then=Value(0)), default=Value(1), output_field=IntegerField()),
-            open_due=Case(When(is_open, then=F("due_on"))),
-            open_pk=Case(When(is_open, then=F("pk"))),
-        )
-        .order_by("closed", "open_due", "open_pk", "-completed_on", "-pk")[:limit]
-    )
+    return list(_group_first(rows, is_open, "due_on", "-completed_on", "-pk")[:limit])
 
 
 # What the caseload's panels show of a claimant: reading the whole claimant row for three small lists cost more

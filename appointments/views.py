@@ -45,7 +45,9 @@ def _claimant_for(request: HttpRequest, claimant_id: int):
 
 
 def _appointment_for(request: HttpRequest, pk: int) -> Appointment:
-    appointment = get_object_or_404(selectors.appointments_visible_to(request.user), pk=pk)
+    appointment = get_object_or_404(
+        selectors.appointments_visible_to(request.user).select_related("claimant__coach"), pk=pk
+    )
     if not selectors.can_manage(request.user, appointment):
         raise PermissionDenied(
             "Only the claimant's coach, the appointment's coach or a team leader can change it."
