@@ -75,6 +75,14 @@ def test_named_lists(work_coach, claimant, colleague):
     }
 
 
+def _appointment(coach, claimant, starts_at, status):
+    """An appointment in any status (a cancelled one carries its reason, as the database requires)."""
+    reason = "Claimant asked" if status.startswith("cancelled") else ""
+    return AppointmentFactory(
+        coach=coach, claimant=claimant, starts_at=starts_at, status=status, cancelled_reason=reason
+    )
+
+
 def test_caseload_panels_read_together_equal_the_named_lists(work_coach, claimant, colleague):
     # The caseload reads today's appointments and the unrecorded outcomes in one query and splits them: the
     # split must give exactly the named lists (same rows, same order) whatever the statuses and days.
@@ -90,13 +98,7 @@ def test_caseload_panels_read_together_equal_the_named_lists(work_coach, claiman
         (2, "cancelled_by_claimant", claimant),
         (30, "booked", claimant),
     ]:
-        AppointmentFactory(
-            coach=work_coach,
-            claimant=who,
-            starts_at=now + dt.timedelta(hours=hours),
-            status=status,
-            cancelled_reason="Claimant asked" if status.startswith("cancelled") else "",
-        )
+        _appointment(work_coach, who, now + dt.timedelta(hours=hours), status)
     AppointmentFactory(coach=colleague, claimant=claimant, starts_at=now - dt.timedelta(hours=3))
     AgreedActionFactory(claimant=claimant, due_on=dt.date.today() - dt.timedelta(days=2))
     AgreedActionFactory(claimant=other, due_on=dt.date.today() - dt.timedelta(days=5))
@@ -114,13 +116,7 @@ def test_caseload_panels_read_together_equal_the_named_lists(work_coach, claiman
 def test_claimant_lists_in_one_query_keep_their_order(work_coach, claimant, django_assert_num_queries):
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     rows = [
-        AppointmentFactory(
-            coach=work_coach,
-            claimant=claimant,
-            starts_at=now + dt.timedelta(days=days),
-            status=status,
-            cancelled_reason="Claimant asked" if status.startswith("cancelled") else "",
-        )
+        _appointment(work_coach, claimant, now + dt.timedelta(days=days), status)
         for days, status in [
             (-30, "attended"),
             (-10, "failed_to_attend"),
