@@ -5,6 +5,7 @@ the right boxes."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -617,6 +618,22 @@ class _ActionFormSet(forms.BaseFormSet):
 AgreedActionFormSet = forms.formset_factory(
     AgreedActionForm, formset=_ActionFormSet, extra=3, max_num=3, validate_max=True
 )
+
+
+@functools.lru_cache(maxsize=2)
+def _blank_outcome_form(today: date) -> str:
+    return render_crispy_form(OutcomeForm(initial={"contact_date": today}))
+
+
+def blank_outcome_form(form: OutcomeForm) -> str | None:
+    """The HTML of the outcome form as every coach first sees it that day, rendered once a day per process; None
+    for any other state of the form (submitted, or started with other values), which is rendered as usual.
+
+    Nothing in the blank form depends on the appointment or the coach: only the contact date it suggests (tested
+    equal to rendering it afresh)."""
+    if form.is_bound or form.contact_only or form.appointment_start or set(form.initial) != {"contact_date"}:
+        return None
+    return mark_safe(_blank_outcome_form(form.initial["contact_date"]))  # noqa: S308
 
 
 def blank_action_forms(actions: forms.BaseFormSet) -> list[str] | None:

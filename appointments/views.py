@@ -28,6 +28,7 @@ from appointments.forms import (
     RebookForm,
     apply_outcome_refusal,
     blank_action_forms,
+    blank_outcome_form,
     error_links,
 )
 from appointments.models import Appointment, AppointmentType
@@ -335,6 +336,7 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
             + error_links(next_form),
             "open_actions": selectors.claimant_actions(claimant, limit=5),
             "more_actions_open": more_actions_open,
+            "blank_outcome_form": blank_outcome_form(form),
             "action_rows": list(
                 zip(actions.forms, blank_action_forms(actions) or [None] * len(actions.forms), strict=True)
             ),

@@ -572,3 +572,22 @@ def test_status_tag_and_links_per_row(work_coach, claimant, status, ended, tag):
         assert f"{claimant.full_name}'s appointment" in links
     else:
         assert links == ""
+
+
+def test_blank_outcome_form_is_exactly_the_form_rendered_afresh():
+    from crispy_forms.utils import render_crispy_form
+
+    from appointments.forms import OutcomeForm, blank_outcome_form
+
+    today = dt.date.today()
+    form = OutcomeForm(initial={"contact_date": today})
+    first = blank_outcome_form(form)
+    assert first == render_crispy_form(OutcomeForm(initial={"contact_date": today}))
+    assert blank_outcome_form(OutcomeForm(initial={"contact_date": today})) is first  # rendered once
+    assert f'name="contact_date_0" value="{today.day}"' in first
+    tomorrow = today + dt.timedelta(days=1)
+    assert f'value="{tomorrow.day}"' in blank_outcome_form(OutcomeForm(initial={"contact_date": tomorrow}))
+    # Any other state is rendered as usual.
+    assert blank_outcome_form(OutcomeForm({"outcome": "attended"}, appointment_start=None)) is None
+    assert blank_outcome_form(OutcomeForm(initial={"contact_date": today}, contact_only=True)) is None
+    assert blank_outcome_form(OutcomeForm(initial={"contact_date": today, "note": "x"})) is None
