@@ -4,7 +4,8 @@
 # runs, against gunicorn + a Celery worker + PostgreSQL + Redis started here and stopped afterwards. Prints
 # throughput, p50/p95 per page and errors.
 #
-#   LOAD_USERS (200), LOAD_SECONDS (60), LOAD_WORKERS (gunicorn processes, 3), LOAD_THREADS (threads each, 2): as docker-compose runs it
+#   LOAD_USERS (200), LOAD_SECONDS (60), LOAD_WORKERS (gunicorn processes, 3), LOAD_THREADS (threads each, 2): as
+#   docker-compose runs it; LOAD_UPRATINGS (once: one uprating 20 s in; continuous: back to back)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,7 +34,8 @@ threads=${LOAD_THREADS:-2}
 .venv/bin/gunicorn iwp.wsgi:application --bind "127.0.0.1:$port" --workers "$workers" --threads "$threads" \
   --worker-class gthread --log-level warning >"$RUN/gunicorn.log" 2>&1 &
 echo $! >"$RUN/gunicorn.pid"
-.venv/bin/celery -A iwp worker --pool prefork -c 1 -l WARNING >"$RUN/worker.log" 2>&1 &
+# Background work yields to the coaches: the worker runs at a lower CPU priority (docker-compose: cpu_shares).
+nice -n 10 .venv/bin/celery -A iwp worker --pool prefork -c 1 -l WARNING >"$RUN/worker.log" 2>&1 &
 echo $! >"$RUN/worker.pid"
 stop_app() {
   cp "$RUN/gunicorn.log" "${TMPDIR:-/tmp}/iwp-load-gunicorn.log" 2>/dev/null || true
@@ -43,15 +45,6 @@ stop_app() {
 }
 trap stop_app EXIT INT TERM
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz/" >/dev/null && break; sleep 0.2; done
-
-# An uprating running while the coaches work (the whole caseload re-decided from April 2025).
-.venv/bin/python manage.py shell -c "
-from datetime import date
-from claimants.regimes.uprating import uprating_start
-from django.db import transaction
-with transaction.atomic():
-    job = uprating_start(actor=None, effective_from=date(2025, 4, 6), reason='Load test')
-print(f'Uprating job {job.pk} started')"
 
 # Coaches signed in beforehand (they sign in once a day: a PBKDF2 hash per sign-in would otherwise be the whole
 # test for its first minute); sign-in itself is measured by the auth tests' lockout timings, not here.
@@ -90,11 +83,20 @@ for name, value in ms.items():
     print(name, int(value))'
 }
 cpu_by_program >"$RUN/cpu.before"
+# An uprating through the real worker while the coaches work, started once they all have (20 s in); with
+# LOAD_UPRATINGS=continuous, upratings back to back for the whole run instead (a stress case).
+if [ "${LOAD_UPRATINGS:-once}" = continuous ]; then
+  .venv/bin/python -m tests.bench.uprating_loop "$seconds" >"$RUN/uprating.log" 2>&1 &
+else
+  .venv/bin/python -m tests.bench.uprating_loop "$seconds" 20 >"$RUN/uprating.log" 2>&1 &
+fi
+uprating_loop=$!
 TIMEFORMAT='%U %S'  # locust's own CPU (it starts and ends between the two snapshots)
 { time .venv/bin/locust -f tests/bench/load.py --headless -u "$users" -r 20 -t "${seconds}s" \
   --host "http://127.0.0.1:$port" --csv "$RUN/load" --only-summary --loglevel WARNING >"$RUN/locust.log" 2>&1 || true; } \
   2>"$RUN/locust.cpu"
 cpu_by_program >"$RUN/cpu.after"
+wait "$uprating_loop" || true
 awk '{printf "locust %d\n", ($1 + $2) * 1000}' "$RUN/locust.cpu" >>"$RUN/cpu.after"
 .venv/bin/python - "$RUN/load_stats.csv" "$RUN/cpu.before" "$RUN/cpu.after" <<'PY'
 import csv, sys
@@ -114,3 +116,4 @@ cpu = {k: after[k] - before.get(k, 0) for k in after if after[k] > before.get(k,
 top = sorted(cpu.items(), key=lambda kv: -kv[1])[:5]
 print("CPU per request, by program: " + ", ".join(f"{name} {ms / requests:.1f} ms" for name, ms in top))
 PY
+tail -1 "$RUN/uprating.log"
