@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from appointments.models import ActionStatus, AgreedAction, Appointment, CaseNote
@@ -246,13 +246,22 @@ def suggested_booking_start(
 # --- Named lists: dashboards, diary, claimant record --------------------------------------------------------
 
 
+def _today(now: datetime | None) -> Q:
+    """Today's appointments (local day), moved ones left out."""
+    start, end = local_day_bounds(local_today(now))
+    return Q(starts_at__gte=start, starts_at__lt=end) & ~Q(status="rescheduled")
+
+
+def _unrecorded(now: datetime | None) -> Q:
+    """Finished but still only 'booked': the outcome is not recorded yet."""
+    return Q(status="booked", ends_at__lte=now or timezone.now())
+
+
 def todays_appointments_for_coach(
     coach: StaffMember, *, now: datetime | None = None
 ) -> QuerySet[Appointment]:
-    start, end = local_day_bounds(local_today(now))
     return (
-        Appointment.objects.filter(coach=coach, starts_at__gte=start, starts_at__lt=end)
-        .exclude(status="rescheduled")
+        Appointment.objects.filter(_today(now), coach=coach)
         .select_related(*APPOINTMENT_RELATED)
         .order_by("starts_at", "pk")
     )
@@ -263,7 +272,7 @@ def unrecorded_outcomes_for_coach(
 ) -> QuerySet[Appointment]:
     """Appointments of this coach that have finished but are still only 'booked'."""
     return (
-        Appointment.objects.filter(coach=coach, status="booked", ends_at__lte=now or timezone.now())
+        Appointment.objects.filter(_unrecorded(now), coach=coach)
         .select_related(*APPOINTMENT_RELATED)
         .order_by("starts_at", "pk")
     )
@@ -344,15 +353,14 @@ CLAIMANT_BRIEF = (
 def caseload_panels(user: StaffMember, *, now: datetime | None = None) -> dict[str, Any]:
     """Context for ``_todays_appointments.html``, ``_overdue_actions.html`` and ``_unrecorded_outcomes.html``.
 
-    Two queries: today's appointments and the unrecorded outcomes (the same rules as the named lists above) are
-    read together and split here."""
+    Two queries: today's appointments and the unrecorded outcomes are read together (the named lists' own rules,
+    ``_today`` and ``_unrecorded``) and split by which rule each row met."""
     now = now or timezone.now()
-    start, end = local_day_bounds(local_today(now))
     appointments = list(
-        Appointment.objects.filter(coach=user)
-        .filter(
-            (Q(starts_at__gte=start, starts_at__lt=end) & ~Q(status="rescheduled"))
-            | Q(status="booked", ends_at__lte=now)
+        Appointment.objects.filter(_today(now) | _unrecorded(now), coach=user)
+        .annotate(
+            is_today=ExpressionWrapper(_today(now), output_field=BooleanField()),
+            is_unrecorded=ExpressionWrapper(_unrecorded(now), output_field=BooleanField()),
         )
         .select_related("claimant")
         .only(
@@ -372,15 +380,13 @@ def caseload_panels(user: StaffMember, *, now: datetime | None = None) -> dict[s
     )
     overdue = overdue_actions_for_coach(user, today=local_today(now)).select_related(None)
     return {
-        "todays_appointments": [
-            a for a in appointments if start <= a.starts_at < end and a.status != "rescheduled"
-        ],
+        "todays_appointments": [a for a in appointments if a.is_today],
         "overdue_actions": list(
             overdue.select_related("claimant").only(
                 "id", "claimant", "category", "description", "due_on", "follow_up_on", *CLAIMANT_BRIEF
             )
         ),
-        "unrecorded_outcomes": [a for a in appointments if a.status == "booked" and a.ends_at <= now],
+        "unrecorded_outcomes": [a for a in appointments if a.is_unrecorded],
         "now": now,
     }
 

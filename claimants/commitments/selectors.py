@@ -47,8 +47,11 @@ def commitments_annotated(*, today: date | None = None) -> QuerySet[ClaimantComm
     )
 
 
+ITEM_ORDER = ("by_date", "pk")
+
+
 def _with_items(qs: QuerySet[ClaimantCommitment]) -> QuerySet[ClaimantCommitment]:
-    return qs.prefetch_related(Prefetch("items", queryset=CommitmentItem.objects.order_by("by_date", "pk")))
+    return qs.prefetch_related(Prefetch("items", queryset=CommitmentItem.objects.order_by(*ITEM_ORDER)))
 
 
 def is_overdue(commitment: ClaimantCommitment, *, today: date | None = None) -> bool:
@@ -90,7 +93,7 @@ def current_commitment(claimant: Claimant, *, today: date | None = None) -> Clai
     if commitment is not None:
         commitment.is_overdue = is_overdue(commitment, today=today)
         commitment.draft_version = draft.version if draft else None
-        items = list(commitment.items.order_by("by_date", "pk"))
+        items = list(commitment.items.order_by(*ITEM_ORDER))
         commitment.claimant_actions = [i for i in items if i.side == CommitmentItem.Side.CLAIMANT_ACTION]
         commitment.support_plan = [i for i in items if i.side == CommitmentItem.Side.SUPPORT_PLAN]
         commitment.current_easements = current_easements(claimant, today=today)
