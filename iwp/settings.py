@@ -145,8 +145,9 @@ STORAGES = {
         )
     },
 }
-# WhiteNoise finds files without collectstatic when running the dev server or tests.
-WHITENOISE_USE_FINDERS = True
+# WhiteNoise finds files without collectstatic when running the dev server or tests; `make demo` collects them
+# first and turns this off, so it serves exactly the hashed files, as production does.
+WHITENOISE_USE_FINDERS = env.bool("IWP_STATIC_FINDERS", default=True)
 WHITENOISE_AUTOREFRESH = DEBUG
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]

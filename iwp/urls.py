@@ -23,6 +23,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("sign-in/", login_not_required(views.SignInView.as_view()), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accessibility/", views.accessibility_statement, name="accessibility"),
     path("healthz/", views.healthz, name="healthz"),
     path("healthz/ready/", views.readiness, name="readiness"),
     path("", include((iwp_patterns, "iwp"))),

@@ -130,6 +130,13 @@ def readiness(request: HttpRequest) -> JsonResponse:
 
 
 @login_not_required
+@require_GET
+def accessibility_statement(request: HttpRequest) -> HttpResponse:
+    """GOV.UK's model accessibility statement; open to anyone, so it can be read before signing in."""
+    return render(request, "iwp/accessibility.html", {"title": "Accessibility statement"})
+
+
+@login_not_required
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> HttpResponse:

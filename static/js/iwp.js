@@ -10,6 +10,24 @@ document.body.classList.add('js-enabled', 'govuk-frontend-supported')
 initAll()
 mojInitAll()
 
+// GOV.UK Frontend marks a radio that reveals a question with `aria-expanded`, which ARIA does not allow on a
+// radio (a known GOV.UK Frontend issue, alphagov/govuk-frontend#979; axe `aria-allowed-attr`, critical). The
+// revealed question follows its radio in the reading order and keeps `aria-controls`, so dropping the invalid
+// attribute loses nothing. It is set again on every change, hence the observer.
+function dropRadioExpanded (root) {
+  for (const radio of root.querySelectorAll('input[type="radio"][aria-expanded]')) {
+    radio.removeAttribute('aria-expanded')
+  }
+}
+dropRadioExpanded(document)
+new MutationObserver((changes) => {
+  for (const change of changes) {
+    if (change.target.type === 'radio' && change.target.hasAttribute('aria-expanded')) {
+      change.target.removeAttribute('aria-expanded')
+    }
+  }
+}).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['aria-expanded'] })
+
 const POLL_MS = 1500
 const MAX_FAILURES = 5
 const numberFormat = new Intl.NumberFormat('en-GB')
