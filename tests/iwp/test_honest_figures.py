@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from decimal import Decimal
 
 import pytest
@@ -398,6 +399,8 @@ def test_the_recount_costs_a_fixed_handful_of_queries_after_commit(
     is a fixed number of queries whatever the number of claimants moved (the README note quotes the figure)."""
     from django.db import transaction
 
+    timings: list[float] = []
+
     def cost(n: int, recounter) -> tuple[int, int]:
         claimants = [claimant_of(coach_a) for _ in range(n)]
         previous = core_figures._recounter
@@ -410,9 +413,11 @@ def test_the_recount_costs_a_fixed_handful_of_queries_after_commit(
             ):
                 for c in claimants:
                     claimant_reassign(claimant=c, to_coach=coach_b, actor=team_leader)
+            started = time.perf_counter()
             with CaptureQueriesContext(connection) as recount:
                 for callback in callbacks:
                     callback()
+            timings.append(time.perf_counter() - started)
         finally:
             core_figures.register_recounter(previous)
         return len(change.captured_queries), len(recount.captured_queries)
@@ -425,4 +430,7 @@ def test_the_recount_costs_a_fixed_handful_of_queries_after_commit(
     assert without[1] == 0
     assert one[1] == thirty[1], (one, thirty)  # one recount per transaction, whatever its size
     assert one[1] <= 12, one
-    print(f"\nchange queries {one[0]} (without hook {without[0]}), recount queries {one[1]}")
+    print(
+        f"\nchange queries {one[0]} (without hook {without[0]}), recount queries {one[1]}, "
+        f"recount {timings[1] * 1000:.1f} ms / {timings[2] * 1000:.1f} ms"
+    )
