@@ -11,6 +11,7 @@ from appointments.models import Appointment
 from appointments.rules import Status
 from appointments.selectors import local_day_bounds
 from iwp.audit import audit_record
+from iwp.figures import figures_changed
 from iwp.models import AuditVerb, StaffMember
 
 
@@ -37,4 +38,6 @@ def appointments_cover(
                 target_id=pk,
                 payload={"from": coach.pk, "to": covered_by.pk, "reason": "cover for absence"},
             )
+        if moving:
+            figures_changed([coach.pk, covered_by.pk])  # one recount for the whole set-based move
     return moving

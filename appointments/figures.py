@@ -132,6 +132,7 @@ def register(registry: FigureRegistry) -> None:
                     "many_coaches",
                     "Claimants with 3 or more work coaches in 12 months",
                     link={"show": "many_coaches"},
+                    nightly=True,
                 ),
             ),
         )

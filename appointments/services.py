@@ -59,6 +59,7 @@ from claimants.models import (
     CommitmentStatus,
 )
 from iwp.audit import audit_record
+from iwp.figures import figures_changed
 from iwp.input import dates
 from iwp.models import AuditVerb, StaffMember
 
@@ -270,6 +271,9 @@ def _book(
             "rebooked_from": rebooked_from.pk if rebooked_from else None,
         },
     )
+    figures_changed(
+        claimant_ids=[claimant.pk]
+    )  # "appointment this week" (recounted once the booking commits)
     return appointment
 
 
@@ -405,6 +409,7 @@ def appointment_cancel(
             target=locked,
             payload={"status": by, "reason": locked.cancelled_reason},
         )
+        figures_changed(claimant_ids=[locked.claimant_id])
         appointment.status, appointment.cancelled_reason = locked.status, locked.cancelled_reason
         return locked
 
@@ -492,6 +497,8 @@ def appointment_record_outcome(
         if latest is not None:
             payload["good_reason"] = latest.decision
         audit_record(actor=actor, verb=AuditVerb.UPDATED, target=locked, payload=payload)
+        # Unrecorded outcomes, failures to attend, agreed actions: recounted once the outcome commits.
+        figures_changed(claimant_ids=[claimant.pk])
 
         if note.strip():
             result.note = CaseNote.objects.create(
@@ -608,6 +615,7 @@ def appointment_record_contact_attempt(
         _record_contact_attempt(locked, contact_attempt, actor)
         if good_reason is not None:
             _record_good_reason(locked, good_reason, actor, now)
+            figures_changed(claimant_ids=[locked.claimant_id])
         if note.strip():
             case_note = CaseNote.objects.create(
                 claimant=locked.claimant, appointment=locked, author=actor, text=note.strip()
@@ -633,6 +641,7 @@ def agreed_action_close(
         locked.completed_on = on or selectors.local_today()
         locked.save(update_fields=["status", "completed_on"])
         audit_record(actor=actor, verb=AuditVerb.UPDATED, target=locked, payload={"status": locked.status})
+        figures_changed(claimant_ids=[locked.claimant_id])  # overdue agreed actions
         return locked
 
 

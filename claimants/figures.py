@@ -124,12 +124,17 @@ def register(registry: FigureRegistry) -> None:
             position=40,
             counts=progression_counts,
             figures=(
-                Figure("rose_3m", "Earnings rose over 3 months", link={"show": "earnings_rose_3m"}),
-                Figure("rose_6m", "Earnings rose over 6 months", link={"show": "earnings_rose_6m"}),
+                Figure(
+                    "rose_3m", "Earnings rose over 3 months", link={"show": "earnings_rose_3m"}, nightly=True
+                ),
+                Figure(
+                    "rose_6m", "Earnings rose over 6 months", link={"show": "earnings_rose_6m"}, nightly=True
+                ),
                 Figure(
                     "moved_up_{months}",
                     "Moved from Intensive Work Search to Light Touch or Working Enough",
                     link={"show": "moved_up_{months}m"},
+                    nightly=True,
                 ),
             ),
         )

@@ -26,6 +26,7 @@ from claimants.regimes.engine import Cause
 from claimants.regimes.selectors import assessment_period_problem
 from iwp.audit import audit_record
 from iwp.background.outbox import send_on_commit
+from iwp.figures import figures_changed
 from iwp.models import AuditVerb, StaffMember
 
 # Facts whose change can move a regime (rulebook §3 "events that must recompute a regime").
@@ -186,6 +187,7 @@ def claimant_create(*, actor: StaffMember, **fields: Any) -> Claimant:
                 reason="New claimant",
             )
         audit_record(actor=actor, verb=AuditVerb.CREATED, target=claimant, payload={"nino": claimant.nino})
+        figures_changed([claimant.coach_id])  # the coach's caseload (recounted once the claimant commits)
     return claimant
 
 
@@ -227,6 +229,9 @@ def claimant_reassign(
             target=locked,
             payload={"from": previous, "to": to_coach.pk, "reason": reason},
         )
+        # Every figure of the claimant leaves one coach and joins the other: both are recounted on commit (a
+        # bulk move calls this per claimant inside one transaction, and still gets one recount).
+        figures_changed([previous, to_coach.pk])
     claimant.coach = to_coach
     return assignment
 

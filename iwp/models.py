@@ -307,9 +307,11 @@ class TeamRegimeMonth(models.Model):
 
 class CoachFigures(models.Model):
     """Every dashboard figure for one work coach's caseload ({figure key: count}), maintained by
-    ``iwp.dashboards.services.refresh_coach_figures``: every 10 minutes (beat), after the nightly summary, and straight away
-    for the coaches a team leader's change touches (reassignment, absence cover). The dashboard reads these rows
-    instead of aggregating 60,000 claimants' appointments on every request."""
+    ``iwp.dashboards.services.refresh_coach_figures``: once a change to a coach's claimants commits (the services
+    call ``iwp.figures.figures_changed``), every 10 minutes (beat: the safety net, and what changes with the clock
+    alone), and after the nightly summary. ``refreshed_at`` is the database's time when the count began; a row is
+    never replaced by an older count. The dashboard reads these rows instead of aggregating 60,000 claimants'
+    appointments on every request."""
 
     coach = models.OneToOneField(
         StaffMember, on_delete=models.CASCADE, primary_key=True, related_name="figures"

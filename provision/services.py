@@ -14,6 +14,7 @@ from django.utils import timezone
 from appointments.models import ActionCategory, AgreedAction
 from claimants.models import Claimant
 from iwp.audit import audit_record
+from iwp.figures import figures_changed
 from iwp.models import AuditVerb, District, StaffMember
 from provision import matching
 from provision.models import (
@@ -231,6 +232,7 @@ def referral_create(
             target=referral,
             payload={"claimant": claimant.pk, "offer": offer.pk, "status": status},
         )
+        figures_changed(claimant_ids=[claimant.pk])
     return referral
 
 
@@ -269,6 +271,8 @@ def referral_change_status(
             target=referral,
             payload={"status": [before, to_status], "note": note},
         )
+        # Ends a limbo (and closes its follow-up action): recounted once the change commits.
+        figures_changed(claimant_ids=[referral.claimant_id])
     return referral
 
 
@@ -325,5 +329,6 @@ def flag_limbo_referrals(*, today: date | None = None, holidays: Iterable[date] 
             audit_record(
                 actor=None, verb=AuditVerb.UPDATED, target=referral, payload={"limbo_since": str(today)}
             )
+            figures_changed(claimant_ids=[referral.claimant_id])  # collected: one recount for the run
             flagged += 1
     return flagged

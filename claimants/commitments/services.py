@@ -55,6 +55,7 @@ from claimants.models import (
 )
 from claimants.services import claimant_update_facts
 from iwp.audit import audit_record
+from iwp.figures import figures_changed
 from iwp.models import AuditVerb, StaffMember
 
 
@@ -331,6 +332,9 @@ def commitment_issue(
                 "claimant_facts_changed": facts_changed,
             },
         )
+        # Waiting for acceptance, acceptance overdue, review due. (A draft counts in no figure, so starting,
+        # saving or discarding one recounts nothing.)
+        figures_changed(claimant_ids=[claimant.pk])
     commitment.refresh_from_db()
     return commitment
 
@@ -362,6 +366,7 @@ def commitment_record_acceptance(
                 "accepted_at": accepted_at.isoformat(),
             },
         )
+        figures_changed(claimant_ids=[commitment.claimant_id])
     commitment.refresh_from_db()
     return commitment
 

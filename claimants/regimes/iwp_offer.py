@@ -14,6 +14,7 @@ from django.utils import timezone
 from claimants.models import Claimant, IwpOfferStatus
 from claimants.regimes.recalculation import IWP_OFFER_REGIMES
 from iwp.audit import audit_record
+from iwp.figures import figures_changed
 from iwp.models import AuditVerb, StaffMember
 
 
@@ -25,15 +26,17 @@ class OfferSweep:
 
 def iwp_offer_sweep() -> OfferSweep:
     today = timezone.localdate()
+    becoming = Claimant.objects.filter(
+        iwp_offer_status=IwpOfferStatus.NOT_ELIGIBLE, current_regime__in=IWP_OFFER_REGIMES
+    )
+    leaving = Claimant.objects.filter(iwp_offer_status=IwpOfferStatus.ELIGIBLE).exclude(
+        current_regime__in=IWP_OFFER_REGIMES
+    )
     with transaction.atomic():
-        newly = Claimant.objects.filter(
-            iwp_offer_status=IwpOfferStatus.NOT_ELIGIBLE, current_regime__in=IWP_OFFER_REGIMES
-        ).update(iwp_offer_status=IwpOfferStatus.ELIGIBLE, iwp_offer_eligible_since=today)
-        gone = (
-            Claimant.objects.filter(iwp_offer_status=IwpOfferStatus.ELIGIBLE)
-            .exclude(current_regime__in=IWP_OFFER_REGIMES)
-            .update(iwp_offer_status=IwpOfferStatus.NOT_ELIGIBLE, iwp_offer_eligible_since=None)
-        )
+        # The coaches whose "eligible, not yet invited" figure moves: one set-based read before the two UPDATEs.
+        figures_changed((becoming | leaving).order_by().values_list("coach_id", flat=True).distinct())
+        newly = becoming.update(iwp_offer_status=IwpOfferStatus.ELIGIBLE, iwp_offer_eligible_since=today)
+        gone = leaving.update(iwp_offer_status=IwpOfferStatus.NOT_ELIGIBLE, iwp_offer_eligible_since=None)
     return OfferSweep(newly_eligible=newly, no_longer_eligible=gone)
 
 
@@ -47,4 +50,5 @@ def iwp_offer_invite(*, claimant: Claimant, actor: StaffMember) -> bool:
             audit_record(
                 actor=actor, verb=AuditVerb.UPDATED, target=claimant, payload={"iwp_offer": "invited"}
             )
+            figures_changed([claimant.coach_id])
     return bool(changed)

@@ -32,6 +32,7 @@ from claimants.regimes.engine import (
 )
 from claimants.regimes.selectors import parameters_on, rate_tables
 from iwp.audit import audit_record
+from iwp.figures import figures_changed
 from iwp.models import AuditVerb, StaffMember
 
 logger = logging.getLogger(__name__)
@@ -122,10 +123,16 @@ def _offer_status(claimant: Claimant, regime: str, today: date) -> tuple[str, da
     return status, since
 
 
+def _counted_fields(claimant: Claimant) -> tuple:
+    """The claimant row's fields the dashboard figures count (``claimants.figures``)."""
+    return (claimant.current_regime, claimant.regime_cycling, claimant.iwp_offer_status)
+
+
 def _recalculate_one(
     claimant: Claimant, *, cause: Cause, tables: tuple, job_id: int | None, settings: CyclingSettings
 ) -> RecalculationResult:
     result = RecalculationResult(claimant_id=claimant.pk, previous_regime=claimant.current_regime)
+    counted_before = _counted_fields(claimant)
     records = list(
         EarningsRecord.objects.filter(claimant=claimant, is_current=True).order_by("-period_start")[
             :CYCLING_HISTORY
@@ -250,6 +257,10 @@ def _recalculate_one(
         ]
     )
     result.current_regime = claimant.current_regime
+    if _counted_fields(claimant) != counted_before:
+        figures_changed(
+            [claimant.coach_id]
+        )  # the coach's regime mix, cycling, IWP offer: recounted on commit
     return result
 
 

@@ -50,6 +50,7 @@ from claimants.regimes.engine import Cause, format_date
 from claimants.regimes.recalculation import claimant_recalculate
 from iwp.background.jobs import job_advance, job_create, job_fail, job_is_cancelled, job_start, job_succeed
 from iwp.background.outbox import send_on_commit
+from iwp.figures import figures_changed
 from iwp.models import BackgroundJob, BackgroundJobState, StaffMember
 
 __all__ = [
@@ -245,6 +246,15 @@ def _process_chunk_sql(
         _run(cursor, "uprating_claimants", params)
         result.claimants_updated = cursor.rowcount
         steps["claimants"] = time.perf_counter() - started
+        if result.claimants_updated:
+            # The coaches of the claimants this chunk rewrote (``updated_at = now()``: this transaction), in one
+            # set-based read; their figures are recounted once the chunk commits (one recount per chunk).
+            cursor.execute(
+                "SELECT DISTINCT coach_id FROM claimants_claimant "
+                "WHERE id >= %s AND id < %s AND updated_at = now() AND coach_id IS NOT NULL",
+                [lo, hi],
+            )
+            figures_changed(row[0] for row in cursor.fetchall())
 
         cursor.execute("SELECT count(*) FROM upr_claimants")
         result.claimants = cursor.fetchone()[0]

@@ -21,6 +21,12 @@ class DashboardFilterForm(forms.Form):
     team = forms.IntegerField(required=False, min_value=1)
     coach = forms.IntegerField(required=False, min_value=1)
     district = forms.IntegerField(required=False, min_value=1)
+    # The coach table shows the columns of work waiting by default (it fits a 1280 px screen); "all" shows all.
+    columns = forms.ChoiceField(
+        choices=(("", "Work waiting"), ("all", "All columns")),
+        required=False,
+        error_messages={"invalid_choice": "Choose the main columns or all columns"},
+    )
 
     def clean_period(self) -> int:
         return self.cleaned_data.get("period") or 3

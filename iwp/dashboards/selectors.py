@@ -191,6 +191,7 @@ class Dashboard:
     refreshed_at: datetime | None  # the nightly per-claimant summary
     figures_at: datetime | None  # the oldest of the coaches' maintained figures
     trend: list[dict[str, Any]]
+    figures_latest: datetime | None = None  # the newest (a change recounts only the coaches it touched)
 
     @property
     def coach_count(self) -> int:
@@ -241,6 +242,7 @@ def team_dashboard(
         target_caseload=target,
         refreshed_at=summary_refreshed_at(),
         figures_at=min(stamps) if stamps else None,
+        figures_latest=max(stamps) if stamps else None,
         trend=regime_trend(scope.team_ids(), today=period.today),
     )
 

@@ -7,12 +7,13 @@ anything is written.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -21,7 +22,7 @@ from claimants.models import Claimant
 from claimants.services import claimant_reassign
 from iwp.audit import audit_record
 from iwp.dashboards.selectors import dashboard_teams
-from iwp.figures import DashboardPeriod, registry
+from iwp.figures import DashboardPeriod, figures_changed, registry
 from iwp.input.dates import ABSENCE_MAX_MONTHS, add_months, long_date
 from iwp.models import AuditVerb, CoachAbsence, CoachFigures, Role, StaffMember, Team
 
@@ -100,11 +101,9 @@ def claimants_bulk_reassign(
                 }
             )
         moved = 0
-        touched = {to_coach.pk}
         for claimant in claimants:
             if claimant.coach_id == to_coach.pk:
                 continue
-            touched.add(claimant.coach_id)
             claimant_reassign(
                 claimant=claimant,
                 to_coach=to_coach,
@@ -113,8 +112,8 @@ def claimants_bulk_reassign(
                 handover_summary=_handover(claimant, claimant.coach, actor, handover_note),
             )
             moved += 1
-        # The dashboard's maintained figures follow the claimants at once (same transaction).
-        refresh_coach_figures(sorted(pk for pk in touched if pk))
+        # The dashboard's figures follow the claimants once the move commits: ``claimant_reassign`` names both
+        # coaches of each move, and the whole transaction gets one recount of every coach touched.
     return BulkReassignResult(moved=moved, to_coach=to_coach)
 
 
@@ -192,7 +191,7 @@ def coach_absence_record(
             moved = appointments_cover(
                 coach=coach, covered_by=covered_by, first_day=starts_on, last_day=ends_on, actor=actor
             )
-            refresh_coach_figures([coach.pk, covered_by.pk])
+            figures_changed([coach.pk, covered_by.pk])
         audit_record(
             actor=actor,
             verb=AuditVerb.CREATED,
@@ -245,11 +244,37 @@ def team_candidates(team: Team):
 REFRESH_BATCH = 1000  # coaches per set of aggregate queries
 
 
+def _database_now() -> datetime:
+    """The database's clock: every recount (web processes, workers, beat) stamps its rows from one clock, so the
+    newest count is the one kept whichever host counted it (see ``_store``)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT CURRENT_TIMESTAMP")
+        value = cursor.fetchone()[0]
+    if isinstance(value, str):  # SQLite answers with text, in UTC
+        value = datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value
+
+
+def _store(counts: dict[int, dict[str, int]], now: datetime) -> None:
+    """Upsert the coaches' rows, keeping a row counted later than ``now``: a recount that started before a
+    concurrent change committed (and so missed it) must not overwrite the recount that started after it."""
+    table = CoachFigures._meta.db_table
+    rows = [(pk, json.dumps(c, sort_keys=True), now) for pk, c in counts.items()]
+    placeholders = ", ".join(["(%s, %s, %s)"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (coach_id, counts, refreshed_at) VALUES {placeholders} "  # noqa: S608 - ours
+            "ON CONFLICT (coach_id) DO UPDATE SET counts = excluded.counts, refreshed_at = excluded.refreshed_at "
+            f"WHERE {table}.refreshed_at <= excluded.refreshed_at",
+            [value for row in rows for value in row],
+        )
+
+
 def refresh_coach_figures(coach_ids: Sequence[int] | None = None, *, now: datetime | None = None) -> int:
     """Recount every figure group for these coaches (default: every active work coach), in batches of
     ``REFRESH_BATCH`` coaches — one aggregate query per group per batch — and upsert their ``CoachFigures``.
-    Safe to run twice (the rows are replaced). Returns the number of coaches refreshed."""
-    now = now or timezone.now()
+    Safe to run twice (the rows are replaced, never by an older count). Returns the number of coaches refreshed."""
+    now = now or _database_now()
     period = DashboardPeriod(today=timezone.localdate(now), now=now)
     if coach_ids is None:
         coach_ids = list(
@@ -266,10 +291,22 @@ def refresh_coach_figures(coach_ids: Sequence[int] | None = None, *, now: dateti
             for coach_id, found in group.counts(batch, period).items():
                 if coach_id in counts:
                     counts[coach_id].update(found)
-        CoachFigures.objects.bulk_create(
-            [CoachFigures(coach_id=pk, counts=c, refreshed_at=now) for pk, c in counts.items()],
-            update_conflicts=True,
-            unique_fields=["coach"],
-            update_fields=["counts", "refreshed_at"],
-        )
+        _store(counts, now)
     return len(ids)
+
+
+def recount_touched_figures(coach_ids: set[int], claimant_ids: set[int]) -> int:
+    """The recounter behind ``iwp.figures.figures_changed`` (registered in ``DashboardsConfig.ready``): after a
+    change commits, recount the coaches it named and the current coaches of the claimants it named — one
+    recount for the whole transaction. Returns the number of coaches recounted."""
+    ids = set(coach_ids)
+    if claimant_ids:
+        ids |= set(
+            Claimant.objects.filter(pk__in=claimant_ids, coach__isnull=False)
+            .values_list("coach_id", flat=True)
+            .distinct()
+        )
+    if not ids:
+        return 0
+    with transaction.atomic():
+        return refresh_coach_figures(sorted(ids))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
@@ -57,7 +59,7 @@ def _filters(request: HttpRequest) -> tuple[DashboardFilterForm, dict[str, Any]]
     form = DashboardFilterForm(request.GET)
     if form.is_valid():
         return form, form.cleaned_data
-    return form, {"period": 3, "team": None, "coach": None, "district": None}
+    return form, {"period": 3, "team": None, "coach": None, "district": None, "columns": ""}
 
 
 def _build(request: HttpRequest, data: dict[str, Any]) -> dash.Dashboard:
@@ -65,11 +67,43 @@ def _build(request: HttpRequest, data: dict[str, Any]) -> dash.Dashboard:
     return dash.team_dashboard(scope, months=data.get("period") or 3, coach_id=data.get("coach"))
 
 
+def _clock(at: datetime, today: date) -> str:
+    local = timezone.localtime(at)
+    return f"{local:%H:%M}" if local.date() == today else f"{local:%H:%M} on {local.day} {local:%B}"
+
+
+def counted_at(board: dash.Dashboard) -> str:
+    """When the figures recounted on change were counted: one time, or the span across the coaches (a change
+    recounts only the coaches it touched; the rest were counted by the 10-minute recount)."""
+    first, last = board.figures_at, board.figures_latest
+    if first is None:
+        return "Not counted yet (the figures are counted every 10 minutes)"
+    today = board.period.today
+    if last is None or _clock(first, today) == _clock(last, today):
+        return f"Counted at {_clock(first, today)}"
+    return f"Counted between {_clock(first, today)} and {_clock(last, today)}"
+
+
+def counted_overnight(board: dash.Dashboard) -> str:
+    """When the nightly per-claimant summary (earnings rises, moves up, coaches per claimant) was counted."""
+    if board.refreshed_at is None:
+        return "Not counted yet (the overnight summary has not run)"
+    local = timezone.localtime(board.refreshed_at)
+    when = f"{local:%H:%M}"
+    if local.date() != board.period.today:
+        when += f" on {local.day} {local:%B}"
+    return f"Counted overnight at {when}"
+
+
 def _tiles(board: dash.Dashboard, counts: dict[str, int], *, team_id=None, coach_id=None) -> list[dict]:
-    """The figure groups as tiles: label, number, link to the caseload behind it (None for shares)."""
+    """The figure groups as tiles: label, number, link to the caseload behind it (None for shares), and when
+    the tile's figures were counted (a nightly figure in a tile of live ones says so on its own line)."""
     tiles = []
+    live, overnight = counted_at(board), counted_overnight(board)
     for group in board.groups:
         items = []
+        nightly = [f.nightly for f in group.figures]
+        mixed = any(nightly) and not all(nightly)
         for figure in group.figures:
             key = figure.key.format(months=board.period.months)
             value = counts.get(key, 0)
@@ -80,33 +114,73 @@ def _tiles(board: dash.Dashboard, counts: dict[str, int], *, team_id=None, coach
             if figure.link is not None:
                 params = {k: v.format(months=board.period.months) for k, v in figure.link.items()}
                 item["url"] = dash.caseload_url(params, team_id=team_id, coach_id=coach_id)
+            if mixed and figure.nightly:
+                item["counted"] = overnight
             items.append(item)
-        tiles.append({"key": group.key, "title": group.title, "items": items})
+        tiles.append(
+            {
+                "key": group.key,
+                "title": group.title,
+                "items": items,
+                "counted": overnight if all(nightly) else live,
+            }
+        )
     return tiles
 
 
-# Columns of the per-coach / per-team table: (figure key, heading, caseload parameters).
+@dataclass(frozen=True)
+class Column:
+    """A column of the per-coach / per-team table. ``main`` columns (the work waiting) are shown by default, so
+    the table fits a 1280 px screen; ``?columns=all`` shows every column. Every figure stays one click away
+    either way: each coach's name opens that coach's dashboard, whose tiles hold all of their figures."""
+
+    key: str
+    heading: str
+    params: dict[str, str]
+    main: bool = False
+
+
 TABLE_COLUMNS = (
-    ("regime_intensive_work_search", "Intensive Work Search", {"regime": "intensive_work_search"}),
-    ("regime_light_touch", "Light Touch", {"regime": "light_touch"}),
-    ("regime_working_enough", "Working Enough", {"regime": "working_enough"}),
-    ("unrecorded", "Unrecorded outcomes", {"show": "unrecorded_outcomes"}),
-    ("fta_undecided", "Failed to attend, decision needed", {"show": "fta_awaiting_decision"}),
-    ("overdue_action_claimants", "Overdue actions", {"show": "overdue_actions"}),
-    ("awaiting_acceptance", "Commitment not accepted", {"show": "awaiting_acceptance"}),
-    ("referrals_in_limbo", "Referral in limbo", {"show": "referrals_in_limbo"}),
-    ("cycling", "Cycling", {"show": "cycling"}),
-    ("iwp_eligible", "IWP eligible, not invited", {"iwp": IwpOfferStatus.ELIGIBLE}),
-    ("rose_3m", "Earnings rose (3 months)", {"show": "earnings_rose_3m"}),
-    ("many_coaches", "3+ coaches in 12 months", {"show": "many_coaches"}),
+    Column("unrecorded", "Unrecorded outcomes", {"show": "unrecorded_outcomes"}, main=True),
+    Column(
+        "fta_undecided", "Failed to attend, decision needed", {"show": "fta_awaiting_decision"}, main=True
+    ),
+    Column("overdue_action_claimants", "Overdue actions", {"show": "overdue_actions"}, main=True),
+    Column("awaiting_acceptance", "Commitment not accepted", {"show": "awaiting_acceptance"}, main=True),
+    Column("referrals_in_limbo", "Referral in limbo", {"show": "referrals_in_limbo"}, main=True),
+    Column("regime_intensive_work_search", "Intensive Work Search", {"regime": "intensive_work_search"}),
+    Column("regime_light_touch", "Light Touch", {"regime": "light_touch"}),
+    Column("regime_working_enough", "Working Enough", {"regime": "working_enough"}),
+    Column("cycling", "Cycling", {"show": "cycling"}),
+    Column("iwp_eligible", "IWP eligible, not invited", {"iwp": IwpOfferStatus.ELIGIBLE}),
+    Column("rose_3m", "Earnings rose (3 months)", {"show": "earnings_rose_3m"}),
+    Column("many_coaches", "3+ coaches in 12 months", {"show": "many_coaches"}),
 )
 
 
-def _table_row(counts: dict[str, int], *, team_id=None, coach_id=None) -> list[dict]:
+def table_columns(show_all: bool) -> tuple[Column, ...]:
+    return TABLE_COLUMNS if show_all else tuple(c for c in TABLE_COLUMNS if c.main)
+
+
+def _table_row(
+    counts: dict[str, int], columns: tuple[Column, ...], *, team_id=None, coach_id=None
+) -> list[dict]:
     return [
-        {"value": counts.get(key, 0), "url": dash.caseload_url(params, team_id=team_id, coach_id=coach_id)}
-        for key, _, params in TABLE_COLUMNS
+        {
+            "value": counts.get(c.key, 0),
+            "url": dash.caseload_url(c.params, team_id=team_id, coach_id=coach_id),
+        }
+        for c in columns
     ]
+
+
+def _with_columns(request: HttpRequest, columns: str) -> str:
+    """This page's address with the table's columns switched (the other filters kept)."""
+    query = request.GET.copy()
+    query.pop("columns", None)
+    if columns:
+        query["columns"] = columns
+    return "?" + query.urlencode() if query else "?"
 
 
 @role_required(*LEADERS)
@@ -114,6 +188,8 @@ def team_dashboard(request: HttpRequest) -> HttpResponse:
     form, data = _filters(request)
     board = _build(request, data)
     scope = board.scope
+    show_all = data.get("columns") == "all"
+    columns = table_columns(show_all)
     link_team = scope.team.pk if scope.is_team else None
     # A district view's totals link to the caseload page only when the viewer's caseload covers the district.
     linkable = scope.is_team or dash.leads_district(request.user)
@@ -121,8 +197,10 @@ def team_dashboard(request: HttpRequest) -> HttpResponse:
         [
             {
                 "row": row,
-                "cells": _table_row(row.counts, coach_id=row.coach.pk),
+                "cells": _table_row(row.counts, columns, coach_id=row.coach.pk),
                 "caseload_url": dash.caseload_url({}, coach_id=row.coach.pk),
+                "dashboard_url": reverse("iwp:team_dashboard")
+                + f"?team={row.coach.team_id}&coach={row.coach.pk}&period={board.period.months}",
             }
             for row in board.rows
         ]
@@ -133,7 +211,7 @@ def team_dashboard(request: HttpRequest) -> HttpResponse:
         {
             "team": team,
             "counts": board.team_totals.get(team.pk, {}),
-            "cells": _table_row(board.team_totals.get(team.pk, {}), team_id=team.pk),
+            "cells": _table_row(board.team_totals.get(team.pk, {}), columns, team_id=team.pk),
             "url": reverse("iwp:team_dashboard") + f"?team={team.pk}&period={board.period.months}",
         }
         for team in scope.teams
@@ -152,7 +230,12 @@ def team_dashboard(request: HttpRequest) -> HttpResponse:
             else _tiles_unlinked(board),
             "coach_rows": coach_rows,
             "team_rows": team_rows,
-            "columns": [heading for _, heading, _ in TABLE_COLUMNS],
+            "columns": [c.heading for c in columns],
+            "show_all_columns": show_all,
+            "hidden_columns": [c.heading for c in TABLE_COLUMNS if c not in columns],
+            "columns_toggle_url": _with_columns(request, "" if show_all else "all"),
+            "counted_at": counted_at(board),
+            "counted_overnight": counted_overnight(board),
             "suggestions": dash.rebalancing_suggestions(board.rows) if scope.is_team else [],
             "chart": trend_chart(board.trend),
             "trend_rows": [

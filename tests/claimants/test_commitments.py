@@ -529,7 +529,8 @@ def test_issuing_without_an_hours_change_enqueues_nothing(
     draft = save(draft, work_coach)
     with django_capture_on_commit_callbacks() as callbacks:
         commitment_issue(commitment=draft, lock_version=draft.lock_version, actor=work_coach, today=DAY)
-    assert callbacks == []
+    # No recalculation; only the dashboard figures are recounted (the claimant now waits for acceptance).
+    assert [c.__qualname__ for c in callbacks] == ["_Pending.flush"]
 
 
 def test_review_due_list(claimant, work_coach):

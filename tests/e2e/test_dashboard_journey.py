@@ -103,8 +103,19 @@ def test_leader_drills_down_records_absence_and_rebalances(
     cover_row = page.get_by_test_id("coach-row-coach.cover")
     expect(absent_row.locator("td").first).to_contain_text("1")
     expect(cover_row.locator("td").first).to_contain_text("3")
-    expect(cover_row.locator("td").nth(4)).to_have_text("2")  # unrecorded outcomes now Carol's to chase
+    expect(cover_row.locator("td").nth(1)).to_have_text("2")  # unrecorded outcomes now Carol's to chase
     page.screenshot(path=str(screenshot_dir / "dashboard-5-after.png"), full_page=True)
+
+    # --- On a 1280 px screen the coach table fits without scrolling sideways; every column is one link away.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/dashboard/")
+    region = page.locator("[aria-labelledby=coaches]")
+    assert region.evaluate("el => el.scrollWidth <= el.clientWidth"), "the coach table scrolls sideways"
+    expect(page.get_by_test_id("counted-appointments")).to_contain_text("Counted at")
+    expect(page.get_by_test_id("figures-freshness")).not_to_contain_text("Every other figure is live")
+    page.get_by_test_id("show-all-columns").click()
+    expect(page.get_by_test_id("coach-table")).to_contain_text("Intensive Work Search")
+    page.screenshot(path=str(screenshot_dir / "dashboard-6-all-columns.png"), full_page=True)
     for c in claimants[:2]:
         c.refresh_from_db()
         assert c.coach == cover

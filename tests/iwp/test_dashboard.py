@@ -216,12 +216,13 @@ def test_dashboard_query_count_does_not_grow_with_coaches_claimants_or_appointme
     refresh_dashboard_summaries()
     refresh_coach_figures()
 
-    def count() -> int:
+    def count(**params) -> int:
         with CaptureQueriesContext(connection) as ctx:
-            assert leader_client.get(reverse(DASHBOARD)).status_code == 200
+            assert leader_client.get(reverse(DASHBOARD), params).status_code == 200
         return len(ctx.captured_queries)
 
     small = count()
+    assert count(columns="all") == small  # every column costs no more queries
     for _ in range(4):
         coach = WorkCoachFactory(team=team_leader.team)
         work_for(coach, 3)
@@ -235,6 +236,7 @@ def test_dashboard_query_count_does_not_grow_with_coaches_claimants_or_appointme
     refresh_dashboard_summaries()
     refresh_coach_figures()
     assert count() == small
+    assert count(columns="all") == small
     assert small <= 16, small
 
 
@@ -387,7 +389,7 @@ def test_bad_export_parameters_are_a_400(leader_client, params):
 
 
 def test_bulk_reassign_moves_claimants_with_history_handover_and_audit(
-    leader_client, team_leader, coach_a, coach_b
+    leader_client, team_leader, coach_a, coach_b, django_capture_on_commit_callbacks
 ):
     moving = work_for(coach_a, 1)
     for c in moving:
@@ -398,15 +400,16 @@ def test_bulk_reassign_moves_claimants_with_history_handover_and_audit(
     page = leader_client.get(reverse("iwp:reassign"), {"coach": coach_a.pk})
     assert page.status_code == 200
     assert {c.pk for c in page.context["claimants"]} == {c.pk for c in moving}
-    response = leader_client.post(
-        reverse("iwp:reassign") + f"?coach={coach_a.pk}",
-        {
-            "claimants": [c.pk for c in moving],
-            "to_coach": coach_b.pk,
-            "reason": "Ann is off sick",
-            "handover_note": "Both need a call this week.",
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the figures are recounted once the move commits
+        response = leader_client.post(
+            reverse("iwp:reassign") + f"?coach={coach_a.pk}",
+            {
+                "claimants": [c.pk for c in moving],
+                "to_coach": coach_b.pk,
+                "reason": "Ann is off sick",
+                "handover_note": "Both need a call this week.",
+            },
+        )
     assert response.status_code == 302
     for c in moving:
         c.refresh_from_db()
