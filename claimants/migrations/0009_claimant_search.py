@@ -5,7 +5,6 @@ their indexes. On PostgreSQL the name also gets a GIN trigram index (pg_trgm), s
 name is an index search at a million claimants; SQLite (the embedded demo) has no pg_trgm and skips it."""
 
 import django.db.models.functions.text
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
 TRIGRAM_INDEX = "claimant_search_name_trgm"
@@ -14,6 +13,9 @@ TRIGRAM_INDEX = "claimant_search_name_trgm"
 def create_trigram_index(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    # Not Django's TrigramExtension(): its backwards step queries pg_extension on any database and fails on
+    # SQLite. Unapplying leaves the extension in place (other indexes may use it); only the index goes.
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     schema_editor.execute(
         f"CREATE INDEX IF NOT EXISTS {TRIGRAM_INDEX} ON claimants_claimant USING gin (search_name gin_trgm_ops)"
     )
@@ -32,8 +34,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # CREATE EXTENSION only on PostgreSQL (Django's operation skips other databases itself).
-        TrigramExtension(),
         migrations.AddField(
             model_name='claimant',
             name='postcode_compact',
