@@ -118,7 +118,7 @@ def test_ranking_exact_name_first_then_closest_then_by_name(work_coach):
     assert found[1:] == ["Helen Kingsley", "Helene Kingsley", "Helena Kingsbury-Wetherington"]
 
 
-def test_an_exact_nino_ranks_first_and_other_sorts_are_kept(work_coach, people):
+def test_a_chosen_sort_order_keeps_the_same_matches(work_coach, people):
     by_regime = caseload_for(work_coach, CaseloadQuery(search="kin", sort="regime"))
     assert {c.full_name for c in by_regime} == {"Helen King", "Helena Kingsley", "Mark Kingston"}
 
