@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Case, F, FloatField, Func, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from claimants.models import (
@@ -18,6 +20,7 @@ from claimants.models import (
     RegimeAssessment,
 )
 from claimants.record import caseload
+from claimants.record.search import ParsedSearch, parse_search
 from iwp.access import jobcentre_scope
 from iwp.models import Role, StaffMember
 
@@ -38,31 +41,99 @@ class CaseloadQuery:
     team_id: int | None = None
     show: tuple[str, ...] = ()
     sort: str = "name"
+    # A work coach covering a colleague searches every claimant they may open, not only their own caseload.
+    whole_office: bool = False
+
+    @property
+    def parsed_search(self) -> ParsedSearch:
+        return parse_search(self.search)
+
+
+class Similarity(Func):
+    """pg_trgm's ``similarity(a, b)``: 0–1, how many trigrams two strings share (PostgreSQL only).
+
+    Written here rather than imported from ``django.contrib.postgres.search`` so that nothing about the search
+    depends on PostgreSQL until a query runs on it (the embedded demo runs on SQLite)."""
+
+    function = "similarity"
+    output_field = FloatField()
+
+
+def search_condition(parsed: ParsedSearch) -> Q:
+    """Claimants matching any meaning of what was typed (``claimants.record.search``). Plain lookups, so the
+    same condition runs on SQLite; on PostgreSQL the name's LIKEs use the trigram index (migration 0009)."""
+    if parsed.problem or not parsed:
+        return Q(pk__in=[])
+    condition = Q(pk__in=[])
+    if parsed.words:
+        # Every word somewhere in "first last", in any order: "king helen", "hel kin", "Kin".
+        names = Q()
+        for word in parsed.words:
+            names &= Q(search_name__contains=word)
+        condition |= names
+    if len(parsed.nino) == 9:
+        condition |= Q(nino=parsed.nino)
+    elif parsed.nino:
+        condition |= Q(nino__startswith=parsed.nino)
+    if parsed.date_of_birth:
+        condition |= Q(date_of_birth=parsed.date_of_birth)
+    if parsed.postcode:
+        condition |= Q(postcode_compact=parsed.postcode)
+    if parsed.outward_code:
+        # The whole outward code: "LS1" finds LS1 4AB but not LS12 4AB (an inward code is always 3 characters).
+        condition |= Q(postcode_compact__startswith=parsed.outward_code) & Q(
+            postcode_length=len(parsed.outward_code) + 3
+        )
+    return condition
+
+
+def search_claimants(claimants: QuerySet[Claimant], parsed: ParsedSearch) -> QuerySet[Claimant]:
+    """``claimants`` narrowed to the search, annotated with ``search_rank`` (0 for an exact full name or NINO,
+    else 1) and, on PostgreSQL, ``search_similarity`` (trigram similarity of the name to the words typed)."""
+    if parsed.outward_code:
+        claimants = claimants.annotate(postcode_length=Length("postcode_compact"))
+    exact = Q(pk__in=[])
+    if parsed.exact_names:
+        exact |= Q(search_name__in=parsed.exact_names)
+    if len(parsed.nino) == 9:
+        exact |= Q(nino=parsed.nino)
+    claimants = claimants.filter(search_condition(parsed)).annotate(
+        search_rank=Case(When(exact, then=Value(0)), default=Value(1), output_field=IntegerField())
+    )
+    if connection.vendor == "postgresql" and parsed.words:
+        claimants = claimants.annotate(
+            search_similarity=Similarity("search_name", Value(" ".join(parsed.words)))
+        )
+    else:
+        claimants = claimants.annotate(search_similarity=Value(0.0, output_field=FloatField()))
+    return claimants
 
 
 def caseload_for(user: StaffMember, query: CaseloadQuery | None = None, *, today: date | None = None):
-    """My caseload: a coach's own claimants; team leaders and administrators see everyone in their scope
-    and can narrow it to a team or a coach. Filters and sort orders contributed by other apps come from
-    ``claimants.record.caseload``; it stays one SQL query per page."""
+    """My caseload: a coach's own claimants (or, searching with ``whole_office``, every claimant they may open);
+    team leaders and administrators see everyone in their scope and can narrow it to a team or a coach.
+    Filters and sort orders contributed by other apps come from ``claimants.record.caseload``; it stays one
+    SQL query per page. A search on the default sort is ranked: exact full name or NINO first, then the
+    closest names, then by name."""
     query = query or CaseloadQuery()
     claimants = claimants_visible_to(user).select_related("coach")
-    if user.effective_role == Role.WORK_COACH:
+    if user.effective_role == Role.WORK_COACH and not query.whole_office:
         claimants = claimants.filter(coach=user)
     if query.coach_id:
         claimants = claimants.filter(coach_id=query.coach_id)
     if query.team_id:
         claimants = claimants.filter(coach__team_id=query.team_id)
-    if query.search:
-        term = query.search.strip()
-        compact = term.replace(" ", "").upper()
-        claimants = claimants.filter(
-            Q(nino=compact) | Q(last_name__icontains=term) | Q(first_name__icontains=term)
-        )
+    parsed = query.parsed_search
+    if parsed:
+        claimants = search_claimants(claimants, parsed)
     if query.regime:
         claimants = claimants.filter(current_regime=query.regime)
     if query.iwp_status:
         claimants = claimants.filter(iwp_offer_status=query.iwp_status)
-    return caseload.apply(claimants, today=today or timezone.localdate(), show=query.show, sort=query.sort)
+    rows = caseload.apply(claimants, today=today or timezone.localdate(), show=query.show, sort=query.sort)
+    if parsed and caseload.sorts_by_name(query.sort):
+        rows = rows.order_by("search_rank", F("search_similarity").desc(), "last_name", "first_name", "pk")
+    return rows
 
 
 def coaches_visible_to(user: StaffMember) -> QuerySet[StaffMember]:

@@ -10,7 +10,8 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Lower, Replace, Upper
 
 from claimants.regimes.engine import Cause, ConditionalityGroup, Regime
 from iwp.models import Jobcentre, StaffMember
@@ -176,6 +177,21 @@ class Claimant(models.Model):
     regime_stale_since = models.DateTimeField(null=True, blank=True)
     regime_stale_cause = models.CharField(max_length=12, blank=True)
 
+    # The caseload search (issue #17) compares these, not the raw columns: written by the database itself, so
+    # every way a row arrives (forms, the API, the bench's COPY) keeps them right. "first last" lower-cased lets
+    # a word-by-word AND of LIKE '%word%' find a name in any order; PostgreSQL indexes it with pg_trgm
+    # (migration 0009), which is what makes that LIKE fast at a million claimants.
+    search_name = models.GeneratedField(
+        expression=Lower(Concat("first_name", Value(" "), "last_name")),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
+    postcode_compact = models.GeneratedField(
+        expression=Upper(Replace("postcode", Value(" "), Value(""))),
+        output_field=models.CharField(max_length=10),
+        db_persist=True,
+    )
+
     class Meta:
         ordering = ["last_name", "first_name"]
         indexes = [
@@ -186,6 +202,9 @@ class Claimant(models.Model):
                 condition=Q(regime_stale_since__isnull=False),
                 name="claimant_regime_stale_idx",
             ),
+            # Search by date of birth or postcode across an office, a district or the country.
+            models.Index(fields=["date_of_birth"], name="claimant_dob_idx"),
+            models.Index(fields=["postcode_compact"], name="claimant_postcode_idx"),
         ]
         constraints = [
             models.CheckConstraint(

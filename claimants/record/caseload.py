@@ -97,6 +97,11 @@ def sort_choices() -> list[tuple[str, str]]:
     return choices
 
 
+def sorts_by_name(sort: str) -> bool:
+    """Whether ``apply`` orders by name for ``sort``: chosen, or an unknown value it falls back on."""
+    return sort not in registry.columns and (sort == "name" or sort not in BASE_SORTS)
+
+
 def apply(
     claimants: QuerySet, *, today: date, show: list[str] | tuple[str, ...] = (), sort: str = "name"
 ) -> QuerySet:

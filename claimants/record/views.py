@@ -18,6 +18,7 @@ from claimants.models import Claimant, Employment, IwpOfferStatus, RegimeChoices
 from claimants.record.caseload import registry as caseload_registry
 from claimants.record.caseload import sort_choices
 from claimants.record.charts import earnings_chart
+from claimants.record.filter_tags import filter_groups
 from claimants.record.forms import (
     CircumstanceForm,
     ClaimantDetailsForm,
@@ -294,7 +295,9 @@ def _int_or_none(value: str | None) -> int | None:
 def caseload(request: HttpRequest) -> HttpResponse:
     """My caseload: search, filters and sort orders (the same parameters the dashboards link with).
 
-    Unknown or malformed parameters are ignored rather than rejected: a stale bookmark still shows a list.
+    A work coach searches their own caseload; ``scope=office`` repeats it over every claimant they may open
+    (covering a colleague). Unknown or malformed parameters are ignored rather than rejected: a stale bookmark
+    still shows a list.
     """
     params = request.GET
     leader = request.user.effective_role != Role.WORK_COACH
@@ -308,20 +311,29 @@ def caseload(request: HttpRequest) -> HttpResponse:
         team_id=_int_or_none(params.get("team")) if leader else None,
         show=tuple(key for key in params.getlist("show") if key in caseload_registry.filters),
         sort=params.get("sort", "name"),
+        whole_office=not leader and params.get("scope") == "office",
     )
     claimants = caseload_for(request.user, query)
     page = Paginator(claimants, 25).get_page(params.get("page"))
     coaches = list(coaches_visible_to(request.user)) if leader else []
     chosen_coach = next((c for c in coaches if c.pk == query.coach_id), None)
     chosen_team = next((c.team for c in coaches if c.team_id == query.team_id), None)
+    office = request.user.jobcentre
     if chosen_coach:
         title = f"Caseload of {chosen_coach.get_full_name()}"
     elif chosen_team:
         title = f"Caseload of {chosen_team.name}"
+    elif query.whole_office:
+        title = f"Claimants in {office.name}" if office else "Claimants in your office"
     else:
         title = "Caseloads" if leader else "My caseload"
     columns = list(caseload_registry.columns.values())
     today = timezone.localdate()
+    show_choices = [(f.key, f.label) for f in caseload_registry.filters.values()]
+    search = query.parsed_search
+    office_search = params.copy()
+    office_search["scope"] = "office"
+    office_search.pop("page", None)
     return render(
         request,
         "claimants/caseload.html",
@@ -329,14 +341,31 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "title": title,
             "page": page,
             "query": query,
+            "search": search,
             "regimes": RegimeChoices.choices,
             "iwp_statuses": IwpOfferStatus.choices,
-            "show_choices": [(f.key, f.label) for f in caseload_registry.filters.values()],
+            "show_choices": show_choices,
             "sort_choices": sort_choices(),
             "columns": columns,
             "rows": [(c, [column.cell(c, today) for column in columns]) for c in page],
             "coaches": coaches,
             "leader": leader,
+            # Whose claimants the list can hold: the coach column shows whenever it is not only the coach's own.
+            "show_coach": leader or query.whole_office,
+            "office_search_url": f"?{office_search.urlencode()}",
+            "office": office,
+            "selected": filter_groups(
+                params,
+                [
+                    ("Search", "q", {query.search: f"“{query.search}”"} if query.search else {}),
+                    ("Who", "scope", {"office": "Whole office"} if query.whole_office else {}),
+                    ("Regime", "regime", dict(RegimeChoices.choices)),
+                    ("IWP offer", "iwp", dict(IwpOfferStatus.choices)),
+                    ("Work coach", "coach", {str(c.pk): c.get_full_name() for c in coaches}),
+                    ("Team", "team", {str(c.team_id): c.team.name for c in coaches}),
+                    ("Show only", "show", dict(show_choices)),
+                ],
+            ),
             "today": today,
         },
     )

@@ -1,7 +1,7 @@
 // Project entry point, loaded with <script type="module" nonce="…">.
 // The vendored bundles are self-contained ES modules (no imports of their own).
 import { initAll } from '../vendor/govuk/govuk-frontend.min.js'
-import { initAll as mojInitAll } from '../vendor/moj/moj-frontend.min.js'
+import { FilterToggleButton, initAll as mojInitAll } from '../vendor/moj/moj-frontend.min.js'
 
 // A browser running this module supports GOV.UK Frontend; set the body classes
 // in case the template's inline snippet did not (harmless if it already did).
@@ -27,6 +27,14 @@ new MutationObserver((changes) => {
     }
   }
 }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['aria-expanded'] })
+
+// The MoJ filter panel's "Show filter" / "Hide filter" toggle is not part of MoJ's initAll (each service
+// configures it). The caseload's panel starts hidden at every width, not only on small screens: its table
+// needs the page's width, and the selected filters show as tags beside the results anyway.
+for (const $filter of document.querySelectorAll('[data-module="moj-filter"]')) {
+  // eslint-disable-next-line no-new
+  new FilterToggleButton($filter, { bigModeMediaQuery: 'not all', startHidden: true })
+}
 
 const POLL_MS = 1500
 const MAX_FAILURES = 5

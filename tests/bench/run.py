@@ -19,6 +19,8 @@ Order of the steps, each measured in its own process (so peak RSS is the step's 
    rolled back; needs no seeded caseload: ``python -m tests.bench.run --skip-seed --steps provision``).
 10. team dashboards (issue #6, ``tests.bench.dashboard``): casework seed, nightly summary, team and district views'
    server time against a count(*) baseline, the district's streamed CSV export.
+11. caseload search (issue #17, ``tests.bench.search``): six searches in a coach's caseload, their office and
+   nationally, against the old search query, median and p95 (every row: ``python -m tests.bench.search``).
 
 While ``claimants.regimes.uprating`` or ``claimants.earnings.feed`` is missing, their rows print "not available yet".
 """
@@ -59,6 +61,7 @@ STEP_ORDER = (
     "ingest",
     "provision",
     "dashboard",
+    "search",
 )
 PROVISION_TARGET_MS = 200
 
@@ -386,6 +389,13 @@ def build_table(n: int, info: dict, seed: dict | None, r: dict[str, dict], args)
         ]
     elif "error" in board:
         rows.append(("Team dashboards (issue #6)", board["error"], "", "–"))
+    found = r.get("search", {})
+    if "results" in found:
+        from tests.bench.search import summary_row
+
+        rows.append(summary_row(found))
+    elif "error" in found:
+        rows.append(("Caseload search (issue #17)", found["error"], "", "–"))
 
     pg = info["pg"]
     tuned = (

@@ -258,8 +258,8 @@ def schema_extras(cur: psycopg.Cursor, table: str, known: tuple[str, ...]) -> Ex
     names, values = [], []
     for column in unknown:
         field = fields.get(column)
-        if field is None or field.db_default is not NOT_PROVIDED:
-            continue  # the database fills it
+        if field is None or field.db_default is not NOT_PROVIDED or getattr(field, "generated", False):
+            continue  # the database fills it (a default, or a generated column such as the search name)
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             value = SEEDED_AT
         elif field.has_default() or not field.null:

@@ -706,8 +706,17 @@ def step_dashboard(args) -> dict:
     return dashboard.run(args.reps)
 
 
+def step_search(args) -> dict:
+    """Caseload search (issue #17): six searches in a coach's caseload, their office and nationally, against the
+    old query, in the same run."""
+    from tests.bench import search
+
+    return search.run(args.runs)
+
+
 STEPS = {
     "dashboard": step_dashboard,
+    "search": step_search,
     "prepare": step_prepare,
     "baseline": step_baseline,
     "uprating": step_uprating,
