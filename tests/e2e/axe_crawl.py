@@ -54,6 +54,7 @@ class Finding:
 class Walk:
     visited: list[str] = field(default_factory=list)  # paths with query
     error_states: list[str] = field(default_factory=list)
+    pressed: list[str] = field(default_factory=list)  # actions (button-only POST forms) the walk pressed
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -99,7 +100,10 @@ def _error_states(page, base: str, path: str, walk: Walk) -> None:
     forms = page.locator("form[method=post], form[method=POST]")
     for index in range(forms.count()):
         page.goto(base + path)
-        form = page.locator("form[method=post], form[method=POST]").nth(index)
+        now = page.locator("form[method=post], form[method=POST]")
+        if index >= now.count():
+            break  # an earlier action changed the page
+        form = now.nth(index)
         if "sign-out" in (form.get_attribute("action") or "") or not _fillable(form):
             continue
         for field_ in form.locator(
@@ -125,15 +129,46 @@ def screenshot(page, folder: Path | None, index: int) -> None:
     page.screenshot(path=str(folder / f"{index:02d}-{slug}.png"), full_page=True)
 
 
+def _buttons(page, base: str, path: str, walk: Walk, pressed: set) -> list[str]:
+    """Press each button-only POST form (start a commitment, reveal restricted information, issue…) once per
+    kind of action, as a user would, and return where each one led."""
+    led_to = []
+    forms = page.locator("form[method=post], form[method=POST]")
+    for index in range(forms.count()):
+        page.goto(base + path)
+        now = page.locator("form[method=post], form[method=POST]")
+        if index >= now.count():
+            break  # an earlier action changed the page
+        form = now.nth(index)
+        action = urlsplit(form.get_attribute("action") or path).path
+        submit = form.locator("button[type=submit], button:not([type]), input[type=submit]").first
+        if SKIP.search(action) or shape(action) in pressed or _fillable(form) or not submit.count():
+            continue
+        if not submit.is_visible():
+            continue
+        pressed.add(shape(action))
+        submit.click()
+        page.wait_for_load_state()
+        walk.pressed.append(action)
+        if page.url.startswith(base):
+            where = urlsplit(page.url)
+            if where.path != action:  # redirected to a page (an action that answers in place has no GET)
+                led_to.append(where.path + (f"?{where.query}" if where.query else ""))
+            check(page, walk)  # the page as the action left it (a revealed record, a message banner)
+    return led_to
+
+
 def walk_as(page, base: str, starts: list[str], shots: Path | None = None) -> Walk:
-    """Breadth-first from ``starts``; one page per shape; axe on each page and each form's error state; a
-    full-page screenshot of each page into ``shots``."""
+    """Breadth-first from ``starts`` (each visited, even if of the same shape: a record in another state); one page
+    per shape after that; axe on each page and each form's error state; a full-page screenshot of each page into
+    ``shots``."""
     walk = Walk()
     seen: set[tuple[str, tuple[str, ...]]] = set()
-    queue = list(starts)
+    pressed: set[tuple[str, tuple[str, ...]]] = set()
+    queue = [(path, True) for path in starts]
     while queue and len(walk.visited) < MAX_PAGES:
-        path = queue.pop(0)
-        if shape(path) in seen:
+        path, forced = queue.pop(0)
+        if shape(path) in seen and not forced:
             continue
         seen.add(shape(path))
         response = page.goto(base + path)
@@ -145,5 +180,6 @@ def walk_as(page, base: str, starts: list[str], shots: Path | None = None) -> Wa
         links = _links(page, base)
         if page.locator("form[method=post], form[method=POST]").count():
             _error_states(page, base, path, walk)
-        queue.extend(link for link in links if shape(link) not in seen)
+            links += _buttons(page, base, path, walk, pressed)
+        queue.extend((link, False) for link in links if shape(link) not in seen)
     return walk
