@@ -180,6 +180,12 @@ def is_short_notice(*, now: datetime, starts_at: datetime, min_notice_hours: int
     return starts_at - now < timedelta(hours=min_notice_hours)
 
 
+def outcome_open(*, now: datetime, starts_at: datetime) -> bool:
+    """An outcome is what happened, so it can be recorded once the appointment has started, not before (a
+    claimant who cannot come is a move or a cancellation)."""
+    return starts_at <= now
+
+
 def _local_days(interval: Interval, tz: ZoneInfo) -> list[date]:
     first = interval.start.astimezone(tz).date()
     last = (interval.end - timedelta(microseconds=1)).astimezone(tz).date()

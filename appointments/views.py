@@ -32,7 +32,7 @@ from appointments.forms import (
     error_links,
 )
 from appointments.models import Appointment, AppointmentType
-from appointments.rules import GoodReason, Status
+from appointments.rules import GoodReason, Status, outcome_open
 from iwp.access import role_required
 from iwp.input import once
 from iwp.models import Role, StaffMember
@@ -238,6 +238,14 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
             request, f"The outcome is already recorded: {appointment.get_status_display().lower()}."
         )
         return redirect("appointments:diary")
+    if not outcome_open(now=timezone.now(), starts_at=appointment.starts_at):
+        start = timezone.localtime(appointment.starts_at)
+        messages.info(
+            request,
+            f"You can record the outcome once the appointment starts ({start:%H:%M} on {start.day} "
+            f"{start:%B %Y}). To change it, move or cancel it.",
+        )
+        return redirect("claimants:record", claimant.pk)
     coaches = selectors.coaches_for(claimant)
     upcoming = (
         claimant.appointments.filter(status=Status.BOOKED, starts_at__gt=appointment.starts_at)

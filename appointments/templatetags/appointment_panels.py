@@ -10,12 +10,15 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 
 from appointments import selectors
+from appointments.rules import outcome_open
+from claimants.record.voice import about
 
 register = template.Library()
 
@@ -42,21 +45,31 @@ def status_tag(context: template.Context, appointment) -> SafeString:
     )
 
 
-@register.simple_tag
-def appointment_links(appointment) -> SafeString | str:
-    """Links to record the outcome of, move or cancel a booked appointment (nothing for other statuses)."""
+@register.simple_tag(takes_context=True)
+def appointment_links(context: template.Context, appointment) -> SafeString | str:
+    """Links to move or cancel a booked appointment and, once it has started, to record its outcome (nothing for
+    other statuses): only what the coach may do now is offered."""
     if appointment.status != "booked":
         return ""
     name = appointment.claimant.full_name
+    now = context.get("now") or timezone.now()
+    record = (
+        format_html(
+            '<li><a class="govuk-link" href="{}">Record outcome<span class="govuk-visually-hidden"> for {}, {}'
+            "</span></a></li>",
+            reverse("appointments:outcome", args=[appointment.pk]),
+            name,
+            date_format(localtime(appointment.starts_at), "j F H:i"),
+        )
+        if outcome_open(now=now, starts_at=appointment.starts_at)
+        else ""
+    )
     return format_html(
-        '<ul class="govuk-list govuk-!-margin-bottom-0">'
-        '<li><a class="govuk-link" href="{}">Record outcome<span class="govuk-visually-hidden"> for {}, {}</span></a></li>'
+        '<ul class="govuk-list govuk-!-margin-bottom-0">{}'
         '<li><a class="govuk-link" href="{}">Move<span class="govuk-visually-hidden"> {}\'s appointment</span></a></li>'
         '<li><a class="govuk-link" href="{}">Cancel<span class="govuk-visually-hidden"> {}\'s appointment</span></a></li>'
         "</ul>",
-        reverse("appointments:outcome", args=[appointment.pk]),
-        name,
-        date_format(localtime(appointment.starts_at), "j F H:i"),
+        record,
         reverse("appointments:rebook", args=[appointment.pk]),
         name,
         reverse("appointments:cancel", args=[appointment.pk]),
@@ -132,7 +145,7 @@ def claimant_timeline(context: template.Context, claimant, regime_changes, limit
             {
                 "at": at,
                 "kind": "regime",
-                "text": " ".join(change.conclusion),
+                "text": about(" ".join(change.conclusion), claimant.first_name),
                 "title": f"{change.get_previous_regime_display()} → {change.get_regime_display()}",
             }
         )

@@ -565,13 +565,34 @@ def test_status_tag_and_links_per_row(work_coach, claimant, status, ended, tag):
     tag_html, links = html.split("|")
     assert tag_html == f'<strong class="govuk-tag {tag[0]}">{tag[1]}</strong>'
     if status == "booked":
-        for name in ("outcome", "rebook", "cancel"):
+        for name in ("rebook", "cancel"):
             assert f'href="{reverse(f"appointments:{name}", args=[a.pk])}"' in links
-        local = start.astimezone(LONDON)
-        assert f"for {claimant.full_name}, {local.day} {local:%B %H:%M}" in links
         assert f"{claimant.full_name}'s appointment" in links
+        outcome = f'href="{reverse("appointments:outcome", args=[a.pk])}"'
+        if ended:  # started: the outcome can be recorded
+            local = start.astimezone(LONDON)
+            assert outcome in links
+            assert f"for {claimant.full_name}, {local.day} {local:%B %H:%M}" in links
+        else:  # not started yet: no link that the outcome page would refuse
+            assert outcome not in links
     else:
         assert links == ""
+
+
+def test_the_outcome_of_an_appointment_not_yet_started_is_refused_with_the_reason(
+    client, work_coach, claimant
+):
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(hours=3)
+    a = AppointmentFactory(coach=work_coach, claimant=claimant, starts_at=start)
+    client.force_login(work_coach)
+    for response in (
+        client.get(reverse("appointments:outcome", args=[a.pk]), follow=True),
+        client.post(reverse("appointments:outcome", args=[a.pk]), {"outcome": "attended"}, follow=True),
+    ):
+        assert response.redirect_chain[-1][0] == reverse("claimants:record", args=[claimant.pk])
+        assert "You can record the outcome once the appointment starts" in response.content.decode()
+    a.refresh_from_db()
+    assert a.status == "booked"
 
 
 def test_blank_outcome_form_is_exactly_the_form_rendered_afresh():

@@ -38,6 +38,11 @@ def test_regime_page_shows_explanation_chart_history_and_cycling(coach_client, w
     assert "Regime cycling" in html and "crossed" in html
     assert "<svg" in html and "iwp-chart-bar" in html
     assert html.count('class="govuk-table__row"') >= 7  # header + 6 periods
+    # The coach is reading about the claimant: the engine's "you are in…" is said of them by name.
+    assert f"{escape(c.first_name)} is in the" in html
+    assert "you are in" not in html.lower() and "your cet" not in html.lower()
+    record = coach_client.get(reverse("claimants:record", args=[c.pk])).content.decode()
+    assert f"{escape(c.first_name)} is in the" in record and "you are in" not in record.lower()
 
 
 def test_regime_page_scoped_to_the_jobcentre(coach_client):

@@ -108,3 +108,18 @@ def test_the_embedded_default_path_runs_without_postgresql_sql(
     assert job.result["moved"] == 1 and job.result["chunks_done"] == [0]
     light_touch_claimant.refresh_from_db()
     assert light_touch_claimant.current_regime == "intensive_work_search"
+
+
+def test_a_date_after_every_assessment_period_says_why_and_offers_no_run(
+    admin_client_iwp, light_touch_claimant
+):
+    latest = (
+        RegimeAssessment.objects.filter(claimant=light_touch_claimant).latest("period_start").period_start
+    )
+    after = latest + dt.timedelta(days=40)
+    form = {**govuk_date("effective_from", after.isoformat()), "reason": "Too late", "action": "preview"}
+    html = admin_client_iwp.post(reverse("claimants:uprating"), form).content.decode()
+    assert (
+        "There is nothing to recalculate: no claimant has an assessment period starting on or after" in html
+    )
+    assert 'value="run"' not in html

@@ -8,7 +8,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from iwp.views import START_PAGES
 
 # The only views anyone may open without signing in.
-PUBLIC = {"login", "healthz", "readiness"}  # health checks reveal no data
+PUBLIC = {
+    "login",
+    "healthz",
+    "readiness",
+    "accessibility",
+}  # health checks and the accessibility statement reveal no data
 
 
 def _walk(patterns, prefix=""):
