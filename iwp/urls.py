@@ -33,3 +33,5 @@ urlpatterns = [
     path("api/v1/", include("iwp.api_urls")),
     path("django-admin/", admin.site.urls),
 ]
+
+handler500 = "iwp.views.server_error"

@@ -4,8 +4,9 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
@@ -127,6 +128,16 @@ def readiness(request: HttpRequest) -> JsonResponse:
             report["redis"] = "down"
     degraded = report["redis"] == "down" or report["waiting_tasks"]
     return JsonResponse({**report, "status": "degraded" if degraded else "ready"})
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The GOV.UK "Sorry, there is a problem" page with the service's name. Django's own handler renders with no
+    context processors (they read the session and the database, which may be what failed); this adds only what
+    comes from settings."""
+    html = loader.get_template("500.html").render(
+        {"service_name": settings.IWP_SERVICE_NAME, "service_phase": settings.IWP_PHASE}
+    )
+    return HttpResponseServerError(html)
 
 
 @login_not_required

@@ -9,6 +9,7 @@ below with a reason.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -122,12 +123,15 @@ def _extra_starts() -> dict[str, list[str]]:
     }
 
 
+@pytest.mark.timeout(900)  # five roles' walks in one test (about 3–4 minutes here), so the demo loads once
 def test_every_page_each_role_reaches_passes_axe(live_server, browser):
+    shutil.rmtree(ARTEFACTS, ignore_errors=True)  # only this run's screenshots
     call_command("demo_data", verbosity=0)
     starts = _extra_starts()
     base = live_server.url
     reached: set[str] = set()
     findings = []
+    summary = []
 
     # Before signing in: the sign-in page, its error state, the accessibility statement and a missing page.
     anonymous = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -164,7 +168,12 @@ def test_every_page_each_role_reaches_passes_axe(live_server, browser):
             screenshot(page, ARTEFACTS / username / "375", index)
         findings += narrow.findings
         context.close()
+        summary.append(
+            f"{username}: {len(walk.visited)} pages, {len(walk.error_states)} error states, {len(walk.pressed)} "
+            f"actions at 1280 px; {min(len(walk.visited), MAIN_PAGES)} pages at 375 px"
+        )
 
+    (ARTEFACTS / "walk.txt").write_text("\n".join(summary) + f"\nroutes reached: {len(reached)}\n")
     assert not findings, "axe found WCAG problems:\n" + "\n".join(map(str, findings))
     unreached = _route_names() - reached - set(NOT_PAGES)
     assert not unreached, (
