@@ -1,5 +1,6 @@
 import logging
 
+from django.contrib.staticfiles import finders
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 logger = logging.getLogger(__name__)
@@ -17,7 +18,12 @@ class StaticFilesStorage(CompressedManifestStaticFilesStorage):
         try:
             return super().stored_name(name)
         except ValueError:
-            logger.warning(
-                "static file %s is not in the manifest: serving it unhashed (run collectstatic)", name
-            )
+            if finders.find(name) is None:
+                # Named by a vendored file (a source-map comment, a bundle's import) but not shipped: nothing to
+                # serve either way, and not something collectstatic would fix.
+                logger.debug("static file %s is referenced but does not exist", name)
+            else:
+                logger.warning(
+                    "static file %s is not in the manifest: serving it unhashed (run collectstatic)", name
+                )
             return name

@@ -149,3 +149,16 @@ def test_static_urls_work_before_collectstatic(tmp_path):
     storage = StaticFilesStorage(location=tmp_path, base_url="/static/")
     assert storage.url("favicon.ico") == "/static/favicon.ico"
     assert storage.url("css/iwp.css") == "/static/css/iwp.css"
+
+
+def test_only_a_real_file_missing_from_the_manifest_is_a_warning(tmp_path, caplog):
+    """'Run collectstatic' is said only when collectstatic would help: a name a vendored file merely mentions
+    (a source map that is not shipped) is logged quietly."""
+    from iwp.storage import StaticFilesStorage
+
+    storage = StaticFilesStorage(location=tmp_path, base_url="/static/")
+    with caplog.at_level("DEBUG", logger="iwp.storage"):
+        storage.url("css/iwp.css")
+        storage.url("vendor/govuk/no-such-file.js.map")
+    levels = {r.getMessage().split()[2]: r.levelname for r in caplog.records}
+    assert levels == {"css/iwp.css": "WARNING", "vendor/govuk/no-such-file.js.map": "DEBUG"}
