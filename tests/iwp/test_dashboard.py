@@ -24,7 +24,6 @@ from iwp.dashboards.services import refresh_coach_figures
 from iwp.dashboards.summaries import refresh_dashboard_summaries
 from iwp.models import AuditEvent, AuditVerb, CoachAbsence, StaffMember
 from tests.appointments.factories import AgreedActionFactory, AppointmentFactory
-from tests.claimants.factories import ClaimantFactory
 from tests.factories import (
     JobcentreFactory,
     TeamFactory,
@@ -32,6 +31,7 @@ from tests.factories import (
     WorkCoachFactory,
     govuk_date,
 )
+from tests.iwp.team import claimant_of, past
 
 pytestmark = pytest.mark.django_db
 
@@ -42,24 +42,6 @@ def client_for(user) -> Client:
     c = Client()
     c.force_login(user)
     return c
-
-
-@pytest.fixture
-def coach_a(team):
-    return WorkCoachFactory(team=team, username="coach.a", first_name="Ann", last_name="Archer")
-
-
-@pytest.fixture
-def coach_b(team):
-    return WorkCoachFactory(team=team, username="coach.b", first_name="Bob", last_name="Baker")
-
-
-def claimant_of(coach, **extra) -> Claimant:
-    return ClaimantFactory(jobcentre=coach.jobcentre, coach=coach, **extra)
-
-
-def past(hours: float) -> dt.datetime:
-    return timezone.now().replace(microsecond=0) - dt.timedelta(hours=hours)
 
 
 def work_for(coach, n: int = 1) -> list[Claimant]:

@@ -26,7 +26,7 @@ from claimants.commitments.services import (
     commitment_save_draft,
     commitment_start_draft,
 )
-from claimants.models import AetParameter, Claimant
+from claimants.models import AetParameter
 from claimants.regimes.engine import Cause
 from claimants.regimes.iwp_offer import iwp_offer_sweep
 from claimants.regimes.recalculation import claimant_recalculate
@@ -37,30 +37,12 @@ from iwp.dashboards.services import refresh_coach_figures
 from iwp.models import CoachFigures
 from provision.services import flag_limbo_referrals, referral_change_status, referral_create
 from tests.appointments.factories import AppointmentFactory
-from tests.claimants.factories import ClaimantFactory
 from tests.factories import WorkCoachFactory, govuk_date
 from tests.iwp.figures_check import figure, figures_match_lists
+from tests.iwp.team import claimant_of, past
 from tests.provision.factories import OfferFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def coach_a(team):
-    return WorkCoachFactory(team=team, username="coach.a", first_name="Ann", last_name="Archer")
-
-
-@pytest.fixture
-def coach_b(team):
-    return WorkCoachFactory(team=team, username="coach.b", first_name="Bob", last_name="Baker")
-
-
-def claimant_of(coach, **extra) -> Claimant:
-    return ClaimantFactory(jobcentre=coach.jobcentre, coach=coach, **extra)
-
-
-def past(hours: float) -> dt.datetime:
-    return timezone.now().replace(microsecond=0) - dt.timedelta(hours=hours)
 
 
 def honest(client, *coaches) -> None:
