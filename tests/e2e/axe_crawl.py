@@ -88,30 +88,36 @@ def _links(page, base: str) -> list[str]:
     return found
 
 
+POST_FORMS = "form[method=post], form[method=POST]"
+TYPED = (
+    "input[type=text]:visible, input:not([type]):visible, input[type=number]:visible, "
+    "input[type=email]:visible, input[type=tel]:visible, textarea:visible"
+)
+SUBMIT = "button[type=submit], button:not([type]), input[type=submit]"
+
+
 def _fillable(form) -> int:
-    return form.locator(
-        "input[type=text]:visible, input:not([type]):visible, input[type=number]:visible, "
-        "input[type=email]:visible, input[type=tel]:visible, textarea:visible"
-    ).count()
+    return form.locator(TYPED).count()
+
+
+def _each_post_form(page, base: str, path: str):
+    """Each POST form of the page, freshly loaded for each (an earlier one may have changed the page)."""
+    for index in range(page.locator(POST_FORMS).count()):
+        page.goto(base + path)
+        forms = page.locator(POST_FORMS)
+        if index >= forms.count():
+            return  # an earlier action changed the page
+        yield forms.nth(index)
 
 
 def _error_states(page, base: str, path: str, walk: Walk) -> None:
     """Each POST form with something to type, submitted with every typed field empty: its error state."""
-    forms = page.locator("form[method=post], form[method=POST]")
-    for index in range(forms.count()):
-        page.goto(base + path)
-        now = page.locator("form[method=post], form[method=POST]")
-        if index >= now.count():
-            break  # an earlier action changed the page
-        form = now.nth(index)
+    for form in _each_post_form(page, base, path):
         if "sign-out" in (form.get_attribute("action") or "") or not _fillable(form):
             continue
-        for field_ in form.locator(
-            "input[type=text]:visible, input:not([type]):visible, input[type=number]:visible, "
-            "input[type=email]:visible, input[type=tel]:visible, textarea:visible"
-        ).all():
+        for field_ in form.locator(TYPED).all():
             field_.fill("")
-        submit = form.locator("button[type=submit], button:not([type]), input[type=submit]").first
+        submit = form.locator(SUBMIT).first
         if not submit.count() or not submit.is_visible():
             continue
         submit.click()
@@ -133,15 +139,9 @@ def _buttons(page, base: str, path: str, walk: Walk, pressed: set) -> list[str]:
     """Press each button-only POST form (start a commitment, reveal restricted information, issue…) once per
     kind of action, as a user would, and return where each one led."""
     led_to = []
-    forms = page.locator("form[method=post], form[method=POST]")
-    for index in range(forms.count()):
-        page.goto(base + path)
-        now = page.locator("form[method=post], form[method=POST]")
-        if index >= now.count():
-            break  # an earlier action changed the page
-        form = now.nth(index)
+    for form in _each_post_form(page, base, path):
         action = urlsplit(form.get_attribute("action") or path).path
-        submit = form.locator("button[type=submit], button:not([type]), input[type=submit]").first
+        submit = form.locator(SUBMIT).first
         if SKIP.search(action) or shape(action) in pressed or _fillable(form) or not submit.count():
             continue
         if not submit.is_visible():
@@ -178,7 +178,7 @@ def walk_as(page, base: str, starts: list[str], shots: Path | None = None) -> Wa
         check(page, walk)
         screenshot(page, shots, len(walk.visited))
         links = _links(page, base)
-        if page.locator("form[method=post], form[method=POST]").count():
+        if page.locator(POST_FORMS).count():
             _error_states(page, base, path, walk)
             links += _buttons(page, base, path, walk, pressed)
         queue.extend((link, False) for link in links if shape(link) not in seen)
