@@ -18,14 +18,14 @@ class JobcentreForm(forms.ModelForm):
 
     class Meta:
         model = Jobcentre
-        fields = ["district", "name", "postcode"]
+        fields = ["district", "name", "postcode", "nation"]
 
 
 @admin.register(Jobcentre)
 class JobcentreAdmin(admin.ModelAdmin):
     form = JobcentreForm
-    list_display = ["name", "district", "postcode"]
-    list_filter = ["district"]
+    list_display = ["name", "district", "postcode", "nation"]
+    list_filter = ["district", "nation"]
     search_fields = ["name"]
 
 
