@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from iwp.input.fields import UkPostcodeField
-from iwp.models import AuditEvent, BackgroundJob, District, Jobcentre, StaffMember, Team
+from iwp.models import AuditEvent, BackgroundJob, District, Jobcentre, Nation, StaffMember, Team
 
 
 @admin.register(District)
@@ -18,14 +18,22 @@ class JobcentreForm(forms.ModelForm):
 
     class Meta:
         model = Jobcentre
-        fields = ["district", "name", "postcode"]
+        fields = ["district", "name", "postcode", "nation"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Left out of a change (an older script, say), the nation stays what it was: England and Wales unless set.
+        self.fields["nation"].required = False
+
+    def clean_nation(self) -> str:
+        return self.cleaned_data.get("nation") or self.instance.nation or Nation.ENGLAND_AND_WALES
 
 
 @admin.register(Jobcentre)
 class JobcentreAdmin(admin.ModelAdmin):
     form = JobcentreForm
-    list_display = ["name", "district", "postcode"]
-    list_filter = ["district"]
+    list_display = ["name", "district", "postcode", "nation"]
+    list_filter = ["district", "nation"]
     search_fields = ["name"]
 
 

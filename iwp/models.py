@@ -17,10 +17,25 @@ class District(models.Model):
         return self.name
 
 
+class Nation(models.TextChoices):
+    """The UK nations by their bank holidays: England and Wales share one list; Scotland and Northern Ireland
+    each have their own."""
+
+    ENGLAND_AND_WALES = "england_wales", "England and Wales"
+    SCOTLAND = "scotland", "Scotland"
+    NORTHERN_IRELAND = "northern_ireland", "Northern Ireland"
+
+
 class Jobcentre(models.Model):
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="jobcentres")
     name = models.CharField(max_length=120, unique=True)
     postcode = models.CharField(max_length=10, blank=True)
+    nation = models.CharField(
+        max_length=20,
+        choices=Nation.choices,
+        default=Nation.ENGLAND_AND_WALES,
+        help_text="Whose bank holidays count as non-working days (referral follow-ups, for example)",
+    )
 
     class Meta:
         ordering = ["name"]

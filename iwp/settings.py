@@ -194,6 +194,9 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "iwp.api.exception_handler",
 }
+# Where the Open Referral UK feed is published (/openreferral/…): the export command writes service URLs from
+# it. The API answers with its own address instead.
+OPENREFERRAL_BASE_URL = env.str("OPENREFERRAL_BASE_URL", default="http://localhost:8000")
 SPECTACULAR_SETTINGS = {
     "TITLE": "IWP Casework API",
     "VERSION": "1.0.0",

@@ -31,6 +31,8 @@ urlpatterns = [
     path("appointments/", include("appointments.urls")),
     path("provision/", include("provision.urls")),
     path("api/v1/", include("iwp.api_urls")),
+    # The Open Referral UK feed for other services (a district key, not a staff login): JSON, not pages.
+    path("openreferral/", include("provision.openreferral.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -3,7 +3,7 @@ delete (nothing on the provision list is hard-deleted)."""
 
 from django.contrib import admin
 
-from provision.models import Provider, ProvisionOffer
+from provision.models import OpenReferralKey, Provider, ProvisionOffer
 
 
 class NoDeleteAdmin(admin.ModelAdmin):
@@ -33,3 +33,17 @@ class ProvisionOfferAdmin(NoDeleteAdmin):
     list_filter = ("district", "status", "category")
     search_fields = ("name", "provider__name")
     readonly_fields = ("natural_key", "stale_since")
+
+
+@admin.register(OpenReferralKey)
+class OpenReferralKeyAdmin(admin.ModelAdmin):
+    """Keys are issued by ``manage.py openreferral_key issue`` (the key is shown once); here they are listed
+    and revoked (set "revoked at")."""
+
+    list_display = ["holder", "district", "prefix", "created_at", "revoked_at"]
+    list_filter = ["district"]
+    readonly_fields = ["district", "holder", "prefix", "created_at"]
+    fields = ["district", "holder", "prefix", "created_at", "revoked_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -151,13 +151,22 @@ class Session(models.Model):
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     starts_at = models.TimeField()
     ends_at = models.TimeField()
+    # A course that runs for a term: the first and last dates the weekly session runs (either may be unknown).
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["weekday", "starts_at"]
         constraints = [
             models.CheckConstraint(
                 name="session_ends_after_start", condition=Q(ends_at__gt=models.F("starts_at"))
-            )
+            ),
+            models.CheckConstraint(
+                name="session_dates_in_order",
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -235,3 +244,24 @@ class ReferralStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '–'} → {self.to_status} on {self.on}"
+
+
+class OpenReferralKey(models.Model):
+    """A read key for the district's Open Referral UK feed, held by another service (a council's directory,
+    a claimant-facing finder). The key itself is shown once when issued; only its SHA-256 is stored."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="openreferral_keys")
+    holder = models.CharField(max_length=160, help_text="Who holds the key, for example ‘Leeds City Council’")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        max_length=8, editable=False, help_text="The key's first characters, to tell keys apart"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, help_text="Set to stop the key working")
+
+    class Meta:
+        verbose_name = "Open Referral UK feed key"
+        ordering = ["district__name", "holder", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.holder} ({self.prefix}…)"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from appointments.models import ActionCategory, AgreedAction
 from claimants.models import Claimant
 from iwp.audit import audit_record
+from iwp.bank_holidays import bank_holidays
 from iwp.figures import figures_changed
 from iwp.models import AuditVerb, District, StaffMember
 from provision import matching
@@ -298,19 +299,26 @@ def flag_stale_offers(*, today: date | None = None) -> int:
 
 def flag_limbo_referrals(*, today: date | None = None, holidays: Iterable[date] = ()) -> int:
     """Flag referrals with no update for the offer's N working days and give the claimant's coach a follow-up
-    action — exactly once per silence: rows are locked, and a referral with its action is skipped."""
+    action — exactly once per silence: rows are locked, and a referral with its action is skipped.
+
+    Working days skip weekends and the bank holidays of the claimant's jobcentre's nation (so a referral made
+    the week before Easter is not chased early in England, nor on St Andrew's Day in Scotland); ``holidays``
+    adds further closed days (an office closure, say)."""
     today = today or local_today()
-    holidays = tuple(holidays)
+    extra = frozenset(holidays)
     flagged = 0
     with transaction.atomic():
         candidates = (
             Referral.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status__in=LIMBO_STATUSES, limbo_since__isnull=True)
-            .select_related("offer", "claimant")
+            .select_related("offer", "claimant", "claimant__jobcentre")
             .order_by("pk")
         )
         for referral in candidates:
-            due = matching.add_working_days(referral.last_update_on, referral.offer.limbo_days, holidays)
+            # limbo_days is at most 60 working days: the start's year and the next hold every day counted.
+            start = referral.last_update_on
+            closed = extra | bank_holidays(referral.claimant.jobcentre.nation, start.year, start.year + 1)
+            due = matching.add_working_days(start, referral.offer.limbo_days, closed)
             if today < due:
                 continue
             referral.limbo_since = today

@@ -32,6 +32,7 @@ from appointments.models import Appointment
 from claimants.models import Claimant
 from iwp.models import BackgroundJob, StaffMember
 from provision.models import ProvisionOffer, Referral
+from provision.openreferral.serialise import service_id
 
 pytestmark = pytest.mark.django_db
 
@@ -451,6 +452,8 @@ def url_kwargs(name: str, params: list[str], world: World) -> dict[str, Any] | N
         "iwp:job_detail": {"pk": world.job.pk},
         "iwp:job_progress": {"pk": world.job.pk},
         "iwp:job_resume": {"pk": world.job.pk},
+        # The Open Referral UK feed: JSON for holders of a district key (staff get a 401, no form to walk).
+        "openreferral:service": {"service_id": service_id(world.offer)},
     }
     if name in by_name:
         return by_name[name]

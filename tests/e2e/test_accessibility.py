@@ -47,6 +47,8 @@ NOT_PAGES = {
     "iwp:dashboard_export_figures": "CSV download",
     "iwp:dashboard_export_claimants": "CSV download",
     "provision:export": "CSV download",
+    "openreferral:services": "JSON API for other services",
+    "openreferral:service": "JSON API for other services",
 }
 
 

@@ -51,6 +51,9 @@ def test_every_url_requires_login(client, route, pattern):
         return
     if url.startswith("/api/v1/"):
         assert response.status_code in (401, 403), url
+    elif url.startswith("/openreferral/"):
+        # The Open Referral UK feed for other services: a district key, never a login page (and never open).
+        assert response.status_code == 401, url
     else:
         assert response.status_code == 302, url
         assert response["Location"].startswith(reverse("login")), url
