@@ -630,7 +630,8 @@ def plan_rows(
             result.created += 1
             continue
         record, sessions_changed, visible = _merge(old, d, fields_given, snapshot, row, result, today, now)
-        if old.values["status"] != OfferStatus.ACTIVE:
+        # Never revived: the source listing it as active does not undo the lead's pause or archive.
+        if old.values["status"] != OfferStatus.ACTIVE and d["status"] == OfferStatus.ACTIVE:
             result.line(
                 "Paused or archived here, still listed by the source",
                 row,
