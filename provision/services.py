@@ -20,6 +20,7 @@ from provision import matching
 from provision.models import (
     OfferStatus,
     Provider,
+    ProvisionContact,
     ProvisionOffer,
     Referral,
     ReferralStatus,
@@ -213,6 +214,21 @@ def offer_set_status(
             payload={"status": [before, status], **({"reason": reason} if reason else {})},
         )
     return offer
+
+
+def contact_set_public(*, actor: StaffMember, contact: ProvisionContact, public: bool) -> ProvisionContact:
+    """The lead decides whether a contact may be published in the district's Open Referral UK feed (a named
+    person's contact is not, until the lead says so)."""
+    with transaction.atomic():
+        contact.public = public
+        contact.save(update_fields=["public"])
+        audit_record(
+            actor=actor,
+            verb=AuditVerb.UPDATED,
+            target=contact.offer,
+            payload={"contact": contact.pk, "public": public, "named_person": contact.named_person},
+        )
+    return contact
 
 
 # --- Referrals ------------------------------------------------------------------------------------------

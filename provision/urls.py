@@ -12,6 +12,7 @@ urlpatterns = [
     path("offers/<int:pk>/reviewed/", views.offer_reviewed, name="offer_reviewed"),
     path("offers/<int:pk>/pause/", views.offer_pause, name="offer_pause"),
     path("offers/<int:pk>/archive/", views.offer_archive, name="offer_archive"),
+    path("offers/<int:pk>/contacts/<int:contact_pk>/public/", views.contact_public, name="contact_public"),
     path("import/", views.import_offers, name="import"),
     path("import/<int:pk>/", views.import_job, name="import_job"),
     path("imports/<int:pk>/", views.import_report, name="import_report"),

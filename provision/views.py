@@ -183,6 +183,18 @@ def offer_pause(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*EDIT)
+@require_POST
+def contact_public(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    offer = _editable(request, pk)
+    contact = get_object_or_404(offer.contacts, pk=contact_pk)
+    public = request.POST.get("public") == "yes"
+    services.contact_set_public(actor=request.user, contact=contact, public=public)
+    who = contact.name or contact.email or contact.phone
+    messages.success(request, f"{who} {'will' if public else 'will not'} be published in the district's feed")
+    return redirect("provision:offer_detail", pk=offer.pk)
+
+
+@role_required(*EDIT)
 @require_http_methods(["GET", "POST"])
 def offer_archive(request: HttpRequest, pk: int) -> HttpResponse:
     offer = _editable(request, pk)

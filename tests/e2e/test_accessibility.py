@@ -47,6 +47,8 @@ NOT_PAGES = {
     "iwp:dashboard_export_figures": "CSV download",
     "iwp:dashboard_export_claimants": "CSV download",
     "provision:export": "CSV download",
+    "provision:import_report_csv": "CSV download (the import report's lines)",
+    "provision:contact_public": "POST from the offer page's contacts table; redirects back to the offer",
 }
 
 

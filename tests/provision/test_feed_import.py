@@ -400,3 +400,17 @@ def test_one_thousand_service_feed_timing(progression_lead, district, capsys):
             f"{len(first.not_mapped)} not-mapped fields); {again_s:.2f} s re-import ({again.unchanged} unchanged)"
         )
     assert first_s < 30 and again_s < 30  # generous for slow CI; the figures above are what we report
+
+
+def test_lead_marks_a_named_persons_contact_public(lead_client, coach_client, district, progression_lead):
+    _import(progression_lead, district, council_feed())
+    sarah = ProvisionContact.objects.get(name="Sarah Jones")
+    url = reverse("provision:contact_public", args=[sarah.offer_id, sarah.pk])
+    assert coach_client.post(url, {"public": "yes"}).status_code == 403
+    assert lead_client.get(url).status_code == 405
+    response = lead_client.post(url, {"public": "yes"})
+    sarah.refresh_from_db()
+    assert response.status_code == 302 and sarah.public and sarah.named_person
+    # A re-import keeps the lead's choice.
+    _import(progression_lead, district, council_feed())
+    assert ProvisionContact.objects.get(name="Sarah Jones").public
