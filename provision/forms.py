@@ -268,7 +268,7 @@ class ArchiveForm(forms.Form):
 class ImportForm(forms.Form):
     KINDS = [("csv", "CSV (the columns of the export)"), ("oruk", "Open Referral UK / HSDS JSON")]
     MODES = [
-        ("", "The usual for the kind of file: all or nothing for a CSV, the good rows for a feed"),
+        ("", "The usual: all or nothing for a CSV, the good rows for an Open Referral UK feed"),
         ("lenient", "Import the good rows and list the rejected ones"),
         ("strict", "All or nothing: if any row is wrong, import nothing"),
     ]
