@@ -43,13 +43,23 @@ class OfferForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    # Unknown is a value (issue 12): the lead can say "not known" rather than pick a confident answer, and an
+    # imported entry shows these ticked until the lead finds out.
+    regimes_unknown = forms.BooleanField(label="Not known which regimes it is open to", required=False)
+    ages_unknown = forms.BooleanField(label="Age limits not known", required=False)
+    sessions_unknown = forms.BooleanField(label="Times not known", required=False)
     # Bounds a page can show and the database can hold: a 20-digit capacity is a typing slip, not a 500.
     min_age = forms.IntegerField(label="Minimum age", required=False, min_value=0, max_value=120)
     max_age = forms.IntegerField(label="Maximum age", required=False, min_value=0, max_value=120)
     capacity = forms.IntegerField(label="Capacity", required=False, min_value=0, max_value=100_000)
     places_left = forms.IntegerField(label="Places left", required=False, min_value=0, max_value=100_000)
     cost = forms.DecimalField(
-        label="Cost to the claimant, in pounds", min_value=0, max_value=100_000, decimal_places=2, initial=0
+        label="Cost to the claimant, in pounds",
+        min_value=0,
+        max_value=100_000,
+        decimal_places=2,
+        required=False,
+        help_text="0 if it is free. Leave empty if you do not know",
     )
     limbo_days = forms.IntegerField(
         label="Chase a referral after this many working days without an update",
@@ -98,12 +108,15 @@ class OfferForm(forms.ModelForm):
             "category",
             "barriers",
             "regimes",
+            "regimes_unknown",
             "min_age",
             "max_age",
+            "ages_unknown",
             "other_eligibility",
             "delivery_mode",
             "self_paced",
             "sessions_text",
+            "sessions_unknown",
             "location",
             "postcode",
             "capacity",
@@ -132,7 +145,7 @@ class OfferForm(forms.ModelForm):
             "other_eligibility": "Anything else, in words (for example, ‘must live in Leeds’)",
             "contact": "Name, phone or email for referrals",
             "review_by": "When someone should next check this entry. Leave empty for six months from today",
-            "postcode": "Where sessions happen; leave empty for online",
+            "postcode": "Where sessions happen; leave empty for online, or if you do not know",
             "external_id": "Optional. Keeps re-imports of the same file matched to this entry",
         }
         widgets = {
@@ -147,6 +160,10 @@ class OfferForm(forms.ModelForm):
         self.fields["referral_route"].choices = ReferralRoute.choices
         if self.instance.pk:
             self.fields["provider_name"].initial = self.instance.provider.name
+            self.initial["regimes"] = self.instance.regimes or []
+            self.initial["regimes_unknown"] = self.instance.regimes is None
+            self.initial["ages_unknown"] = not self.instance.ages_known
+            self.initial["sessions_unknown"] = not self.instance.sessions_known
             if self.instance.review_by and self.instance.review_by <= timezone.localdate():
                 # A review date that has passed is not an answer to keep: the box starts empty, which saves as
                 # six months from today (the hint says so), instead of refusing the lead's unchanged form.
@@ -161,12 +178,15 @@ class OfferForm(forms.ModelForm):
             Field.select("category"),
             Field.checkboxes("barriers", small=True, legend_size=Size.SMALL),
             Field.checkboxes("regimes", small=True, legend_size=Size.SMALL),
+            Field.checkbox("regimes_unknown", small=True),
             Field.text("min_age", field_width=3),
             Field.text("max_age", field_width=3),
+            Field.checkbox("ages_unknown", small=True),
             Field.textarea("other_eligibility"),
             Field.radios("delivery_mode", inline=True),
             Field.checkbox("self_paced"),
             Field.textarea("sessions_text"),
+            Field.checkbox("sessions_unknown", small=True),
             Field.text("location"),
             Field.text("postcode", field_width=10),
             Field.text("capacity", field_width=4),
@@ -195,6 +215,20 @@ class OfferForm(forms.ModelForm):
         lo, hi = data.get("min_age"), data.get("max_age")
         if lo is not None and hi is not None and hi < lo:
             self.add_error("max_age", "The maximum age must not be below the minimum age")
+        if data.get("ages_unknown") and (lo is not None or hi is not None):
+            self.add_error(
+                "ages_unknown", "Untick this box, or empty the ages: they cannot be both given and not known"
+            )
+        if data.get("sessions_unknown") and data.get("sessions_text"):
+            self.add_error(
+                "sessions_unknown",
+                "Untick this box, or empty the sessions: they cannot be both given and not known",
+            )
+        if data.get("regimes_unknown") and data.get("regimes"):
+            self.add_error(
+                "regimes_unknown",
+                "Untick this box, or untick the regimes: they cannot be both chosen and not known",
+            )
         return data
 
     def _post_clean(self) -> None:
@@ -204,7 +238,17 @@ class OfferForm(forms.ModelForm):
     def offer_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data.pop("provider_name", None)
-        data.pop("sessions_text", None)
+        sessions = data.pop("sessions_text", None)
+        if data.pop("regimes_unknown", False):
+            data["regimes"] = None
+        data["ages_known"] = not data.pop("ages_unknown", False)
+        if not data["ages_known"]:
+            data["min_age"] = data["max_age"] = None
+        # Times are known when there are sessions or it is self-paced, unless the lead says they are not.
+        data["sessions_known"] = (
+            bool(sessions) or bool(data.get("self_paced")) or not data.pop("sessions_unknown", False)
+        )
+        data.pop("sessions_unknown", None)
         return data
 
 
@@ -222,14 +266,27 @@ class ArchiveForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    KINDS = [("csv", "CSV (the columns of the export)"), ("hsds", "Open Referral UK / HSDS JSON")]
+    KINDS = [("csv", "CSV (the columns of the export)"), ("oruk", "Open Referral UK / HSDS JSON")]
+    MODES = [
+        ("", "The usual: all or nothing for a CSV, the good rows for an Open Referral UK feed"),
+        ("lenient", "Import the good rows and list the rejected ones"),
+        ("strict", "All or nothing: if any row is wrong, import nothing"),
+    ]
 
     kind = forms.ChoiceField(label="Kind of file", choices=KINDS, widget=forms.RadioSelect, initial="csv")
+    mode = forms.ChoiceField(
+        label="If some rows are wrong", choices=MODES, widget=forms.RadioSelect, required=False, initial=""
+    )
     file = forms.FileField(label="File", error_messages={"required": "Choose a file to import"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Field.radios("kind"), Field("file"), submit="Import")
+        self.helper = _helper(
+            Field.radios("kind"), Field.radios("mode", small=True), Field("file"), submit="Import"
+        )
+
+    def strict(self) -> bool | None:
+        return {"lenient": False, "strict": True}.get(self.cleaned_data.get("mode") or "")
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

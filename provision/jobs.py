@@ -15,7 +15,13 @@ IMPORT_JOB_KIND = "provision.import"
 
 
 def import_job_start(
-    *, actor: StaffMember, district: District, content: bytes, kind: str, name: str
+    *,
+    actor: StaffMember,
+    district: District,
+    content: bytes,
+    kind: str,
+    name: str,
+    strict: bool | None = None,
 ) -> BackgroundJob:
     """Create the job and enqueue it when the transaction commits. The file travels inside the job's parameters
     (base64) so a worker on another machine can read it without shared disk."""
@@ -29,6 +35,7 @@ def import_job_start(
             "district_id": district.pk,
             "kind": kind,
             "name": name,
+            "strict": strict,
             "content": base64.b64encode(content).decode("ascii"),
         },
     )
@@ -44,22 +51,35 @@ def import_job_run(*, job_id: int) -> dict[str, Any]:
     try:
         content = base64.b64decode(params["content"])
         job_start(job_id=job.pk, total=max(importing.count_rows(content, params["kind"]), 1))
-        result = importing.import_offers(
+        result, run = importing.import_file(
             actor=job.created_by,
             district=District.objects.get(pk=params["district_id"]),
             content=content,
             kind=params["kind"],
+            strict=params.get("strict"),
+            file_name=params.get("name", ""),
             progress=lambda n: job_advance(job_id=job.pk, by=n),
         )
     except Exception as e:  # the job must end failed, not stay "running", and the error must be visible
         job_fail(job_id=job.pk, error=f"{e.__class__.__name__}: {e}")
         raise
     summary = (
-        f"Imported {result.rows} rows: {result.created} new, {result.updated} updated."
-        if result.ok
-        else f"Nothing was imported: {result.file_error or f'{result.error_count} rows have errors'}."
+        f"Imported {result.imported} of {result.rows} rows: {result.created} new, {result.updated} updated, "
+        f"{result.unchanged} unchanged, {result.error_count} rejected."
+        if result.imported
+        else f"Nothing was imported: {result.file_error or f'{result.error_count} rows were rejected'}."
     )
-    outcome = {**result.as_dict(), "summary": summary, "name": params.get("name", "")}
+    # The job keeps the summary and a link to the whole report (kept once, on the ImportRun).
+    outcome = {
+        "summary": summary,
+        "name": params.get("name", ""),
+        "run_id": run.pk,
+        "ok": result.ok,
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "rejected": result.error_count,
+    }
     # Drop the file from the job row once done: it is not needed again and may be large.
     BackgroundJob.objects.filter(pk=job.pk).update(
         parameters={k: v for k, v in params.items() if k != "content"}

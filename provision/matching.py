@@ -4,9 +4,12 @@ Every rule returns the words a work coach reads ("Not available to Working Enoug
 clashes with work shift Tue 09:00–17:00 (Tesco)"), or nothing when the offer passes it.
 
 "Within reach" has no geodata behind it: the rule is the postcode *area* (the letters before the first digit:
-"LS" for Leeds, "BD" for Bradford) — the same area, or a neighbouring area in ``NEIGHBOUR_AREAS``. Online and
-self-paced offers are always within reach; an offer or claimant with no postcode is not excluded for distance
-(we cannot tell, and the coach sees the location).
+"LS" for Leeds, "BD" for Bradford) — the same area, or a neighbouring area in ``NEIGHBOUR_AREAS``. Online,
+phone, home-visit and self-paced offers are always within reach.
+
+Unknown is a value (issue 12): a fact the list does not know — where it happens, the ages, the cost, the regimes,
+the times — never makes an offer fit. ``check_reasons`` says what to check ("Location not known"), and the
+search lists such offers under "might fit — check" rather than with the ones that fit.
 """
 
 from __future__ import annotations
@@ -73,15 +76,23 @@ def slot_text(weekday: int, starts_at: time, ends_at: time) -> str:
     return f"{WEEKDAY_SHORT[weekday]} {starts_at:%H:%M}–{ends_at:%H:%M}"
 
 
+# Delivery modes that need no journey (the claimant takes part from where they are).
+REMOTE_MODES = frozenset({"online", "phone", "home_visit"})
+
+
 class OfferFacts(NamedTuple):
     regimes: frozenset[str] = frozenset()  # empty: open to every regime
     min_age: int | None = None
     max_age: int | None = None
-    delivery_mode: str = "in_person"  # in_person, online, blended
+    delivery_mode: str = "in_person"  # in_person, online, blended, phone, home_visit, unknown
     self_paced: bool = False
     sessions: tuple[Slot, ...] = ()
     postcode: str = ""
     places_left: int | None = None
+    regimes_known: bool = True
+    ages_known: bool = True
+    cost_known: bool = True
+    sessions_known: bool = True
 
 
 @dataclass(frozen=True)
@@ -153,7 +164,8 @@ def clash_reasons(offer: OfferFacts, claimant: ClaimantFacts) -> list[str]:
 
 
 def reach_reason(offer: OfferFacts, claimant: ClaimantFacts) -> str | None:
-    if offer.self_paced or offer.delivery_mode == "online":
+    # An unknown delivery mode may be online: a far postcode is then something to check, not a reason to leave out.
+    if offer.self_paced or offer.delivery_mode in REMOTE_MODES or offer.delivery_mode == "unknown":
         return None
     if within_reach(claimant.postcode, offer.postcode) is False:
         return (
@@ -163,8 +175,43 @@ def reach_reason(offer: OfferFacts, claimant: ClaimantFacts) -> str | None:
     return None
 
 
+def location_check(offer: OfferFacts, claimant: ClaimantFacts) -> str | None:
+    """What is not known about getting there: nothing for remote or self-paced offers."""
+    if offer.self_paced or offer.delivery_mode in REMOTE_MODES:
+        return None
+    if offer.delivery_mode == "unknown":
+        if not offer.postcode:
+            return "Location not known (nor whether it is online)"
+        if within_reach(claimant.postcode, offer.postcode) is False:
+            return f"Not known whether it is online; {offer.postcode.upper()} is outside the claimant's area"
+        return "Not known whether it is online or in person"
+    if not offer.postcode:
+        return "Location not known"
+    if not postcode_area(claimant.postcode):
+        return "Claimant's postcode not recorded: cannot tell if it is within reach"
+    if not postcode_area(offer.postcode):
+        return f"Cannot tell where {offer.postcode} is"
+    return None
+
+
+def check_reasons(offer: OfferFacts, claimant: ClaimantFacts) -> list[str]:
+    """What the list does not know that decides whether the offer fits: each is for the coach to check."""
+    checks = []
+    if not offer.regimes_known:
+        checks.append("Regimes it is open to not known")
+    if not offer.ages_known:
+        checks.append("Age limits not known")
+    if not offer.sessions_known and not offer.self_paced:
+        checks.append("Times not known")
+    if (check := location_check(offer, claimant)) is not None:
+        checks.append(check)
+    if not offer.cost_known:
+        checks.append("Cost not known")
+    return checks
+
+
 def exclusion_reasons(offer: OfferFacts, claimant: ClaimantFacts) -> list[str]:
-    """Every reason the claimant cannot use the offer; empty means it fits."""
+    """Every reason the claimant cannot use the offer; empty means it fits (or might: see ``check_reasons``)."""
     return ClaimantMatcher(claimant).reasons(offer)
 
 
@@ -201,6 +248,9 @@ class ClaimantMatcher:
         if offer.postcode and (reason := reach_reason(offer, claimant)):
             reasons.append(reason)
         return reasons
+
+    def checks(self, offer: OfferFacts) -> list[str]:
+        return check_reasons(offer, self.claimant)
 
 
 def add_working_days(start: date, days: int, holidays: Iterable[date] = ()) -> date:

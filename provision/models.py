@@ -29,18 +29,27 @@ class Category(models.TextChoices):
     EMPLOYER = "employer", "Employer programme"
     MONEY = "money", "Money and debt advice"
     OTHER = "other", "Other"
+    # An imported service whose feed has no taxonomy term we can map: the lead sets it (and a re-import keeps
+    # the lead's choice). Never guessed from words in the name.
+    UNKNOWN = "unknown", "Not known yet"
 
 
 class DeliveryMode(models.TextChoices):
     IN_PERSON = "in_person", "In person"
     ONLINE = "online", "Online"
     BLENDED = "blended", "Blended"
+    PHONE = "phone", "By phone"
+    HOME_VISIT = "home_visit", "Home visit"
+    # "Unknown is a value" (DESIGN §7): a choice rather than NULL, so the radios, the CSV and the matcher all
+    # say it in the same words and a re-import can hold it like any other value.
+    UNKNOWN = "unknown", "Not known"
 
 
 class ReferralRoute(models.TextChoices):
     DIRECT = "direct", "Direct referral"
     WARM_HANDOVER = "warm_handover", "Warm handover"
     SELF = "self", "Self-referral"
+    UNKNOWN = "unknown", "Not known"
 
 
 class OfferStatus(models.TextChoices):
@@ -78,11 +87,20 @@ class ProvisionOffer(models.Model):
     description = models.TextField(blank=True)
     category = models.CharField(max_length=20, choices=Category.choices)
     barriers = models.JSONField(default=list, blank=True, help_text="BarrierKind values it addresses")
+    # How "not known" is held, field by field (DESIGN §7, issue 12). Each form is the one its field already
+    # had room for, so no existing value changes meaning: a choice for delivery mode and referral route; NULL
+    # where NULL had no meaning before (cost, regimes); a flag where NULL already meant something (an empty
+    # min/max age means "no limit", no sessions means "no fixed times"); an empty postcode for an offer that
+    # happens somewhere means its location is not known.
     regimes = models.JSONField(
-        default=list, blank=True, help_text="Regime values it is open to; empty means every regime"
+        default=list,
+        null=True,
+        blank=True,
+        help_text="Regime values it is open to; empty means every regime; null means not known",
     )
     min_age = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(120)])
     max_age = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(120)])
+    ages_known = models.BooleanField(default=True, help_text="False: the age limits are not known")
     other_eligibility = models.TextField(blank=True)
     delivery_mode = models.CharField(
         max_length=10, choices=DeliveryMode.choices, default=DeliveryMode.IN_PERSON
@@ -90,12 +108,19 @@ class ProvisionOffer(models.Model):
     self_paced = models.BooleanField(
         default=False, help_text="No fixed sessions: done in the claimant's time"
     )
+    sessions_known = models.BooleanField(default=True, help_text="False: when it runs is not known")
     location = models.CharField(max_length=300, blank=True)
     postcode = models.CharField(max_length=10, blank=True)
     capacity = models.PositiveIntegerField(null=True, blank=True)
     places_left = models.PositiveIntegerField(null=True, blank=True)
     cost = models.DecimalField(
-        max_digits=8, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(0)]
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="0 is free; empty means not known",
     )
     referral_route = models.CharField(
         max_length=14, choices=ReferralRoute.choices, default=ReferralRoute.DIRECT
@@ -111,6 +136,24 @@ class ProvisionOffer(models.Model):
         default=10,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
         help_text="Working days without an update before a referral counts as in limbo",
+    )
+    # --- Where the entry came from, and what the lead made of it (issue 12) ---------------------------------
+    source = models.CharField(
+        max_length=10, blank=True, help_text="csv or oruk when an import created it; empty when a lead did"
+    )
+    source_checked_on = models.DateField(
+        null=True, blank=True, help_text="Last checked by the source (Open Referral UK assured_date)"
+    )
+    # The values the source last gave, per field (JSON-ready): what a re-import compares against to say what
+    # the source changed, whatever the lead has done to the entry since.
+    source_values = models.JSONField(default=dict, blank=True)
+    # Fields the lead changed from the source's value: a re-import leaves these alone.
+    lead_overrides = models.JSONField(default=list, blank=True)
+    # What the latest import that changed anything changed: [{"field", "before", "after", "applied"}].
+    source_changes = models.JSONField(default=list, blank=True)
+    source_changed_on = models.DateField(null=True, blank=True)
+    withdrawn_on = models.DateField(
+        null=True, blank=True, help_text="No longer in the source feed since this day (kept, not deleted)"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -142,6 +185,53 @@ class ProvisionOffer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def location_known(self) -> bool:
+        """Whether we know where it happens, for an offer that happens somewhere (not online, phone or at home)."""
+        return bool(self.postcode) or self.delivery_mode in REMOTE_MODES
+
+
+# Delivery modes that need no journey: the claimant takes part from where they are.
+REMOTE_MODES = frozenset({DeliveryMode.ONLINE, DeliveryMode.PHONE, DeliveryMode.HOME_VISIT})
+
+
+class ProvisionContact(models.Model):
+    """A contact for an offer from an imported feed. A named person's contact (their own mailbox or name) is
+    flagged and not public unless the lead says so: the published Open Referral UK feed leaves it out."""
+
+    offer = models.ForeignKey(ProvisionOffer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField(max_length=60, blank=True)
+    named_person = models.BooleanField(default=False)
+    public = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.phone
+
+
+class ImportRun(models.Model):
+    """One import of a file into a district's list, with its whole report (every line, never cut), so the
+    page, the CSV download and a scheduled command all read the same record."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=10)
+    strict = models.BooleanField(default=False)
+    report = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name or self.kind} into {self.district} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class Session(models.Model):

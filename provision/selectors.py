@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from iwp.access import has_role, jobcentre_scope
 from iwp.models import Role, StaffMember
 from provision import matching
 from provision.models import (
+    ImportRun,
     OfferStatus,
     ProvisionOffer,
     Referral,
@@ -47,6 +48,9 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     ReferralStatus.STARTED: (ReferralStatus.COMPLETED,),
 }
 FRESH_DAYS_WARNING = 30
+# A reviewed entry is due again in about six months; an entry its source last checked longer ago than this is
+# stale too (the same period: issue 12).
+REVIEW_EVERY_DAYS = 182
 
 
 def local_today() -> date:
@@ -131,19 +135,68 @@ def offer_detail(user: StaffMember, pk: int) -> ProvisionOffer | None:
     )
 
 
+def stale_condition(today: date) -> Q:
+    """Past the lead's review-by date, flagged by the daily job, or last checked by its source too long ago —
+    unless the lead has reviewed it within that period themselves (their check stands for the source's)."""
+    cutoff = today - timedelta(days=REVIEW_EVERY_DAYS)
+    return (
+        Q(stale_since__isnull=False)
+        | Q(review_by__lt=today)
+        | (
+            Q(source_checked_on__lt=cutoff)
+            & (Q(last_reviewed_on__isnull=True) | Q(last_reviewed_on__lt=cutoff))
+        )
+    )
+
+
 def stale_offers(user: StaffMember, *, today: date | None = None) -> QuerySet[ProvisionOffer]:
-    """Active entries past their review-by date (flagged by the daily job, or already due today)."""
+    """Active entries past their review-by date (flagged by the daily job, or already due today), or whose
+    source last checked them more than six months ago."""
     today = today or local_today()
     return (
         offers_visible_to(user)
         .filter(status=OfferStatus.ACTIVE)
-        .filter(Q(stale_since__isnull=False) | Q(review_by__lt=today))
+        .filter(stale_condition(today))
         .order_by("review_by", "pk")
     )
 
 
+def withdrawn_offers(user: StaffMember) -> QuerySet[ProvisionOffer]:
+    """Entries the source feed no longer lists (not archived yet): for the lead to decide about."""
+    return (
+        offers_visible_to(user)
+        .filter(withdrawn_on__isnull=False)
+        .exclude(status=OfferStatus.ARCHIVED)
+        .order_by("withdrawn_on", "name", "pk")
+    )
+
+
+def last_import(user: StaffMember) -> ImportRun | None:
+    """The latest import into the lead's district, for a link to its report from the list."""
+    district_id = district_id_of(user)
+    if district_id is None:
+        return None
+    return ImportRun.objects.filter(district_id=district_id).order_by("-at", "-pk").first()
+
+
+def source_freshness(offer: ProvisionOffer, today: date) -> dict[str, Any] | None:
+    """When the source last checked the entry (Open Referral UK assured_date), apart from the lead's review."""
+    checked = offer.source_checked_on
+    if checked is None:
+        return None
+    stale = checked < today - timedelta(days=REVIEW_EVERY_DAYS)
+    return {
+        "text": f"Source last checked {checked.day} {checked:%B %Y}",
+        "colour": "red" if stale else "grey",
+        "stale": stale,
+    }
+
+
 def freshness(offer: ProvisionOffer, today: date) -> dict[str, Any]:
-    """How fresh an entry is, for the list: words and a tag colour."""
+    """How fresh an entry is, for the list: words and a tag colour (the lead's review; the source's check is
+    ``source_freshness``)."""
+    if offer.last_reviewed_on is None and offer.source:
+        return {"text": "Not reviewed by the lead yet", "colour": "yellow", "stale": offer.review_by < today}
     if offer.review_by < today:
         days = (today - offer.review_by).days
         return {
@@ -173,10 +226,15 @@ class SearchRow:
     name: str
     reasons: list[str]
     offer: ProvisionOffer | None = None
+    checks: list[str] = field(default_factory=list)  # what is not known: "might fit — check"
 
     @property
     def fits(self) -> bool:
-        return not self.reasons
+        return not self.reasons and not self.checks
+
+    @property
+    def might_fit(self) -> bool:
+        return not self.reasons and bool(self.checks)
 
 
 class Candidate(NamedTuple):
@@ -215,7 +273,8 @@ SEARCH_SESSIONS_SQL = """
     ORDER BY s.offer_id, s.weekday, s.starts_at
 """
 SEARCH_OFFERS_SQL = """
-    SELECT id, name, category, barriers, regimes, min_age, max_age, delivery_mode, self_paced, postcode, places_left
+    SELECT id, name, category, barriers, regimes, min_age, max_age, delivery_mode, self_paced, postcode, places_left,
+           ages_known, cost IS NOT NULL, sessions_known
     FROM provision_provisionoffer
     WHERE district_id = %s AND status = %s
     ORDER BY name, id
@@ -278,9 +337,28 @@ def load_search_candidates(district_id: int) -> list[Candidate]:
                 tuple(sessions.get(pk, ())),
                 postcode,
                 places_left,
+                regimes is not None and regimes != "null",  # SQL NULL, or a JSON null, is "not known"
+                bool(ages_known),
+                bool(cost_known),
+                bool(sessions_known),
             ),
         )
-        for pk, name, category, barriers, regimes, min_age, max_age, mode, self_paced, postcode, places_left in rows
+        for (
+            pk,
+            name,
+            category,
+            barriers,
+            regimes,
+            min_age,
+            max_age,
+            mode,
+            self_paced,
+            postcode,
+            places_left,
+            ages_known,
+            cost_known,
+            sessions_known,
+        ) in rows
     ]
 
 
@@ -340,6 +418,10 @@ def offer_facts(offer: ProvisionOffer) -> matching.OfferFacts:
         sessions=tuple(matching.Slot(s.weekday, s.starts_at, s.ends_at) for s in offer.sessions.all()),
         postcode=offer.postcode,
         places_left=offer.places_left,
+        regimes_known=offer.regimes is not None,
+        ages_known=offer.ages_known,
+        cost_known=offer.cost is not None,
+        sessions_known=offer.sessions_known,
     )
 
 
@@ -350,8 +432,10 @@ def find_provision(
     barrier: str = "",
     today: date | None = None,
     use_cache: bool = True,
-) -> tuple[list[SearchRow], list[SearchRow], matching.ClaimantFacts]:
-    """(offers that fit, offers excluded with reasons, the claimant's facts) for the claimant's district.
+) -> tuple[list[SearchRow], list[SearchRow], list[SearchRow], matching.ClaimantFacts]:
+    """(offers that fit, offers that might fit — with what to check, offers excluded with reasons, the
+    claimant's facts) for the claimant's district. An offer missing a fact that decides the fit (location,
+    ages, cost, regimes, times) is never counted as fitting: it might, and the coach checks.
 
     A constant number of queries: the claimant's busy times, the offers, their sessions. The filters by
     category and barrier are applied in Python so the same two lists serve every choice of filter.
@@ -359,6 +443,7 @@ def find_provision(
     today = today or local_today()
     facts = claimant_facts(claimant, today=today)
     fits: list[SearchRow] = []
+    check: list[SearchRow] = []
     excluded: list[SearchRow] = []
     matcher = matching.ClaimantMatcher(facts)
     for c in offers_for_search(claimant.jobcentre.district_id, use_cache=use_cache):
@@ -367,8 +452,12 @@ def find_provision(
         if barrier and barrier not in c.barriers:
             continue
         reasons = matcher.reasons(c.facts)
-        (excluded if reasons else fits).append(SearchRow(c.offer_id, c.name, reasons))
-    return fits, excluded, facts
+        if reasons:
+            excluded.append(SearchRow(c.offer_id, c.name, reasons))
+            continue
+        checks = matcher.checks(c.facts)
+        (check if checks else fits).append(SearchRow(c.offer_id, c.name, [], checks=checks))
+    return fits, check, excluded, facts
 
 
 def referral_summary_draft(claimant: Claimant, *, today: date | None = None) -> str:

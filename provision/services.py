@@ -21,15 +21,14 @@ from provision import matching
 from provision.models import (
     OfferStatus,
     Provider,
+    ProvisionContact,
     ProvisionOffer,
     Referral,
     ReferralStatus,
     ReferralStatusChange,
     Session,
 )
-from provision.selectors import LIMBO_STATUSES, TRANSITIONS, local_today
-
-REVIEW_EVERY_DAYS = 182  # a reviewed entry is due again in about six months
+from provision.selectors import LIMBO_STATUSES, REVIEW_EVERY_DAYS, TRANSITIONS, local_today, stale_condition
 
 
 class ProvisionError(ValueError):
@@ -62,9 +61,11 @@ OFFER_FIELDS = (
     "regimes",
     "min_age",
     "max_age",
+    "ages_known",
     "other_eligibility",
     "delivery_mode",
     "self_paced",
+    "sessions_known",
     "location",
     "postcode",
     "capacity",
@@ -76,6 +77,28 @@ OFFER_FIELDS = (
     "limbo_days",
     "external_id",
 )
+
+
+# Fields a lead changes together: changing one keeps the source from changing any of them on a re-import.
+_OVERRIDE_TOGETHER = (
+    frozenset({"min_age", "max_age", "ages_known"}),
+    frozenset({"sessions", "sessions_known", "self_paced"}),
+)
+
+
+def lead_overrides_after(offer: ProvisionOffer, changed: Iterable[str]) -> list[str]:
+    """The offer's lead overrides once the lead has changed ``changed``: every changed field the source gave a
+    value for (in ``source_values``), with the fields that go with it."""
+    source_fields = set(offer.source_values or {})
+    out = set(offer.lead_overrides or ())
+    for name in changed:
+        group = next((g for g in _OVERRIDE_TOGETHER if name in g), frozenset({name}))
+        out |= {g for g in group if g in source_fields}
+    return sorted(out)
+
+
+def _session_tuples(sessions: Iterable[Any]) -> list[tuple[int, time, time]]:
+    return sorted((s.weekday, s.starts_at, s.ends_at) for s in sessions)
 
 
 def _set_sessions(offer: ProvisionOffer, sessions: Iterable[SessionInput]) -> None:
@@ -120,10 +143,19 @@ def offer_update(
     data: dict[str, Any],
     sessions: Iterable[SessionInput] | None = None,
 ) -> ProvisionOffer:
-    """Save the lead's edits. Editing an entry counts as reviewing it: it is fresh again from today."""
+    """Save the lead's edits. Editing an entry counts as reviewing it: it is fresh again from today. A field
+    the lead changes from the source's value is remembered (``lead_overrides``): a re-import leaves it alone."""
     with transaction.atomic():
-        offer.provider = provider_get_or_create(district=offer.district, name=provider_name)
+        provider = provider_get_or_create(district=offer.district, name=provider_name)
         changed = [f for f in OFFER_FIELDS if f in data and getattr(offer, f) != data[f]]
+        if provider.pk != offer.provider_id:
+            changed.append("provider")
+        if sessions is not None:
+            sessions = list(sessions)
+            if _session_tuples(sessions) != _session_tuples(offer.sessions.all()):
+                changed.append("sessions")
+        offer.lead_overrides = lead_overrides_after(offer, changed)
+        offer.provider = provider
         for field in OFFER_FIELDS:
             if field in data:
                 setattr(offer, field, data[field])
@@ -183,6 +215,21 @@ def offer_set_status(
             payload={"status": [before, status], **({"reason": reason} if reason else {})},
         )
     return offer
+
+
+def contact_set_public(*, actor: StaffMember, contact: ProvisionContact, public: bool) -> ProvisionContact:
+    """The lead decides whether a contact may be published in the district's Open Referral UK feed (a named
+    person's contact is not, until the lead says so)."""
+    with transaction.atomic():
+        contact.public = public
+        contact.save(update_fields=["public"])
+        audit_record(
+            actor=actor,
+            verb=AuditVerb.UPDATED,
+            target=contact.offer,
+            payload={"contact": contact.pk, "public": public, "named_person": contact.named_person},
+        )
+    return contact
 
 
 # --- Referrals ------------------------------------------------------------------------------------------
@@ -281,12 +328,15 @@ def referral_change_status(
 
 
 def flag_stale_offers(*, today: date | None = None) -> int:
-    """Mark active entries past their review-by date. Running twice on a day changes nothing the second time."""
+    """Mark active entries past their review-by date, or last checked by their source more than six months ago.
+    Running twice on a day changes nothing the second time."""
     today = today or local_today()
     with transaction.atomic():
-        n = ProvisionOffer.objects.filter(
-            status=OfferStatus.ACTIVE, review_by__lt=today, stale_since__isnull=True
-        ).update(stale_since=today)
+        n = (
+            ProvisionOffer.objects.filter(status=OfferStatus.ACTIVE, stale_since__isnull=True)
+            .filter(stale_condition(today))
+            .update(stale_since=today)
+        )
         if n:
             audit_record(
                 actor=None,

@@ -20,7 +20,7 @@ from iwp.access import role_required
 from iwp.models import BackgroundJob, District, Role
 from provision import importing, jobs, matching, selectors, services
 from provision.forms import ArchiveForm, ImportForm, OfferForm, ReferralForm, ReferralStatusForm, SearchForm
-from provision.models import Category, OfferStatus, ProvisionOffer, ReferralStatus
+from provision.models import Category, ImportRun, OfferStatus, ProvisionOffer, ReferralStatus
 
 READ = selectors.READ_ROLES
 EDIT = selectors.EDIT_ROLES
@@ -54,6 +54,10 @@ def _district(request: HttpRequest, form: forms.Form) -> District:
 def _decorate(offers, today) -> None:
     for offer in offers:
         offer.freshness = selectors.freshness(offer, today)
+        offer.source_freshness = selectors.source_freshness(offer, today)
+        offer.override_labels = [
+            importing.FIELD_LABELS.get(name, name) for name in offer.lead_overrides or ()
+        ]
         offer.barrier_labels = [BARRIER_LABELS.get(b, b) for b in offer.barriers or ()]
         offer.regime_labels = [REGIME_LABELS.get(r, r) for r in offer.regimes or ()]
         offer.age_text = matching.age_range_text(offer.min_age, offer.max_age).capitalize()
@@ -88,6 +92,9 @@ def offer_list(request: HttpRequest) -> HttpResponse:
             "can_edit": is_lead,
             "stale": list(selectors.stale_offers(user, today=today)[:20]) if is_lead else [],
             "stale_count": selectors.stale_offers(user, today=today).count() if is_lead else 0,
+            "withdrawn": list(selectors.withdrawn_offers(user)[:20]) if is_lead else [],
+            "withdrawn_count": selectors.withdrawn_offers(user).count() if is_lead else 0,
+            "last_import": selectors.last_import(user) if is_lead else None,
             "limbo": list(selectors.referrals_in_limbo(user)[:20]),
             "statuses": OfferStatus.choices,
             "categories": Category.choices,
@@ -176,6 +183,18 @@ def offer_pause(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*EDIT)
+@require_POST
+def contact_public(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    offer = _editable(request, pk)
+    contact = get_object_or_404(offer.contacts, pk=contact_pk)
+    public = request.POST.get("public") == "yes"
+    services.contact_set_public(actor=request.user, contact=contact, public=public)
+    who = contact.name or contact.email or contact.phone
+    messages.success(request, f"{who} {'will' if public else 'will not'} be published in the district's feed")
+    return redirect("provision:offer_detail", pk=offer.pk)
+
+
+@role_required(*EDIT)
 @require_http_methods(["GET", "POST"])
 def offer_archive(request: HttpRequest, pk: int) -> HttpResponse:
     offer = _editable(request, pk)
@@ -196,7 +215,7 @@ def offer_archive(request: HttpRequest, pk: int) -> HttpResponse:
 def import_offers(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     _admin_district_field(form, request)
-    result = None
+    result = run = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         content = upload.read()
@@ -204,22 +223,73 @@ def import_offers(request: HttpRequest) -> HttpResponse:
         district = _district(request, form)
         if importing.count_rows(content, kind) > importing.BACKGROUND_ROWS:
             job = jobs.import_job_start(
-                actor=request.user, district=district, content=content, kind=kind, name=upload.name
+                actor=request.user,
+                district=district,
+                content=content,
+                kind=kind,
+                name=upload.name,
+                strict=form.strict(),
             )
             return redirect("provision:import_job", pk=job.pk)
-        result = importing.import_offers(actor=request.user, district=district, content=content, kind=kind)
-        if result.ok:
+        result, run = importing.import_file(
+            actor=request.user,
+            district=district,
+            content=content,
+            kind=kind,
+            strict=form.strict(),
+            file_name=upload.name,
+        )
+        if result.imported:
             messages.success(
-                request, f"Imported {upload.name}: {result.created} new, {result.updated} updated"
+                request,
+                f"Imported {upload.name}: {result.created} new, {result.updated} updated, "
+                f"{result.unchanged} unchanged",
             )
-            if not result.warnings:
+            if not (result.error_count or result.lines or result.warnings or result.not_mapped):
                 return redirect("provision:offer_list")
+            return redirect("provision:import_report", pk=run.pk)
+        # Nothing imported: the report stays on the form's page, to fix the file and try again.
         result = {**result.as_dict(), "name": upload.name}
     return render(
         request,
         "provision/import.html",
-        {"title": "Import provision", "form": form, "result": result, "columns": importing.COLUMNS},
+        {
+            "title": "Import provision",
+            "form": form,
+            "result": result,
+            "run": run,
+            "columns": importing.COLUMNS,
+        },
     )
+
+
+def _run(request: HttpRequest, pk: int) -> ImportRun:
+    """An import's report: the lead's district's (any lead of it), or any for an administrator."""
+    qs = ImportRun.objects.select_related("district", "actor")
+    if request.user.effective_role != Role.ADMINISTRATOR:
+        qs = qs.filter(district_id=selectors.district_id_of(request.user))
+    run = qs.filter(pk=pk).first()
+    if run is None:
+        raise Http404("No such import")
+    return run
+
+
+@role_required(*EDIT)
+def import_report(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk)
+    return render(
+        request,
+        "provision/import_report.html",
+        {"title": f"Import of {run.file_name or 'a file'}", "run": run, "result": run.report},
+    )
+
+
+@role_required(*EDIT)
+def import_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk)
+    response = HttpResponse(importing.report_csv(run.report), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-report-{run.pk}.csv"'
+    return response
 
 
 @role_required(*EDIT)
@@ -227,6 +297,8 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(BackgroundJob, pk=pk, kind=jobs.IMPORT_JOB_KIND)
     if job.created_by_id != request.user.pk and request.user.effective_role != Role.ADMINISTRATOR:
         raise Http404("No such job")
+    if job.finished and (job.result or {}).get("run_id") and "report" in request.GET:
+        return redirect("provision:import_report", pk=job.result["run_id"])
     return render(
         request,
         "provision/import.html",
@@ -268,12 +340,15 @@ def find_provision(request: HttpRequest, claimant_pk: int) -> HttpResponse:
     category = barrier = ""
     if form.is_valid():
         category, barrier = form.cleaned_data["category"], form.cleaned_data["barrier"]
-    fits, excluded, facts = selectors.find_provision(claimant=claimant, category=category, barrier=barrier)
+    fits, check, excluded, facts = selectors.find_provision(
+        claimant=claimant, category=category, barrier=barrier
+    )
     # A district can list thousands of offers: show the first cards and ask the coach to narrow the search.
     shown_fits = fits[:CARDS_SHOWN]
+    shown_check = check[:CARDS_SHOWN]
     shown_excluded = excluded[:CARDS_SHOWN] if request.GET.get("show") == "all" else excluded[:20]
-    selectors.attach_offers([*shown_fits, *shown_excluded])
-    _decorate([row.offer for row in (*shown_fits, *shown_excluded)], selectors.local_today())
+    selectors.attach_offers([*shown_fits, *shown_check, *shown_excluded])
+    _decorate([row.offer for row in (*shown_fits, *shown_check, *shown_excluded)], selectors.local_today())
     return render(
         request,
         "provision/find.html",
@@ -282,6 +357,8 @@ def find_provision(request: HttpRequest, claimant_pk: int) -> HttpResponse:
             "claimant": claimant,
             "form": form,
             "fits": shown_fits,
+            "check": shown_check,
+            "check_count": len(check),
             "excluded": shown_excluded,
             "fits_count": len(fits),
             "excluded_count": len(excluded),

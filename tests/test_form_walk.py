@@ -444,6 +444,10 @@ def url_kwargs(name: str, params: list[str], world: World) -> dict[str, Any] | N
         "provision:refer": {"claimant_pk": c.pk, "offer_pk": world.offer.pk},
         "provision:referral_detail": {"pk": world.referral.pk},
         "provision:import_job": {"pk": world.job.pk},
+        "provision:contact_public": {
+            "pk": world.offer.pk,
+            "contact_pk": getattr(world.offer.contacts.first(), "pk", 0),
+        },
         "claimants:uprating_job": {"pk": world.job.pk},
         "claimants:edit_employment": {"pk": c.pk, "employment_id": getattr(c.employments.first(), "pk", 0)},
         "claimants:commitment_version": {"pk": c.pk, "version": getattr(c.commitments.first(), "version", 1)},

@@ -45,7 +45,7 @@ def published_offers(district_id: int) -> QuerySet[ProvisionOffer]:
     return (
         ProvisionOffer.objects.filter(district_id=district_id, status=OfferStatus.ACTIVE)
         .select_related("provider")
-        .prefetch_related("sessions")
+        .prefetch_related("sessions", "contacts")
         .order_by("name", "pk")
     )
 
@@ -55,7 +55,11 @@ def exportable_offers(district: District, *, include_archived: bool = False) -> 
     qs = ProvisionOffer.objects.filter(district=district)
     if not include_archived:
         qs = qs.exclude(status=OfferStatus.ARCHIVED)
-    return qs.select_related("provider").prefetch_related("sessions").order_by("provider__name", "name", "pk")
+    return (
+        qs.select_related("provider")
+        .prefetch_related("sessions", "contacts")
+        .order_by("provider__name", "name", "pk")
+    )
 
 
 def filter_offers(qs: QuerySet[ProvisionOffer], filters: FeedFilters) -> QuerySet[ProvisionOffer]:

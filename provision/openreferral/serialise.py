@@ -31,7 +31,14 @@ STATUS = {
     OfferStatus.ARCHIVED: "inactive",
 }
 # How to attend (the profile's attending_type words; the importer reads them back to the delivery mode).
-ATTENDING = {DeliveryMode.IN_PERSON: "venue", DeliveryMode.ONLINE: "online", DeliveryMode.BLENDED: "blended"}
+# Not known → no attending_type at all.
+ATTENDING = {
+    DeliveryMode.IN_PERSON: "venue",
+    DeliveryMode.ONLINE: "online",
+    DeliveryMode.BLENDED: "blended",
+    DeliveryMode.PHONE: "phone",
+    DeliveryMode.HOME_VISIT: "home visit",
+}
 BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 # A shared mailbox (info@, referrals@…) is the organisation's, not a person's: the one thing published from
 # the free-text contact, which may name a member of staff.
@@ -123,26 +130,19 @@ def location(offer: ProvisionOffer, *, url: str) -> dict[str, Any] | None:
 
 
 def publishable_contacts(offer: ProvisionOffer, *, url: str) -> list[dict[str, Any]]:
-    """Contacts that may be published: never a named person unless the lead marked them public.
-
-    On this branch an offer's contact is one free-text line that may name a member of staff, so nothing of it
-    is published as a contact (only a shared mailbox, as the service's ``email``). When offers gain contact
-    rows with ``named_person`` and ``public`` flags, this is the one place that reads them: rows that are not
-    a named person, or that the lead marked public, are published.
-    """
-    rows = getattr(offer, "contacts", None)
-    if rows is None or not hasattr(rows, "all"):
-        return []
+    """The offer's contacts that may be published: never a named person unless the lead marked them public (the
+    import flags named people and leaves them unpublished; the lead presses "Publish" on the offer page). The
+    offer's free-text contact line is never published (only a shared mailbox, as the service's ``email``)."""
     published = []
-    for row in rows.all():
-        if getattr(row, "named_person", True) and not getattr(row, "public", False):
+    for row in offer.contacts.all():
+        if row.named_person and not row.public:
             continue
         contact: dict[str, Any] = {"id": public_id("contact", row.pk), "url": url}
         for key in ("name", "title", "email"):
-            if value := getattr(row, key, ""):
+            if value := getattr(row, key):
                 contact[key] = value
-        if phone := getattr(row, "phone", ""):
-            contact["phones"] = [{"id": public_id("phone", row.pk), "number": phone}]
+        if row.phone:
+            contact["phones"] = [{"id": public_id("phone", row.pk), "number": row.phone}]
         published.append(contact)
     return published
 
@@ -169,9 +169,9 @@ def service(offer: ProvisionOffer, *, base_url: str) -> dict[str, Any]:
         data["email"] = email
     if attending:
         data["attending_type"] = attending
-    if offer.min_age is not None:
+    if offer.ages_known and offer.min_age is not None:
         data["minimum_age"] = offer.min_age
-    if offer.max_age is not None:
+    if offer.ages_known and offer.max_age is not None:
         data["maximum_age"] = offer.max_age
     if offer.last_reviewed_on:
         data["assured_date"] = offer.last_reviewed_on.isoformat()
@@ -179,26 +179,39 @@ def service(offer: ProvisionOffer, *, base_url: str) -> dict[str, Any]:
     data["schedules"] = [schedule(s, url=url, attending=attending) for s in offer.sessions.all()]
     place = location(offer, url=url)
     data["service_at_locations"] = [place] if place else []
-    # Cost to the claimant, in pounds (free is a cost of 0).
-    data["cost_options"] = [
-        {"id": public_id("cost_option", offer.pk), "url": url, "amount": float(offer.cost), "currency": "GBP"}
-    ]
+    # Cost to the claimant, in pounds (free is a cost of 0; not known is no cost option at all).
+    data["cost_options"] = (
+        []
+        if offer.cost is None
+        else [
+            {
+                "id": public_id("cost_option", offer.pk),
+                "url": url,
+                "amount": float(offer.cost),
+                "currency": "GBP",
+            }
+        ]
+    )
     data["contacts"] = publishable_contacts(offer, url=url)
-    data["attributes"] = [
-        {
-            "id": public_id("attribute", offer.pk),
-            "link_type": "service_type",
-            "taxonomy_term_id": category_term_id(offer.category),
-            "taxonomy_term": {
-                "id": category_term_id(offer.category),
-                "name": offer.get_category_display(),
-                "term": offer.get_category_display(),
-                "description": offer.get_category_display(),
-                "code": offer.category,
-                "taxonomy": TAXONOMY,
-            },
-        }
-    ]
+    data["attributes"] = (
+        []
+        if offer.category == Category.UNKNOWN
+        else [
+            {
+                "id": public_id("attribute", offer.pk),
+                "link_type": "service_type",
+                "taxonomy_term_id": category_term_id(offer.category),
+                "taxonomy_term": {
+                    "id": category_term_id(offer.category),
+                    "name": offer.get_category_display(),
+                    "term": offer.get_category_display(),
+                    "description": offer.get_category_display(),
+                    "code": offer.category,
+                    "taxonomy": TAXONOMY,
+                },
+            }
+        ]
+    )
     return data
 
 

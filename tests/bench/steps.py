@@ -683,7 +683,7 @@ def step_provision(args) -> dict:
                 lambda: selectors.find_provision(claimant=claimant, use_cache=False)
             )
             out["search"], out["search_queries"] = timed(lambda: selectors.find_provision(claimant=claimant))
-            fits, excluded, _ = selectors.find_provision(claimant=claimant)
+            fits, _check, excluded, _ = selectors.find_provision(claimant=claimant)
             out["fits"], out["excluded"] = len(fits), len(excluded)
 
             def page() -> None:

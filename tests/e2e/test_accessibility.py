@@ -49,6 +49,8 @@ NOT_PAGES = {
     "provision:export": "CSV download",
     "openreferral:services": "JSON API for other services",
     "openreferral:service": "JSON API for other services",
+    "provision:import_report_csv": "CSV download (the import report's lines)",
+    "provision:contact_public": "POST from the offer page's contacts table; redirects back to the offer",
 }
 
 

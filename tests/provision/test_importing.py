@@ -11,6 +11,7 @@ import pytest
 from iwp.models import AuditEvent, BackgroundJob
 from provision import importing, jobs
 from provision.models import ProvisionOffer, Session
+from provision.selectors import local_today
 from tests.provision.factories import OfferFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,8 @@ def test_csv_import_creates_offers_with_sessions_and_audits(progression_lead, di
     assert [str(s) for s in forklift.sessions.all()] == ["Tue 18:00–21:00", "Thu 18:00–21:00"]
     fsf = ProvisionOffer.objects.get(name="Flexible Support Fund")
     assert fsf.regimes == ["intensive_work_search", "light_touch"] and fsf.barriers == ["transport", "skills"]
-    assert fsf.review_by > fsf.last_reviewed_on
+    # Issue 12: an import is not the lead's review (it used to mark every entry "reviewed today").
+    assert fsf.last_reviewed_on is None and fsf.review_by == local_today()
     assert AuditEvent.objects.filter(verb="imported", payload__created=3).exists()
 
 
@@ -46,7 +48,8 @@ def test_reimport_updates_rather_than_duplicates(progression_lead, district):
     importing.import_offers(actor=progression_lead, district=district, content=GOOD, kind="csv")
     changed = GOOD.replace(b"Tue 18:00-21:00; Thu 18:00-21:00", b"Wed 18:00-20:00").replace(b"12,5", b"12,2")
     result = importing.import_offers(actor=progression_lead, district=district, content=changed, kind="csv")
-    assert (result.created, result.updated) == (0, 3)
+    # Issue 12: only the row that changed counts as updated; the other two are "unchanged" (not rewritten).
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 2)
     assert ProvisionOffer.objects.count() == 3
     forklift = ProvisionOffer.objects.get(name="Evening forklift")
     assert [str(s) for s in forklift.sessions.all()] == ["Wed 18:00–20:00"] and forklift.places_left == 2
@@ -104,7 +107,8 @@ def test_export_then_import_round_trips(progression_lead, district):
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0]["sessions"] == "Sat 10:00-12:30" and rows[0]["barriers"] == "skills;esol"
     result = importing.import_offers(actor=progression_lead, district=district, content=text, kind="csv")
-    assert result.ok and (result.created, result.updated) == (0, 1)
+    # The same values read back: unchanged (issue 12's contract counts it apart from updated).
+    assert result.ok and (result.created, result.updated, result.unchanged) == (0, 0, 1)
 
 
 def test_export_neutralises_spreadsheet_formulas(district):
@@ -153,33 +157,43 @@ def test_hsds_import_maps_what_it_can_and_reports_the_rest(progression_lead, dis
     result = importing.import_offers(actor=progression_lead, district=district, content=content, kind="hsds")
     assert result.ok, result.errors
     wellbeing = ProvisionOffer.objects.get(natural_key="id:hsds:svc-1")
-    assert wellbeing.provider.name == "Leeds Mind" and wellbeing.category == "confidence"
+    # No keyword guessing (issue 12): a term outside the LGA table leaves the category for the lead to set.
+    assert wellbeing.provider.name == "Leeds Mind" and wellbeing.category == "unknown"
     assert (wellbeing.min_age, wellbeing.max_age, wellbeing.postcode) == (18, 64, "LS1 3EX")
     assert [str(s) for s in wellbeing.sessions.all()] == ["Tue 18:00–20:00", "Thu 18:00–20:00"]
     assert wellbeing.other_eligibility == "Adults in Leeds" and "hello@leedsmind.example" in wellbeing.contact
     other = ProvisionOffer.objects.get(natural_key="id:hsds:svc-2")
-    assert other.delivery_mode == "online" and other.category == "other"
+    assert other.delivery_mode == "online" and other.category == "unknown" and other.cost is None
     text = "\n".join(result.warnings)
     assert "Regime eligibility is not part of Open Referral UK" in text
-    assert "Service 2 (svc-2): category not recognised" in text
-    assert "not a weekly day and time was not mapped" in text
-    assert "are words, not an amount" in text
-    # Re-importing the same file updates.
+    lines = {(line["group"], line["id"]) for line in result.lines}
+    assert ("Category not known", "svc-2") in lines and ("Cost not known", "svc-2") in lines
+    assert result.not_mapped["schedule that is not a weekly day and time"] == 1
+    assert result.not_mapped["taxonomy term “Mental health and wellbeing”"] == 1
+    assert any("Fees in words, not an amount" in line["message"] for line in result.lines)
+    # Re-importing the same file matches the same entries and changes nothing.
     again = importing.import_offers(actor=progression_lead, district=district, content=content, kind="hsds")
-    assert (again.created, again.updated) == (0, 2)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
 
 
 def test_hsds_bad_json_and_bad_services(progression_lead, district):
     result = importing.import_offers(actor=progression_lead, district=district, content=b"{nope", kind="hsds")
     assert "not valid JSON" in result.file_error
     doc = {"services": [{"id": "x", "name": "No organisation"}, "not an object"]}
+    # Strict: one bad service and nothing is imported.
     result = importing.import_offers(
-        actor=progression_lead, district=district, content=json.dumps(doc), kind="hsds"
+        actor=progression_lead, district=district, content=json.dumps(doc), kind="hsds", strict=True
     )
     assert not result.ok and ProvisionOffer.objects.count() == 0
     labels = {e["row"]: e["messages"] for e in result.errors}
-    assert labels["Service 1 (x)"] == ["Provider: Enter the provider"]
-    assert "Service 2" in labels
+    assert labels == {"Service 2": ["This service is not an object"]}
+    # Lenient (the default for feeds): the good service is imported; one without an organisation takes
+    # "Unknown provider" (issue 12: it used to be rejected and block the file).
+    result = importing.import_offers(
+        actor=progression_lead, district=district, content=json.dumps(doc), kind="hsds"
+    )
+    assert result.ok and result.created == 1 and result.error_count == 1
+    assert ProvisionOffer.objects.get().provider.name == "Unknown provider"
 
 
 def big_csv(n: int, *, offset: int = 0) -> bytes:
@@ -202,7 +216,7 @@ def test_ten_thousand_rows_import_in_seconds_and_reimport_updates(progression_le
     started = time.perf_counter()
     again = importing.import_offers(actor=progression_lead, district=district, content=content, kind="csv")
     second = time.perf_counter() - started
-    assert again.updated == 10_000 and ProvisionOffer.objects.count() == 10_000
+    assert again.unchanged == 10_000 and ProvisionOffer.objects.count() == 10_000
     with capsys.disabled():
         print(
             f"\n10,000-row CSV import: {first:.1f} s new {result.timings}, {second:.1f} s re-import {again.timings}"

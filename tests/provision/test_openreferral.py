@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from provision import importing
-from provision.models import ProvisionOffer
+from provision.models import ProvisionContact, ProvisionOffer
 from provision.openreferral import serialise
 from provision.openreferral.keys import key_issue, key_revoke
 from tests.factories import DistrictFactory
@@ -180,17 +180,42 @@ def test_export_by_code_with_archived_and_csv(listing):
         export("--district", "Atlantis")
 
 
-def test_publishable_contacts_reads_the_named_person_and_public_flags():
-    # The hook for contact rows (added by the import work): named people only when the lead made them public.
-    rows = [
-        SimpleNamespace(pk=1, name="Reception", email="info@x.example", named_person=False, public=False),
-        SimpleNamespace(pk=2, name="Jane Smith", email="jane@x.example", named_person=True, public=False),
-        SimpleNamespace(pk=3, name="Ali Khan", email="ali@x.example", named_person=True, public=True),
-    ]
-    offer = SimpleNamespace(contacts=SimpleNamespace(all=lambda: rows))
-    published = serialise.publishable_contacts(offer, url="https://x.example")
-    assert [c["name"] for c in published] == ["Reception", "Ali Khan"]
-    assert serialise.publishable_contacts(SimpleNamespace(), url="https://x.example") == []
+def test_only_contacts_that_are_not_named_people_or_that_the_lead_made_public_are_exported(listing):
+    for name, email, named, public in [
+        ("Reception", "info@x.example", False, True),
+        ("Jane Smith", "jane.smith@x.example", True, False),  # as the import leaves a named person
+        ("Ali Khan", "ali.khan@x.example", True, True),  # the lead pressed "Publish"
+    ]:
+        ProvisionContact.objects.create(
+            offer=listing.money, name=name, email=email, named_person=named, public=public
+        )
+    money = next(
+        s for s in export("--district", listing.district.name) if s["name"] == "Money advice drop-in"
+    )
+    assert [c["name"] for c in money["contacts"]] == ["Reception", "Ali Khan"]
+    assert "jane.smith@" not in json.dumps(money)
+    assert service_errors(money) == []
+
+
+def test_what_the_list_does_not_know_is_not_exported(listing):
+    """Not known (as the import leaves it) is left out of the feed: no attending type, no cost option, no ages,
+    no category term — never 'venue', 'free', 'any age' or 'other'."""
+    unknown = OfferFactory(
+        district=listing.district,
+        name="Council course with gaps",
+        delivery_mode="unknown",
+        cost=None,
+        ages_known=False,
+        min_age=None,
+        max_age=None,
+        category="unknown",
+        sessions_known=False,
+    )
+    item = next(s for s in export("--district", listing.district.name) if s["name"] == unknown.name)
+    for missing in ("attending_type", "minimum_age", "maximum_age"):
+        assert missing not in item
+    assert item["cost_options"] == [] and item["attributes"] == [] and item["schedules"] == []
+    assert service_errors(item) == []
 
 
 # --- The feed API ---------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def test_search_fits_and_excludes_with_reasons(shift_worker, offers):
-    fits, excluded, _ = selectors.find_provision(claimant=shift_worker, today=dt.date(2026, 11, 22))
+    fits, _, excluded, _ = selectors.find_provision(claimant=shift_worker, today=dt.date(2026, 11, 22))
     assert [r.name for r in fits] == ["Evening forklift"]
     reasons = {r.name: r.reasons for r in excluded}
     assert reasons["Daytime forklift"] == [
@@ -34,16 +34,16 @@ def test_search_fits_and_excludes_with_reasons(shift_worker, offers):
 def test_search_filters_by_category_and_barrier(shift_worker, offers):
     offers["evening"].barriers = ["skills"]
     offers["evening"].save()
-    fits, excluded, _ = selectors.find_provision(claimant=shift_worker, category="fsf")
+    fits, _, excluded, _ = selectors.find_provision(claimant=shift_worker, category="fsf")
     assert not fits and [r.name for r in excluded] == ["Flexible Support Fund"]
-    fits, excluded, _ = selectors.find_provision(claimant=shift_worker, barrier="skills")
+    fits, _, excluded, _ = selectors.find_provision(claimant=shift_worker, barrier="skills")
     assert [r.name for r in fits] == ["Evening forklift"] and not excluded
 
 
 def test_paused_and_other_district_offers_are_not_searched(shift_worker, offers):
     OfferFactory(name="Other district")
     services.offer_set_status(actor=shift_worker.coach, offer=offers["evening"], status=OfferStatus.PAUSED)
-    fits, excluded, _ = selectors.find_provision(claimant=shift_worker)
+    fits, _, excluded, _ = selectors.find_provision(claimant=shift_worker)
     names = {r.name for r in (*fits, *excluded)}
     assert "Other district" not in names and "Evening forklift" not in names
 
@@ -202,7 +202,7 @@ def test_search_cache_sees_every_change(work_coach, shift_worker, offers, progre
     evening.capacity, evening.places_left = 5, 1
     evening.save()
     services.referral_create(actor=work_coach, claimant=shift_worker, offer=evening, refer=True)
-    _, excluded, _ = selectors.find_provision(claimant=shift_worker)
+    _, _, excluded, _ = selectors.find_provision(claimant=shift_worker)
     assert "No places left" in next(r.reasons for r in excluded if r.name == "Evening forklift")
     services.offer_update(
         actor=progression_lead,
@@ -211,7 +211,7 @@ def test_search_cache_sees_every_change(work_coach, shift_worker, offers, progre
         data={"places_left": 3},
         sessions=[services.SessionInput(1, dt.time(10), dt.time(12))],
     )
-    _, excluded, _ = selectors.find_provision(claimant=shift_worker)
+    _, _, excluded, _ = selectors.find_provision(claimant=shift_worker)
     assert next(r.reasons for r in excluded if r.name == "Evening forklift")[0].startswith(
         "Session Tue 10:00–12:00"
     )
