@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Layout, Size
+from crispy_forms_gds.layout import HTML, Button, Field, Layout, Size
 from django import forms
 from django.utils import timezone
 
-from claimants.models import BarrierKind, RegimeChoices
+from claimants.models import BarrierKind, RegimeChoices, Weekday
 from iwp.input import dates
 from iwp.input.fields import GovukDateField, UkPostcodeField
-from provision import fields as f
 from provision.models import Category, DeliveryMode, ProvisionOffer, ReferralRoute, ReferralStatus
 from provision.selectors import TRANSITIONS
+from provision.services import SessionInput
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 DESCRIPTION_MAX = 5_000  # what an offer page shows in full; imports keep longer texts on the record
@@ -26,6 +26,69 @@ def _helper(*items: Any, submit: str = "Save") -> FormHelper:
     helper.disable_csrf = True  # the page's form tag carries the token
     helper.layout = Layout(*items, Button("submit", submit))
     return helper
+
+
+TIME_FORMATS = ["%H:%M", "%H.%M", "%H%M"]  # 18:00, 18.00 or 1800
+
+
+class SessionForm(forms.Form):
+    """One weekly session: a day and a start and end time (24-hour clock). A row left empty is no session."""
+
+    weekday = forms.TypedChoiceField(
+        label="Day",
+        choices=[("", "Choose a day"), *Weekday.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    starts_at = forms.TimeField(
+        label="Starts", required=False, input_formats=TIME_FORMATS, help_text="For example, 18:00"
+    )
+    ends_at = forms.TimeField(
+        label="Ends", required=False, input_formats=TIME_FORMATS, help_text="For example, 20:00"
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        day, starts, ends = data.get("weekday"), data.get("starts_at"), data.get("ends_at")
+        typed = [name for name in ("weekday", "starts_at", "ends_at") if self.data.get(self.add_prefix(name))]
+        if not typed or self.errors:
+            return data
+        if day is None:
+            self.add_error("weekday", "Choose the day of the session")
+        if starts is None:
+            self.add_error("starts_at", "Enter the time the session starts, for example 18:00")
+        if ends is None:
+            self.add_error("ends_at", "Enter the time the session ends, for example 20:00")
+        if starts is not None and ends is not None and ends <= starts:
+            self.add_error("ends_at", "The session must end after it starts")
+        return data
+
+    def session(self) -> SessionInput | None:
+        data = self.cleaned_data
+        if data.get("weekday") is None or data.get("starts_at") is None or data.get("ends_at") is None:
+            return None
+        return SessionInput(data["weekday"], data["starts_at"], data["ends_at"])
+
+
+SESSIONS_MAX = 14  # two a day for a week
+BLANK_SESSION_ROWS = 2  # empty rows under the sessions already known ("add another" without JavaScript)
+SessionFormSet = forms.formset_factory(
+    SessionForm, extra=BLANK_SESSION_ROWS, max_num=SESSIONS_MAX, validate_max=True, absolute_max=SESSIONS_MAX
+)
+
+
+def session_rows(data: Any = None, offer: ProvisionOffer | None = None) -> SessionFormSet:
+    """The offer's sessions as rows, then two blank rows for more. A post without the rows (another client, an
+    old page) leaves them unbound: the sessions are then not changed."""
+    if data is not None and "sessions-TOTAL_FORMS" not in data:
+        data = None
+    initial = (
+        [{"weekday": s.weekday, "starts_at": s.starts_at, "ends_at": s.ends_at} for s in offer.sessions.all()]
+        if offer is not None and offer.pk
+        else []
+    )
+    return SessionFormSet(data, initial=initial, prefix="sessions")
 
 
 class OfferForm(forms.ModelForm):
@@ -91,13 +154,6 @@ class OfferForm(forms.ModelForm):
         help_text="When someone should next check this entry. Leave empty for six months from today",
         required=False,
     )
-    sessions_text = forms.CharField(
-        label="Sessions",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One per line, like Tue 18:00-20:00 or Sat 10:00-12:30. Leave empty if self-paced.",
-    )
 
     class Meta:
         model = ProvisionOffer
@@ -115,7 +171,6 @@ class OfferForm(forms.ModelForm):
             "other_eligibility",
             "delivery_mode",
             "self_paced",
-            "sessions_text",
             "sessions_unknown",
             "location",
             "postcode",
@@ -153,8 +208,9 @@ class OfferForm(forms.ModelForm):
             "referral_route": forms.RadioSelect,
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, sessions: SessionFormSet | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.sessions = sessions  # the weekly sessions, entered as rows of day, start and end
         self.fields["category"].choices = Category.choices
         self.fields["delivery_mode"].choices = DeliveryMode.choices
         self.fields["referral_route"].choices = ReferralRoute.choices
@@ -168,9 +224,6 @@ class OfferForm(forms.ModelForm):
                 # A review date that has passed is not an answer to keep: the box starts empty, which saves as
                 # six months from today (the hint says so), instead of refusing the lead's unchanged form.
                 self.initial["review_by"] = None
-            self.fields["sessions_text"].initial = "\n".join(
-                f.sessions_text([s]) for s in self.instance.sessions.all()
-            )
         self.helper = _helper(
             Field.text("name"),
             Field.text("provider_name"),
@@ -185,7 +238,7 @@ class OfferForm(forms.ModelForm):
             Field.textarea("other_eligibility"),
             Field.radios("delivery_mode", inline=True),
             Field.checkbox("self_paced"),
-            Field.textarea("sessions_text"),
+            HTML('{% include "provision/_session_rows.html" %}'),
             Field.checkbox("sessions_unknown", small=True),
             Field.text("location"),
             Field.text("postcode", field_width=10),
@@ -200,14 +253,15 @@ class OfferForm(forms.ModelForm):
             submit="Save offer",
         )
 
-    def clean_sessions_text(self) -> list:
-        return f.parse_sessions(self.cleaned_data.get("sessions_text", ""))
-
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("self_paced") and data.get("sessions_text"):
+        data["sessions"] = self._sessions_given()
+        given = data["sessions"] or (
+            list(self.instance.sessions.all()) if data["sessions"] is None and self.instance.pk else []
+        )
+        if data.get("self_paced") and given:
             self.add_error(
-                "sessions_text", "A self-paced offer has no sessions: empty this box or untick self-paced"
+                "self_paced", "A self-paced offer has no sessions: empty the sessions or untick this"
             )
         cap, left = data.get("capacity"), data.get("places_left")
         if cap is not None and left is not None and left > cap:
@@ -219,7 +273,7 @@ class OfferForm(forms.ModelForm):
             self.add_error(
                 "ages_unknown", "Untick this box, or empty the ages: they cannot be both given and not known"
             )
-        if data.get("sessions_unknown") and data.get("sessions_text"):
+        if data.get("sessions_unknown") and given:
             self.add_error(
                 "sessions_unknown",
                 "Untick this box, or empty the sessions: they cannot be both given and not known",
@@ -231,6 +285,21 @@ class OfferForm(forms.ModelForm):
             )
         return data
 
+    def _sessions_given(self) -> list[SessionInput] | None:
+        """The sessions typed in (None: the rows were not sent, so the sessions stay as they are); a row's own
+        errors are listed in the error summary too, named by row."""
+        if self.sessions is None or not self.sessions.is_bound:
+            return None
+        if not self.sessions.is_valid():
+            for number, row in enumerate(self.sessions.forms, start=1):
+                for errors in row.errors.values():
+                    for error in errors:
+                        self.add_error(None, f"Session {number}: {error}")
+            for error in self.sessions.non_form_errors():
+                self.add_error(None, error)
+            return []
+        return [row.session() for row in self.sessions.forms if row.session() is not None]
+
     def _post_clean(self) -> None:
         # The natural key and provider are set by the service; skip model validation of fields it fills in.
         pass
@@ -238,7 +307,7 @@ class OfferForm(forms.ModelForm):
     def offer_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data.pop("provider_name", None)
-        sessions = data.pop("sessions_text", None)
+        sessions = data.pop("sessions", None)
         if data.pop("regimes_unknown", False):
             data["regimes"] = None
         data["ages_known"] = not data.pop("ages_unknown", False)

@@ -19,7 +19,15 @@ from claimants.models import BarrierKind, RegimeChoices
 from iwp.access import role_required
 from iwp.models import BackgroundJob, District, Role
 from provision import importing, jobs, matching, selectors, services
-from provision.forms import ArchiveForm, ImportForm, OfferForm, ReferralForm, ReferralStatusForm, SearchForm
+from provision.forms import (
+    ArchiveForm,
+    ImportForm,
+    OfferForm,
+    ReferralForm,
+    ReferralStatusForm,
+    SearchForm,
+    session_rows,
+)
 from provision.models import Category, ImportRun, OfferStatus, ProvisionOffer, ReferralStatus
 
 READ = selectors.READ_ROLES
@@ -120,10 +128,11 @@ def _save_offer(form: OfferForm, save: Callable[..., ProvisionOffer]) -> Provisi
     """Run the create/update service with the form's fields; a duplicate name becomes an error on the form
     (and None is returned)."""
     try:
+        sessions = form.cleaned_data["sessions"]  # None: not sent, so left as they are
         return save(
             provider_name=form.cleaned_data["provider_name"],
             data=form.offer_data(),
-            sessions=form.cleaned_data["sessions_text"],
+            **({} if sessions is None else {"sessions": sessions}),
         )
     except IntegrityError:
         form.add_error("name", "This provider already has an offer with this name on the list")
@@ -133,7 +142,8 @@ def _save_offer(form: OfferForm, save: Callable[..., ProvisionOffer]) -> Provisi
 @role_required(*EDIT)
 @require_http_methods(["GET", "POST"])
 def offer_create(request: HttpRequest) -> HttpResponse:
-    form = OfferForm(request.POST or None)
+    sessions = session_rows(request.POST or None)
+    form = OfferForm(request.POST or None, sessions=sessions)
     _admin_district_field(form, request)
     if request.method == "POST" and form.is_valid():
         save = partial(services.offer_create, actor=request.user, district=_district(request, form))
@@ -141,21 +151,23 @@ def offer_create(request: HttpRequest) -> HttpResponse:
         if offer is not None:
             messages.success(request, f"{offer.name} added to the list")
             return redirect("provision:offer_detail", pk=offer.pk)
-    return render(request, "provision/offer_form.html", {"title": "Add an offer", "form": form})
+    return render(
+        request, "provision/offer_form.html", {"title": "Add an offer", "form": form, "sessions": sessions}
+    )
 
 
 @role_required(*EDIT)
 @require_http_methods(["GET", "POST"])
 def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     offer = _editable(request, pk)
-    form = OfferForm(request.POST or None, instance=offer)
+    sessions = session_rows(request.POST or None, offer)
+    form = OfferForm(request.POST or None, instance=offer, sessions=sessions)
     save = partial(services.offer_update, actor=request.user, offer=offer)
     if request.method == "POST" and form.is_valid() and _save_offer(form, save) is not None:
         messages.success(request, f"{offer.name} saved and marked as reviewed today")
         return redirect("provision:offer_detail", pk=offer.pk)
-    return render(
-        request, "provision/offer_form.html", {"title": f"Change {offer.name}", "form": form, "offer": offer}
-    )
+    context = {"title": f"Change {offer.name}", "form": form, "offer": offer, "sessions": sessions}
+    return render(request, "provision/offer_form.html", context)
 
 
 @role_required(*EDIT)

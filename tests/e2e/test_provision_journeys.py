@@ -69,7 +69,11 @@ def test_lead_imports_a_csv_and_fixes_a_stale_entry(
     # --- Fix the stale entry: new evening sessions; saving counts as a review.
     page.get_by_test_id("stale-list").get_by_role("link", name=re.compile("Change")).click()
     expect(page.get_by_role("heading", name=re.compile("Change Forklift licence"))).to_be_visible()
-    page.get_by_label("Sessions", exact=True).fill("Tue 18:00-21:00\nThu 18:00-21:00")
+    for row, day in (("Session 1", "Tuesday"), ("Session 2", "Thursday")):
+        session = page.get_by_role("group", name=row, exact=True)
+        session.get_by_label("Day").select_option(label=day)
+        session.get_by_label("Starts").fill("18:00")
+        session.get_by_label("Ends").fill("21:00")
     page.screenshot(path=screenshot_dir / "provision-edit.png", full_page=True)
     page.get_by_role("button", name="Save offer").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("marked as reviewed today")

@@ -79,13 +79,35 @@ def test_lead_start_page_shows_stale_entries_and_referrals_in_limbo(
     assert "Review overdue by" in text  # freshness shown on the list
 
 
+def session_rows(*rows: tuple[str, str, str]) -> dict[str, str]:
+    """The offer form's session rows as a browser posts them (day, start, end per row)."""
+    data = {"sessions-TOTAL_FORMS": str(len(rows)), "sessions-INITIAL_FORMS": "0"}
+    for i, (day, starts, ends) in enumerate(rows):
+        data |= {
+            f"sessions-{i}-weekday": day,
+            f"sessions-{i}-starts_at": starts,
+            f"sessions-{i}-ends_at": ends,
+        }
+    return data
+
+
 def test_lead_creates_an_offer_and_bad_input_gets_the_error_summary(lead_client, district):
     url = reverse("provision:offer_create")
     bad = lead_client.post(
-        url, {"name": "", "provider_name": "X", "category": "nope", "sessions_text": "Tuesday-ish"}
+        url,
+        {
+            "name": "",
+            "provider_name": "X",
+            "category": "nope",
+            **session_rows(("1", "18:00", "17:00"), ("", "25:00", "")),
+        },
     )
     assert bad.status_code == 200
-    assert b"govuk-error-summary" in bad.content and b"like Tue 18:00-20:00" in bad.content
+    html = bad.content.decode()
+    assert "govuk-error-summary" in html
+    assert "Session 1: The session must end after it starts" in html
+    assert "Session 2: Enter a valid time." in html and "Choose the day of the session" not in html
+    assert not ProvisionOffer.objects.exists()
     good = lead_client.post(
         url,
         {
@@ -94,7 +116,7 @@ def test_lead_creates_an_offer_and_bad_input_gets_the_error_summary(lead_client,
             "category": "esol",
             "barriers": ["esol"],
             "delivery_mode": "in_person",
-            "sessions_text": "Mon 18:00-20:00\nWed 18:00-20:00",
+            **session_rows(("0", "18:00", "20:00"), ("2", "18.00", "2000"), ("", "", "")),
             "postcode": "ls1 3ex",
             "cost": "0",
             "referral_route": "direct",
@@ -104,7 +126,11 @@ def test_lead_creates_an_offer_and_bad_input_gets_the_error_summary(lead_client,
     )
     offer = ProvisionOffer.objects.get(name="Evening ESOL")
     assert good.status_code == 302 and good["Location"] == reverse("provision:offer_detail", args=[offer.pk])
-    assert offer.district == district and offer.postcode == "LS1 3EX" and offer.sessions.count() == 2
+    assert offer.district == district and offer.postcode == "LS1 3EX"
+    assert [(x.weekday, f"{x.starts_at:%H:%M}", f"{x.ends_at:%H:%M}") for x in offer.sessions.all()] == [
+        (0, "18:00", "20:00"),
+        (2, "18:00", "20:00"),
+    ]
     assert offer.owner.username == "lead.test"
 
 
@@ -317,3 +343,29 @@ def test_refer_page_drafts_a_summary_without_sensitive_circumstances(
     url = reverse("provision:refer", args=[shift_worker.pk, offers["evening"].pk])
     assert coach_client.post(url, {"action": "signpost", "shared_summary": "Works: Tesco"}).status_code == 302
     assert Referral.objects.get().shared_summary == ""
+
+
+def test_the_edit_page_shows_each_session_as_a_row_and_rows_not_sent_leave_them(lead_client, offers):
+    offer = offers["evening"]
+    known = [(x.weekday, x.starts_at, x.ends_at) for x in offer.sessions.all()]
+    assert known  # the fixture's evening offer has sessions
+    page = lead_client.get(reverse("provision:offer_edit", args=[offer.pk])).content.decode()
+    first = known[0]
+    assert (
+        f'name="sessions-0-starts_at" type="text" inputmode="numeric" spellcheck="false" value="{first[1]:%H:%M}"'
+        in page
+    )
+    assert f'<option value="{first[0]}" selected>' in page
+    assert f'name="sessions-{len(known) + 1}-weekday"' in page  # two blank rows for more
+    data = {
+        "name": offer.name,
+        "provider_name": offer.provider.name,
+        "category": offer.category,
+        "delivery_mode": offer.delivery_mode,
+        "cost": "0",
+        "referral_route": "direct",
+        "review_by": "",
+        "limbo_days": "10",
+    }
+    assert lead_client.post(reverse("provision:offer_edit", args=[offer.pk]), data).status_code == 302
+    assert [(x.weekday, x.starts_at, x.ends_at) for x in offer.sessions.all()] == known
