@@ -840,6 +840,9 @@ def _write_postgresql(
     return ids
 
 
+_FIELD_OF_COLUMN = {field.column: field.name for field in ProvisionOffer._meta.concrete_fields}
+
+
 def _write_orm(
     records: list[dict], sessions: dict[str, list[SessionInput]], replaced_ids: list[int]
 ) -> dict[str, int]:
@@ -852,10 +855,10 @@ def _write_orm(
         batch_size=500,
         update_conflicts=True,
         unique_fields=["district", "natural_key"],
+        # Column names to field names: only a foreign key's column ends in "_id" for its field (external_id is a
+        # field of its own).
         update_fields=[
-            c.removesuffix("_id")
-            for c in OFFER_COLUMNS
-            if c not in ("district_id", "owner_id", "natural_key")
+            _FIELD_OF_COLUMN[c] for c in OFFER_COLUMNS if c not in ("district_id", "owner_id", "natural_key")
         ],
     )
     ids = dict(

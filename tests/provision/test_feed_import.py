@@ -414,3 +414,19 @@ def test_lead_marks_a_named_persons_contact_public(lead_client, coach_client, di
     # A re-import keeps the lead's choice.
     _import(progression_lead, district, council_feed())
     assert ProvisionContact.objects.get(name="Sarah Jones").public
+
+
+def test_the_embedded_default_write_path_imports_and_reimports_the_same(
+    progression_lead, district, monkeypatch
+):
+    """`make demo` runs on SQLite, which takes the ORM writes instead of PostgreSQL's COPY and upsert: the same
+    feed gives the same offers, sessions and counts, and a re-import updates in place."""
+    monkeypatch.setattr(importing, "_write_postgresql", importing._write_orm)
+    first = _import(progression_lead, district, council_feed())
+    assert (first.created, first.updated, first.error_count) == (11, 0, 2)
+    assert _offer("svc-001").provider.website == "https://www.leeds.gov.uk/employment-and-skills"
+    sessions_before = {o.external_id: o.sessions.count() for o in ProvisionOffer.objects.all()}
+    again = _import(progression_lead, district, council_feed())
+    assert (again.created, again.unchanged) == (0, 11)
+    assert {o.external_id: o.sessions.count() for o in ProvisionOffer.objects.all()} == sessions_before
+    assert ProvisionOffer.objects.count() == 11
