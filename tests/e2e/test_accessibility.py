@@ -136,6 +136,7 @@ def test_every_page_each_role_reaches_passes_axe(live_server, browser):
     reached: set[str] = set()
     findings = []
     summary = []
+    wide: list[str] = []
 
     # Before signing in: the sign-in page, its error state, the accessibility statement and a missing page.
     anonymous = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -170,6 +171,9 @@ def test_every_page_each_role_reaches_passes_axe(live_server, browser):
             page.goto(base + path)
             check(page, narrow)
             screenshot(page, ARTEFACTS / username / "375", index)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 375:  # WCAG 1.4.10 reflow: only a wide table may scroll, inside its own region
+                wide.append(f"{username} {path}: the page is {width} px wide at 375 px")
         findings += narrow.findings
         context.close()
         summary.append(
@@ -178,6 +182,7 @@ def test_every_page_each_role_reaches_passes_axe(live_server, browser):
         )
 
     (ARTEFACTS / "walk.txt").write_text("\n".join(summary) + f"\nroutes reached: {len(reached)}\n")
+    assert not wide, "pages that scroll sideways on a phone:\n" + "\n".join(wide)
     assert not findings, "axe found WCAG problems:\n" + "\n".join(map(str, findings))
     unreached = _route_names() - reached - set(NOT_PAGES)
     assert not unreached, (
