@@ -47,11 +47,24 @@ class SessionForm(forms.Form):
     ends_at = forms.TimeField(
         label="Ends", required=False, input_formats=TIME_FORMATS, help_text="For example, 20:00"
     )
+    valid_from = GovukDateField(
+        what="the first date it runs",
+        label="First date (optional)",
+        help_text="For a course that runs for a term, for example 7 9 2027",
+        required=False,
+    )
+    valid_to = GovukDateField(
+        what="the last date it runs",
+        label="Last date (optional)",
+        help_text="For example, 17 12 2027",
+        required=False,
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         day, starts, ends = data.get("weekday"), data.get("starts_at"), data.get("ends_at")
         typed = [name for name in ("weekday", "starts_at", "ends_at") if self.data.get(self.add_prefix(name))]
+        typed += [name for name in ("valid_from", "valid_to") if data.get(name)]
         if not typed or self.errors:
             return data
         if day is None:
@@ -62,13 +75,18 @@ class SessionForm(forms.Form):
             self.add_error("ends_at", "Enter the time the session ends, for example 20:00")
         if starts is not None and ends is not None and ends <= starts:
             self.add_error("ends_at", "The session must end after it starts")
+        first, last = data.get("valid_from"), data.get("valid_to")
+        if first is not None and last is not None and last < first:
+            self.add_error("valid_to", "The last date must be on or after the first date")
         return data
 
     def session(self) -> SessionInput | None:
         data = self.cleaned_data
         if data.get("weekday") is None or data.get("starts_at") is None or data.get("ends_at") is None:
             return None
-        return SessionInput(data["weekday"], data["starts_at"], data["ends_at"])
+        return SessionInput(
+            data["weekday"], data["starts_at"], data["ends_at"], data.get("valid_from"), data.get("valid_to")
+        )
 
 
 SESSIONS_MAX = 14  # two a day for a week
@@ -84,7 +102,16 @@ def session_rows(data: Any = None, offer: ProvisionOffer | None = None) -> Sessi
     if data is not None and "sessions-TOTAL_FORMS" not in data:
         data = None
     initial = (
-        [{"weekday": s.weekday, "starts_at": s.starts_at, "ends_at": s.ends_at} for s in offer.sessions.all()]
+        [
+            {
+                "weekday": s.weekday,
+                "starts_at": s.starts_at,
+                "ends_at": s.ends_at,
+                "valid_from": s.valid_from,
+                "valid_to": s.valid_to,
+            }
+            for s in offer.sessions.all()
+        ]
         if offer is not None and offer.pk
         else []
     )

@@ -40,6 +40,10 @@ class SessionInput:
     weekday: int
     starts_at: time
     ends_at: time
+    valid_from: date | None = (
+        None  # a course that runs for a term: its first and last dates (either may be unknown)
+    )
+    valid_to: date | None = None
 
 
 def natural_key_for(*, external_id: str, provider_name: str, name: str) -> str:
@@ -97,14 +101,25 @@ def lead_overrides_after(offer: ProvisionOffer, changed: Iterable[str]) -> list[
     return sorted(out)
 
 
-def _session_tuples(sessions: Iterable[Any]) -> list[tuple[int, time, time]]:
-    return sorted((s.weekday, s.starts_at, s.ends_at) for s in sessions)
+def _session_tuples(sessions: Iterable[Any]) -> list[tuple]:
+    return sorted(
+        (s.weekday, s.starts_at, s.ends_at, s.valid_from or date.min, s.valid_to or date.max)
+        for s in sessions
+    )
 
 
 def _set_sessions(offer: ProvisionOffer, sessions: Iterable[SessionInput]) -> None:
     offer.sessions.all().delete()  # sessions are part of the offer's description, not history
     Session.objects.bulk_create(
-        Session(offer=offer, weekday=s.weekday, starts_at=s.starts_at, ends_at=s.ends_at) for s in sessions
+        Session(
+            offer=offer,
+            weekday=s.weekday,
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            valid_from=s.valid_from,
+            valid_to=s.valid_to,
+        )
+        for s in sessions
     )
 
 

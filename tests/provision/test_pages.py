@@ -369,3 +369,40 @@ def test_the_edit_page_shows_each_session_as_a_row_and_rows_not_sent_leave_them(
     }
     assert lead_client.post(reverse("provision:offer_edit", args=[offer.pk]), data).status_code == 302
     assert [(x.weekday, x.starts_at, x.ends_at) for x in offer.sessions.all()] == known
+
+
+def test_a_session_row_can_give_the_dates_a_course_runs_and_they_are_checked(lead_client, offers):
+    offer = offers["evening"]
+    url = reverse("provision:offer_edit", args=[offer.pk])
+    data = {
+        "name": offer.name,
+        "provider_name": offer.provider.name,
+        "category": offer.category,
+        "delivery_mode": offer.delivery_mode,
+        "cost": "0",
+        "referral_route": "direct",
+        "review_by": "",
+        "limbo_days": "10",
+        **session_rows(("1", "18:00", "20:00")),
+        "sessions-0-valid_from_0": "7",
+        "sessions-0-valid_from_1": "9",
+        "sessions-0-valid_from_2": "2027",
+        "sessions-0-valid_to_0": "1",
+        "sessions-0-valid_to_1": "9",
+        "sessions-0-valid_to_2": "2027",
+    }
+    bad = lead_client.post(url, data)
+    assert "Session 1: The last date must be on or after the first date" in bad.content.decode()
+    good = lead_client.post(url, {**data, "sessions-0-valid_to_1": "12", "sessions-0-valid_to_0": "17"})
+    assert good.status_code == 302
+    session = offer.sessions.get()
+    assert (session.weekday, session.valid_from, session.valid_to) == (
+        1,
+        dt.date(2027, 9, 7),
+        dt.date(2027, 12, 17),
+    )
+    page = lead_client.get(url).content.decode()
+    assert (
+        'name="sessions-0-valid_from_0" value="7"' in page
+        or 'value="7" name="sessions-0-valid_from_0"' in page
+    )
