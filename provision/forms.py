@@ -35,7 +35,7 @@ class SessionForm(forms.Form):
     """One weekly session: a day and a start and end time (24-hour clock). A row left empty is no session."""
 
     weekday = forms.TypedChoiceField(
-        label="Day",
+        label="Day of the week",
         choices=[("", "Choose a day"), *Weekday.choices],
         coerce=int,
         empty_value=None,

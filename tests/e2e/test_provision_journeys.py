@@ -71,7 +71,7 @@ def test_lead_imports_a_csv_and_fixes_a_stale_entry(
     expect(page.get_by_role("heading", name=re.compile("Change Forklift licence"))).to_be_visible()
     for row, day in (("Session 1", "Tuesday"), ("Session 2", "Thursday")):
         session = page.get_by_role("group", name=row, exact=True)
-        session.get_by_label("Day").select_option(label=day)
+        session.get_by_label("Day of the week").select_option(label=day)
         session.get_by_label("Starts").fill("18:00")
         session.get_by_label("Ends").fill("21:00")
     page.screenshot(path=screenshot_dir / "provision-edit.png", full_page=True)
