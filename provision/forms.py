@@ -282,10 +282,9 @@ class OfferForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        data["sessions"] = self._sessions_given()
-        given = data["sessions"] or (
-            list(self.instance.sessions.all()) if data["sessions"] is None and self.instance.pk else []
-        )
+        data["sessions"] = given = self._sessions_given()
+        if given is None:  # the rows were not sent: the sessions stay as they are
+            given = list(self.instance.sessions.all()) if self.instance.pk else []
         if data.get("self_paced") and given:
             self.add_error(
                 "self_paced", "A self-paced offer has no sessions: empty the sessions or untick this"

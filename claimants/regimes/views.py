@@ -267,6 +267,7 @@ def uprating_start_page(request: HttpRequest) -> HttpResponse:
         ]
         preview = {
             **raw,
+            "effective_from": effective_from,
             "moves": moves,
             "to_intensive": sum(m["count"] for m in raw["moves"] if m["to"] == Regime.INTENSIVE_WORK_SEARCH),
         }
@@ -277,9 +278,6 @@ def uprating_start_page(request: HttpRequest) -> HttpResponse:
             "title": "Uprating: recalculate regimes after a threshold change",
             "form": form,
             "preview": preview,
-            "effective_from": form.cleaned_data.get("effective_from")
-            if form.is_bound and form.is_valid()
-            else None,
             "aet_rows": AetParameter.objects.order_by("-effective_from")[:4],
             "wage_rows": WageRate.objects.filter(band="adult").order_by("-effective_from")[:4],
             "recent_jobs": BackgroundJob.objects.filter(kind=UPRATING_JOB_KIND).order_by("-created_at")[:5],

@@ -345,6 +345,20 @@ def test_refer_page_drafts_a_summary_without_sensitive_circumstances(
     assert Referral.objects.get().shared_summary == ""
 
 
+def offer_unchanged(offer) -> dict[str, str]:
+    """The offer form's fields as a lead saves it without changing them (no session rows)."""
+    return {
+        "name": offer.name,
+        "provider_name": offer.provider.name,
+        "category": offer.category,
+        "delivery_mode": offer.delivery_mode,
+        "cost": "0",
+        "referral_route": "direct",
+        "review_by": "",
+        "limbo_days": "10",
+    }
+
+
 def test_the_edit_page_shows_each_session_as_a_row_and_rows_not_sent_leave_them(lead_client, offers):
     offer = offers["evening"]
     known = [(x.weekday, x.starts_at, x.ends_at) for x in offer.sessions.all()]
@@ -357,16 +371,7 @@ def test_the_edit_page_shows_each_session_as_a_row_and_rows_not_sent_leave_them(
     )
     assert f'<option value="{first[0]}" selected>' in page
     assert f'name="sessions-{len(known) + 1}-weekday"' in page  # two blank rows for more
-    data = {
-        "name": offer.name,
-        "provider_name": offer.provider.name,
-        "category": offer.category,
-        "delivery_mode": offer.delivery_mode,
-        "cost": "0",
-        "referral_route": "direct",
-        "review_by": "",
-        "limbo_days": "10",
-    }
+    data = offer_unchanged(offer)
     assert lead_client.post(reverse("provision:offer_edit", args=[offer.pk]), data).status_code == 302
     assert [(x.weekday, x.starts_at, x.ends_at) for x in offer.sessions.all()] == known
 
@@ -375,14 +380,7 @@ def test_a_session_row_can_give_the_dates_a_course_runs_and_they_are_checked(lea
     offer = offers["evening"]
     url = reverse("provision:offer_edit", args=[offer.pk])
     data = {
-        "name": offer.name,
-        "provider_name": offer.provider.name,
-        "category": offer.category,
-        "delivery_mode": offer.delivery_mode,
-        "cost": "0",
-        "referral_route": "direct",
-        "review_by": "",
-        "limbo_days": "10",
+        **offer_unchanged(offer),
         **session_rows(("1", "18:00", "20:00")),
         "sessions-0-valid_from_0": "7",
         "sessions-0-valid_from_1": "9",
