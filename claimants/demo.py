@@ -10,10 +10,12 @@ from decimal import Decimal
 from django.utils import timezone
 from faker import Faker
 
+from claimants.facts.services import facts_change, facts_first_version
 from claimants.models import (
     BusyTime,
     Circumstance,
     Claimant,
+    ClaimantFacts,
     CoachAssignment,
     EarningsRecord,
     EarningsSource,
@@ -171,6 +173,33 @@ KINDS = (
 )
 
 
+def _dated_changes(created: list[Claimant], rng: random.Random) -> None:
+    """A few claimants whose circumstances changed part-way through the year, so the regime page shows the
+    facts in force period by period (issue #16): reduced hours for caring from six months ago, and a move to
+    the "preparing for work" group three months ago."""
+    singles = [c for c in created if not c.partner_id and c.expected_hours == 35]
+    today = max(timezone.localdate(), LAST_PERIOD)
+    for claimant in singles[:: max(1, len(singles) // 12)][:12]:
+        start = _period_starts(claimant.assessment_day)[-rng.choice([4, 6, 8])]
+        facts_change(
+            claimant=claimant,
+            actor=None,
+            changes={"expected_hours": Decimal(rng.choice([16, 20, 25])), "expected_hours_reason": "caring"},
+            effective_from=start,
+            reason="Became the main carer for a parent",
+            today=today,
+        )
+    for claimant in singles[5::40][:3]:
+        facts_change(
+            claimant=claimant,
+            actor=None,
+            changes={"conditionality_group": "work_preparation"},
+            effective_from=_period_starts(claimant.assessment_day)[-3],
+            reason="Fit note: limited capability for work",
+            today=today,
+        )
+
+
 def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
     coaches = list(
         StaffMember.objects.filter(role=Role.WORK_COACH).select_related("jobcentre").order_by("pk")
@@ -244,6 +273,10 @@ def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
                     received_at=received,
                 )
     for claimant in created:
+        facts_first_version(claimant=claimant)
+    _dated_changes(created, rng)
+    for claimant in created:
         claimant_recalculate(claimant_id=claimant.pk, cause=Cause.EARNINGS)
     result.counts["claimants"] = len(created)
+    result.counts["facts versions"] = ClaimantFacts.objects.count()
     result.counts["earnings records"] = EarningsRecord.objects.count()

@@ -10,16 +10,20 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from claimants.facts.services import facts_change, facts_first_version
 from claimants.models import (
     SENSITIVE_BARRIERS,
+    VERSIONED_FACTS,
     BusyTime,
     Circumstance,
     Claimant,
+    ClaimantFacts,
     CoachAssignment,
     EarningsRecord,
     EarningsSource,
     Easement,
     Employment,
+    FactsOrigin,
     normalise_nino,
 )
 from claimants.regimes.engine import Cause
@@ -128,25 +132,101 @@ def claimant_record_earnings(
     return record, True
 
 
-def claimant_update_facts(*, claimant: Claimant, actor: StaffMember | None, **changes: Any) -> list[str]:
-    """Change a claimant's recorded facts; recalculates when a fact the regime depends on changed."""
+def claimant_update_facts(
+    *,
+    claimant: Claimant,
+    actor: StaffMember | None,
+    effective_from: date | None = None,
+    reason: str = "",
+    origin: str = FactsOrigin.RECORDED,
+    today: date | None = None,
+    **changes: Any,
+) -> list[str]:
+    """Change a claimant's recorded details and facts; recalculates when a fact the regime depends on changed.
+
+    The regime facts (``VERSIONED_FACTS``) change from ``effective_from`` (default: the start of the current
+    assessment period; see ``claimants.facts.services``), so periods before it keep the facts they were decided
+    with. Other details (name, contact, date of birth) are corrections and simply change."""
+    dated = {name: value for name, value in changes.items() if name in VERSIONED_FACTS}
+    plain = {name: value for name, value in changes.items() if name not in VERSIONED_FACTS}
     with transaction.atomic():
         locked = Claimant.objects.select_for_update().get(pk=claimant.pk)
-        changed = []
-        for name, value in changes.items():
-            if getattr(locked, name) != value:
-                changed.append(name)
-                setattr(locked, name, value)
-        if not changed:
-            return []
-        locked.full_clean(exclude=["partner", "coach", "jobcentre"])
-        locked.save(update_fields=[*changed, "updated_at"])
-        audit_record(actor=actor, verb=AuditVerb.UPDATED, target=locked, payload={"fields": changed})
-        if any(name in REGIME_FACTS for name in changed):
-            enqueue_recalculation(locked.pk, Cause.CIRCUMSTANCE)
-    for name in changed:
-        setattr(claimant, name, getattr(locked, name))
+        changed = [name for name, value in plain.items() if getattr(locked, name) != value]
+        for name in changed:
+            setattr(locked, name, plain[name])
+        if changed:
+            locked.full_clean(exclude=["partner", "coach", "jobcentre"])
+            locked.save(update_fields=[*changed, "updated_at"])
+            audit_record(actor=actor, verb=AuditVerb.UPDATED, target=locked, payload={"fields": changed})
+        recalculate = [locked.pk] if any(name in REGIME_FACTS for name in changed) else []
+        if dated:
+            partners_before = _partner_ids(locked)
+            if "partner" in dated:
+                _unlink_old_partners(locked, dated, effective_from=effective_from, actor=actor, origin=origin)
+            facts = facts_change(
+                claimant=locked,
+                actor=actor,
+                changes=dated,
+                effective_from=effective_from,
+                reason=reason,
+                origin=origin,
+                today=today,
+            )
+            if "partner" in facts and locked.partner_id:
+                # The other side of a joint claim says the same, from the same date.
+                facts_change(
+                    claimant=Claimant.objects.select_for_update().get(pk=locked.partner_id),
+                    actor=actor,
+                    changes={
+                        "partner": locked.pk,
+                        "has_non_uc_partner": False,
+                        "non_uc_partner_date_of_birth": None,
+                    },
+                    effective_from=effective_from,
+                    reason=reason,
+                    origin=origin,
+                )
+            if facts:
+                changed += facts
+                # A joint claim is decided as a household: both partners, and any partner before, are recalculated.
+                recalculate = [locked.pk, *sorted(partners_before | _partner_ids(locked))]
+        for claimant_id in dict.fromkeys(recalculate):
+            enqueue_recalculation(claimant_id, Cause.CIRCUMSTANCE)
+    locked.refresh_from_db()
+    for name in VERSIONED_FACTS + tuple(plain):
+        field = "partner_id" if name == "partner" else name
+        setattr(claimant, field, getattr(locked, field))
     return changed
+
+
+def _unlink_old_partners(
+    claimant: Claimant, dated: dict[str, Any], *, effective_from: date | None, actor, origin: str
+) -> None:
+    """Before a joint claim is formed or ended from a date, whoever was either side's partner then stops being
+    it from that date (a claimant has one partner at a time)."""
+    new = dated["partner"]
+    new_id = new.pk if isinstance(new, Claimant) else new
+    others = [claimant.partner_id, *([new_id] if new_id else [])]
+    if new_id:
+        others.append(Claimant.objects.filter(pk=new_id).values_list("partner_id", flat=True).first())
+    for other_id in sorted({o for o in others if o and o not in (claimant.pk, new_id)}):
+        other = Claimant.objects.select_for_update().get(pk=other_id)
+        facts_change(
+            claimant=other,
+            actor=actor,
+            changes={"partner": None},
+            effective_from=effective_from,
+            origin=origin,
+        )
+
+
+def _partner_ids(claimant: Claimant) -> set[int]:
+    """Every claimant who is this claimant's partner in any version of their facts."""
+    return set(
+        ClaimantFacts.objects.filter(claimant=claimant, partner__isnull=False).values_list(
+            "partner_id", flat=True
+        )
+    )
 
 
 def claimant_add_easement(
@@ -178,6 +258,7 @@ def claimant_create(*, actor: StaffMember, **fields: Any) -> Claimant:
             claimant.jobcentre_id = actor.jobcentre_id
         claimant.full_clean()
         claimant.save()
+        facts_first_version(claimant=claimant, actor=actor)
         if claimant.coach_id:
             CoachAssignment.objects.create(
                 claimant=claimant,

@@ -52,6 +52,7 @@ from claimants.models import (
     ClaimantCommitment,
     CommitmentItem,
     CommitmentStatus,
+    FactsOrigin,
 )
 from claimants.services import claimant_update_facts
 from iwp.audit import audit_record
@@ -316,6 +317,11 @@ def commitment_issue(
         facts_changed = claimant_update_facts(
             claimant=claimant,
             actor=actor,
+            # From the start of the current assessment period: earlier periods keep the hours they were
+            # decided with (issue #16).
+            origin=FactsOrigin.COMMITMENT,
+            reason=f"Claimant commitment version {fresh.version} issued",
+            today=day,
             expected_hours=fresh.expected_hours,
             expected_hours_reason=reason_code if fresh.expected_hours < FULL_TIME_HOURS else "",
         )

@@ -38,6 +38,7 @@ from claimants.models.claimant import (
     validate_uk_phone,
 )
 from claimants.models.earnings import EarningsRecord, EarningsSource
+from claimants.models.facts import VERSIONED_FACTS, ClaimantFacts, FactsOrigin
 from claimants.models.thresholds import AetParameter, WageBand, WageRate
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "MONEY",
     "NINO_RE",
     "SENSITIVE_BARRIERS",
+    "VERSIONED_FACTS",
     "AetParameter",
     "BarrierKind",
     "BusyTime",
@@ -53,6 +55,7 @@ __all__ = [
     "Circumstance",
     "Claimant",
     "ClaimantCommitment",
+    "ClaimantFacts",
     "CoachAssignment",
     "CommitmentItem",
     "CommitmentStatus",
@@ -64,6 +67,7 @@ __all__ = [
     "EasementKind",
     "Employment",
     "ExpectedHoursReason",
+    "FactsOrigin",
     "GroupChoices",
     "IwpOfferStatus",
     "PayFrequency",

@@ -4,8 +4,10 @@ The pure engine (``regimes.py``) decides each assessment period; this module gat
 ``RegimeAssessment`` row only when the outcome differs from the latest one for that period (so running it twice
 changes nothing), and refreshes the denormalised regime, cycling flags and IWP-offer status on the claimant row.
 
-[Decision] Circumstances are not yet versioned over time: the claimant's facts as recorded now apply to every
-period recalculated. Earnings are per period, and thresholds are those in force on each period's first day.
+Every fact is read as it was in the period: the claimant's (and partner's) regime facts from the version in
+force on the period's first day (``claimants.facts``, issue #16), earnings per period, thresholds in force on
+the period's first day. A period with no facts version in force (a claimant with no facts recorded) is not
+decided: unknown, never a default.
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from claimants.models import Claimant, EarningsRecord, Easement, IwpOfferStatus, RegimeAssessment
+from claimants.facts.selectors import fact_versions, version_on, versions_by_claimant
+from claimants.models import (
+    Claimant,
+    ClaimantFacts,
+    EarningsRecord,
+    Easement,
+    IwpOfferStatus,
+    RegimeAssessment,
+)
 from claimants.regimes.cycling import CyclingSettings, PeriodFacts, change_cause, detect_cycling
 from claimants.regimes.engine import (
     Assessment,
@@ -56,36 +66,78 @@ class RecalculationResult:
         return self.previous_regime != self.current_regime
 
 
-def person_for(claimant: Claimant, employed: Decimal, self_employed: Decimal) -> Person:
+def person_for(
+    date_of_birth: date, facts: Claimant | ClaimantFacts, employed: Decimal, self_employed: Decimal
+) -> Person:
     return Person(
-        date_of_birth=claimant.date_of_birth,
+        date_of_birth=date_of_birth,
         employed_earnings=employed,
         self_employed_earnings=self_employed,
-        expected_hours=claimant.expected_hours,
-        conditionality_group=ConditionalityGroup(claimant.conditionality_group),
-        apprentice=claimant.apprentice,
-        minimum_income_floor=claimant.minimum_income_floor,
+        expected_hours=facts.expected_hours,
+        conditionality_group=ConditionalityGroup(facts.conditionality_group),
+        apprentice=facts.apprentice,
+        minimum_income_floor=facts.minimum_income_floor,
     )
 
 
-def _partner_for(claimant: Claimant, record: EarningsRecord, partner_records: dict[date, EarningsRecord]):
-    if claimant.partner_id:
-        # [Decision] Joint claimants share assessment periods; a partner with no earnings recorded for the
-        # period is taken to have earned nothing in it.
-        other = partner_records.get(record.period_start)
-        return person_for(
-            claimant.partner,
-            other.employed_earnings if other else Decimal(0),
-            other.self_employed_earnings if other else Decimal(0),
+@dataclass
+class _Household:
+    """What one recalculation reads besides the claimant's own earnings: every facts version of the claimant
+    and of each partner they have had, the partners' dates of birth and earnings."""
+
+    versions: list[ClaimantFacts]
+    partner_versions: dict[int, list[ClaimantFacts]]
+    partner_births: dict[int, date]
+    partner_records: dict[tuple[int, date], EarningsRecord]
+
+    @classmethod
+    def read(cls, claimant: Claimant, starts: list[date]) -> _Household:
+        versions = fact_versions(claimant)
+        partner_ids = {v.partner_id for v in versions if v.partner_id}
+        partner_versions = versions_by_claimant(partner_ids) if partner_ids else {}
+        births = dict(Claimant.objects.filter(pk__in=partner_ids).values_list("pk", "date_of_birth"))
+        records = (
+            {
+                (r.claimant_id, r.period_start): r
+                for r in EarningsRecord.objects.filter(
+                    claimant_id__in=partner_ids, is_current=True, period_start__in=starts
+                )
+            }
+            if partner_ids
+            else {}
         )
-    if claimant.has_non_uc_partner:
-        return Person(
-            date_of_birth=claimant.non_uc_partner_date_of_birth or claimant.date_of_birth,
-            employed_earnings=record.non_uc_partner_employed or Decimal(0),
-            self_employed_earnings=record.non_uc_partner_self_employed or Decimal(0),
-            eligible_for_uc=False,
+        return cls(versions, partner_versions, births, records)
+
+    def people(self, claimant: Claimant, record: EarningsRecord) -> tuple[Person, Person | None]:
+        """The claimant and their partner in the period starting ``record.period_start``, with the facts then."""
+        start = record.period_start
+        facts = version_on(self.versions, start)
+        if facts is None:
+            raise InvalidFacts("facts", "no facts are recorded for this period")
+        person = person_for(
+            claimant.date_of_birth, facts, record.employed_earnings, record.self_employed_earnings
         )
-    return None
+        if facts.partner_id:
+            partner_facts = version_on(self.partner_versions.get(facts.partner_id, []), start)
+            if partner_facts is None:
+                raise InvalidFacts("partner", "no facts are recorded for the partner in this period")
+            # [Decision] Joint claimants share assessment periods; a partner with no earnings recorded for the
+            # period is taken to have earned nothing in it.
+            other = self.partner_records.get((facts.partner_id, start))
+            return person, person_for(
+                self.partner_births[facts.partner_id],
+                partner_facts,
+                other.employed_earnings if other else Decimal(0),
+                other.self_employed_earnings if other else Decimal(0),
+            )
+        if facts.has_non_uc_partner:
+            return person, Person(
+                date_of_birth=facts.non_uc_partner_date_of_birth or claimant.date_of_birth,
+                employed_earnings=record.non_uc_partner_employed or Decimal(0),
+                self_employed_earnings=record.non_uc_partner_self_employed or Decimal(0),
+                eligible_for_uc=False,
+            )
+        return person, None
 
 
 def _same_outcome(row: RegimeAssessment, outcome: Assessment, record: EarningsRecord, easement: bool) -> bool:
@@ -138,16 +190,7 @@ def _recalculate_one(
             :CYCLING_HISTORY
         ]
     )[::-1]
-    partner_records: dict[date, EarningsRecord] = {}
-    if claimant.partner_id:
-        partner_records = {
-            r.period_start: r
-            for r in EarningsRecord.objects.filter(
-                claimant_id=claimant.partner_id,
-                is_current=True,
-                period_start__in=[r.period_start for r in records],
-            )
-        }
+    facts_read = _Household.read(claimant, [r.period_start for r in records])
     easements = list(Easement.objects.filter(claimant=claimant).values_list("starts_on", "ends_on"))
     latest_rows = {
         row.period_start: row
@@ -160,8 +203,7 @@ def _recalculate_one(
     for record in records:
         try:
             parameters = parameters_on(record.period_start, tables)
-            claimant_person = person_for(claimant, record.employed_earnings, record.self_employed_earnings)
-            partner_person = _partner_for(claimant, record, partner_records)
+            claimant_person, partner_person = facts_read.people(claimant, record)
             outcome = assess(
                 period_start=record.period_start,
                 claimant=claimant_person,
@@ -276,23 +318,33 @@ def claimant_recalculate(
     settings = settings or CyclingSettings()
     tables = rate_tables()
     with transaction.atomic():
-        claimant = (
-            Claimant.objects.select_for_update(of=("self",)).select_related("partner").get(pk=claimant_id)
+        claimant = Claimant.objects.select_for_update(of=("self",)).get(pk=claimant_id)
+        # The household: the partner now and any partner in an earlier version of the facts (their periods
+        # together are decided together).
+        partner_ids = sorted(
+            set(
+                ClaimantFacts.objects.filter(claimant_id=claimant_id, partner__isnull=False).values_list(
+                    "partner_id", flat=True
+                )
+            )
+            | ({claimant.partner_id} if claimant.partner_id else set())
         )
-        if claimant.partner_id:
-            # Lock both rows in id order so two recalculations of one couple cannot deadlock.
+        if partner_ids:
+            # Lock every row in id order so two recalculations of one couple cannot deadlock.
             list(
-                Claimant.objects.select_for_update()
-                .filter(pk__in=[claimant.pk, claimant.partner_id])
-                .order_by("pk")
+                Claimant.objects.select_for_update().filter(pk__in=[claimant.pk, *partner_ids]).order_by("pk")
             )
         result = _recalculate_one(claimant, cause=cause, tables=tables, job_id=job_id, settings=settings)
-        if claimant.partner_id:
-            partner = Claimant.objects.select_related("partner").get(pk=claimant.partner_id)
-            result.partner_result = _recalculate_one(
+        written = result.rows_written
+        for partner_id in partner_ids:
+            partner = Claimant.objects.get(pk=partner_id)
+            partner_result = _recalculate_one(
                 partner, cause=cause, tables=tables, job_id=job_id, settings=settings
             )
-        if result.rows_written or (result.partner_result and result.partner_result.rows_written):
+            written += partner_result.rows_written
+            if partner_id == claimant.partner_id or result.partner_result is None:
+                result.partner_result = partner_result
+        if written:
             audit_record(
                 actor=actor,
                 verb=AuditVerb.RECALCULATED,

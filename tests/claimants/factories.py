@@ -4,6 +4,7 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
+from claimants.facts.services import facts_first_version
 from claimants.models import Claimant, EarningsRecord
 from tests.factories import JobcentreFactory
 
@@ -19,6 +20,12 @@ class ClaimantFactory(DjangoModelFactory):
     email = factory.Sequence(lambda n: f"claimant{n}@example.org")
     jobcentre = factory.SubFactory(JobcentreFactory)
     assessment_day = 10
+
+    @factory.post_generation
+    def facts(obj, create, extracted, **kwargs):
+        """Every claimant has their facts as a first version, from the start of the claim (issue #16)."""
+        if create:
+            facts_first_version(claimant=obj)
 
 
 class EarningsRecordFactory(DjangoModelFactory):

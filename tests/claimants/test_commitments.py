@@ -42,6 +42,7 @@ from claimants.commitments.services import (
     commitment_save_draft,
     commitment_start_draft,
 )
+from claimants.facts.selectors import FIRST_TO_LATEST, current_period_start
 from claimants.models import (
     ClaimantCommitment,
     CommitmentItem,
@@ -484,12 +485,15 @@ def test_service_refuses_bad_terms_and_keeps_nothing(claimant, work_coach):
 def test_hours_change_updates_the_claimant_and_recalculates_the_regime(
     claimant, coach_client, django_capture_on_commit_callbacks
 ):
-    claimant_record_earnings(
-        claimant=claimant, period_start=DAY, employed_earnings=D("952.38"), recalculate=False
-    )
+    # Last year's period and the current one: below the CET for 35 hours in each (and above the AET).
+    current = current_period_start(claimant.assessment_day, timezone.localdate())
+    for start in (DAY, current):
+        claimant_record_earnings(
+            claimant=claimant, period_start=start, employed_earnings=D("1000"), recalculate=False
+        )
     claimant_recalculate(claimant_id=claimant.pk, cause=Cause.EARNINGS)
     claimant.refresh_from_db()
-    assert claimant.current_regime == "light_touch"  # £952.38 is below the CET for 35 hours
+    assert claimant.current_regime == "light_touch"
 
     coach_client.post(reverse("claimants:commitment_start", args=[claimant.pk]))
     draft = ClaimantCommitment.objects.get(claimant=claimant, status=CommitmentStatus.DRAFT)
@@ -517,9 +521,17 @@ def test_hours_change_updates_the_claimant_and_recalculates_the_regime(
     claimant.refresh_from_db()
     assert claimant.expected_hours == D(16)
     assert claimant.expected_hours_reason == ExpectedHoursReason.SCHOOL_HOURS
-    assert claimant.current_regime == "working_enough"  # the CET for 16 hours is £846.56
-    latest = RegimeAssessment.objects.filter(claimant=claimant, is_latest=True).get()
+    assert claimant.current_regime == "working_enough"  # above the CET for 16 hours in the current period
+    latest = RegimeAssessment.objects.get(claimant=claimant, is_latest=True, period_start=current)
     assert latest.cause == "circumstance"
+    # The hours change from the start of the current period (issue #16): last year's period keeps the 35
+    # hours it was decided with, and its history row is not rewritten.
+    last_year = RegimeAssessment.objects.get(claimant=claimant, period_start=DAY)
+    assert (last_year.regime, last_year.is_latest) == ("light_touch", True)
+    versions = list(
+        claimant.fact_versions.order_by(FIRST_TO_LATEST).values_list("effective_from", "expected_hours")
+    )
+    assert versions == [(None, D(35)), (current, D(16))]
 
 
 def test_issuing_without_an_hours_change_enqueues_nothing(

@@ -4,7 +4,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
+from claimants.facts.selectors import current_period_start
 from claimants.models import EarningsRecord, IwpOfferStatus, RegimeAssessment
 from claimants.regimes.engine import Cause
 from claimants.regimes.recalculation import claimant_recalculate
@@ -94,9 +96,11 @@ def test_vector_28_threshold_cause_and_regime_since():
 def test_couple_vector_16_updates_both_partners():
     a = ClaimantFactory()
     b = ClaimantFactory(jobcentre=a.jobcentre)
-    a.partner, b.partner = b, a
-    a.save()
-    b.save()
+    # A joint claim from the period's first day: both sides say so (claimants.facts).
+    claimant_update_facts(claimant=a, actor=None, partner=b, effective_from=dt.date(2025, 6, 10))
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.partner_id, b.partner_id) == (b.pk, a.pk)
     record(a, dt.date(2025, 6, 10), "1851.85")
     record(b, dt.date(2025, 6, 10), "0")
     result = claimant_recalculate(claimant_id=a.pk, cause=Cause.EARNINGS)
@@ -162,7 +166,8 @@ def test_fact_change_recalculates_on_commit_with_circumstance_cause(
     django_capture_on_commit_callbacks, work_coach
 ):
     claimant = ClaimantFactory()
-    record(claimant, dt.date(2025, 6, 10), "1000")
+    current = current_period_start(claimant.assessment_day, timezone.localdate())
+    record(claimant, current, "1000")
     claimant_recalculate(claimant_id=claimant.pk, cause=Cause.EARNINGS)
     with django_capture_on_commit_callbacks(execute=True):
         changed = claimant_update_facts(
@@ -171,7 +176,7 @@ def test_fact_change_recalculates_on_commit_with_circumstance_cause(
     assert changed == ["expected_hours", "expected_hours_reason"]
     claimant.refresh_from_db()
     assert claimant.current_regime == "working_enough"
-    latest = RegimeAssessment.objects.get(claimant=claimant, is_latest=True)
+    latest = RegimeAssessment.objects.get(claimant=claimant, is_latest=True, period_start=current)
     assert latest.cause == "circumstance"
 
 

@@ -7,7 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from claimants.facts.selectors import current_period_start
 from claimants.models import BusyTime, Circumstance, Claimant, CoachAssignment, Employment, RegimeAssessment
 from claimants.services import circumstance_add, claimant_reassign, claimant_record_earnings
 from iwp.models import AuditEvent, AuditVerb
@@ -133,10 +135,10 @@ def test_contact_details_must_fit_the_contact_preference(coach_client, changes, 
 
 
 def test_regime_facts_form_recalculates(coach_client, mine, django_capture_on_commit_callbacks):
+    # A change takes effect from the start of the current assessment period unless the coach says otherwise.
+    current = current_period_start(mine.assessment_day, timezone.localdate())
     with django_capture_on_commit_callbacks(execute=True):
-        claimant_record_earnings(
-            claimant=mine, period_start=dt.date(2025, 6, 10), employed_earnings=Decimal("1000")
-        )
+        claimant_record_earnings(claimant=mine, period_start=current, employed_earnings=Decimal("1000"))
     with django_capture_on_commit_callbacks(execute=True):
         bad = coach_client.post(
             reverse("claimants:edit_regime_facts", args=[mine.pk]),
