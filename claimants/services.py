@@ -162,7 +162,9 @@ def claimant_update_facts(
         if dated:
             partners_before = _partner_ids(locked)
             if "partner" in dated:
-                _unlink_old_partners(locked, dated, effective_from=effective_from, actor=actor, origin=origin)
+                _unlink_old_partners(
+                    locked, dated, effective_from=effective_from, actor=actor, origin=origin, today=today
+                )
             facts = facts_change(
                 claimant=locked,
                 actor=actor,
@@ -185,6 +187,7 @@ def claimant_update_facts(
                     effective_from=effective_from,
                     reason=reason,
                     origin=origin,
+                    today=today,
                 )
             if facts:
                 changed += facts
@@ -200,7 +203,13 @@ def claimant_update_facts(
 
 
 def _unlink_old_partners(
-    claimant: Claimant, dated: dict[str, Any], *, effective_from: date | None, actor, origin: str
+    claimant: Claimant,
+    dated: dict[str, Any],
+    *,
+    effective_from: date | None,
+    actor: StaffMember | None,
+    origin: str,
+    today: date | None,
 ) -> None:
     """Before a joint claim is formed or ended from a date, whoever was either side's partner then stops being
     it from that date (a claimant has one partner at a time)."""

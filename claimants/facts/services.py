@@ -26,20 +26,20 @@ from iwp.models import AuditVerb, Role, StaffMember
 
 
 def facts_first_version(
-    *, claimant: Claimant, origin: str = FactsOrigin.NEW_CLAIMANT, actor=None
+    *, claimant: Claimant, origin: str = FactsOrigin.NEW_CLAIMANT, actor: StaffMember | None = None
 ) -> ClaimantFacts:
-    """The claimant's first version (from the start of the claim), from the facts on their row."""
-    version = ClaimantFacts(
+    """The claimant's first version (in force from the start of the claim), from the facts on their row.
+
+    For a claimant being set up (added, loaded, seeded): run again, it rewrites that first version from the row,
+    so a loader may link a couple after adding both. Later changes go through ``facts_change``."""
+    values = {
+        ("partner_id" if name == "partner" else name): value for name, value in _row_values(claimant).items()
+    }
+    version, _ = ClaimantFacts.objects.update_or_create(
         claimant=claimant,
         effective_from=None,
-        origin=origin,
-        recorded_by=actor,
-        **{
-            name if name != "partner" else "partner_id": value
-            for name, value in _row_values(claimant).items()
-        },
+        defaults={**values, "origin": origin, "recorded_by": actor},
     )
-    version.save()
     return version
 
 

@@ -142,7 +142,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "claimant's facts from a date",
                 "verbose_name_plural": "claimants' facts from a date",
-                "ordering": ["claimant", models.OrderBy(models.F("effective_from"), nulls_first=True)],
+                "ordering": ["claimant_id", models.OrderBy(models.F("effective_from"), nulls_first=True)],
                 "indexes": [
                     models.Index(fields=["claimant", "effective_from"], name="facts_claimant_from_idx")
                 ],

@@ -90,7 +90,7 @@ class ClaimantFacts(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["claimant", F("effective_from").asc(nulls_first=True)]
+        ordering = ["claimant_id", F("effective_from").asc(nulls_first=True)]
         verbose_name = "claimant's facts from a date"
         verbose_name_plural = "claimants' facts from a date"
         indexes = [models.Index(fields=["claimant", "effective_from"], name="facts_claimant_from_idx")]

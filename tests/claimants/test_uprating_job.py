@@ -11,15 +11,25 @@ from itertools import count
 
 import pytest
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Min
 
 # Imported at collection, before the session's Celery worker starts, so the worker knows the uprating tasks
 # (claimants/tasks.py, which the worker autodiscovers, does not import them).
 import claimants.regimes.tasks  # noqa: F401
-from claimants.models import AetParameter, Claimant, EarningsRecord, Easement, RegimeAssessment, WageRate
+from claimants.facts.services import facts_first_version
+from claimants.models import (
+    AetParameter,
+    Claimant,
+    ClaimantFacts,
+    EarningsRecord,
+    Easement,
+    RegimeAssessment,
+    WageRate,
+)
 from claimants.regimes import uprating
 from claimants.regimes.engine import Cause, next_period_start
 from claimants.regimes.recalculation import claimant_recalculate
+from claimants.services import claimant_update_facts
 from iwp.background.jobs import job_cancel, job_create
 from iwp.models import BackgroundJob, BackgroundJobState
 from tests.factories import AdministratorFactory, JobcentreFactory
@@ -135,7 +145,9 @@ def _claimant(jobcentre, rng: random.Random, anchor: int, **overrides) -> Claima
         "minimum_income_floor": mif,
     }
     fields.update(overrides)
-    return Claimant.objects.create(**fields)
+    claimant = Claimant.objects.create(**fields)
+    facts_first_version(claimant=claimant)
+    return claimant
 
 
 def _record(claimant: Claimant, start: date, employed, self_employed, paydays, **extra) -> EarningsRecord:
@@ -236,7 +248,50 @@ def seed_caseload(rng: random.Random, households: int) -> list[int]:
                 claimant=main, kind="temporary", starts_on=begin, ends_on=begin + timedelta(days=20)
             )
     EarningsRecord.objects.bulk_create(records)
+    for claimant in Claimant.objects.filter(pk__in=ids):
+        facts_first_version(claimant=claimant)
+    _dated_changes(rng, ids)
     return ids
+
+
+# Facts may change on any day up to here (the seeded windows run into 2027).
+FACTS_TODAY = date(2027, 12, 31)
+
+
+def _dated_changes(rng: random.Random, ids: list[int]) -> None:
+    """Facts that changed part-way through the window (issue #16), from a day that is often not an AP's first
+    day: hours cut for caring, a move between groups, an apprenticeship, a partner not eligible for UC moving in
+    or out, a joint claim ending."""
+    starts = dict(
+        EarningsRecord.objects.filter(claimant_id__in=ids)
+        .values("claimant_id")
+        .annotate(first=Min("period_start"))
+        .values_list("claimant_id", "first")
+    )
+    for claimant in Claimant.objects.filter(pk__in=ids).order_by("pk"):
+        if rng.random() >= 0.3 or claimant.pk not in starts:
+            continue
+        day = starts[claimant.pk] + timedelta(days=rng.randrange(0, 400))
+        choice = rng.random()
+        if choice < 0.3:
+            changes = {"expected_hours": D(rng.choice([16, 20, 25])), "expected_hours_reason": "caring"}
+        elif choice < 0.5:
+            changes = {
+                "conditionality_group": rng.choice(["work_preparation", "all_work_related_requirements"])
+            }
+        elif choice < 0.6:
+            changes = {"apprentice": not claimant.apprentice}
+        elif choice < 0.8 and not claimant.partner_id:
+            moving_in = not claimant.has_non_uc_partner
+            changes = {
+                "has_non_uc_partner": moving_in,
+                "non_uc_partner_date_of_birth": date(1980, 5, 5) if moving_in else None,
+            }
+        elif claimant.partner_id:
+            changes = {"partner": None}  # the joint claim ends: both sides, from the same day
+        else:
+            changes = {"expected_hours": D(35), "expected_hours_reason": ""}
+        claimant_update_facts(claimant=claimant, actor=None, effective_from=day, today=FACTS_TODAY, **changes)
 
 
 def snapshot(ids: list[int]) -> tuple[dict, dict, dict]:
@@ -321,6 +376,8 @@ def _uprate() -> None:
 def test_first_history_matches_claimant_recalculate_for_every_claimant() -> None:
     ids = seed_caseload(random.Random(7), 240)
     assert len(ids) >= 300
+    # Facts changed part-way through many windows (issue #16): both paths read the version in force per AP.
+    assert ClaimantFacts.objects.filter(claimant_id__in=ids, effective_from__isnull=False).count() >= 60
     info, (latest, _counts, claimants) = assert_same_state(ids, EVERYTHING)
     assert info["state"] == BackgroundJobState.SUCCEEDED
     flags = list(claimants.values())

@@ -21,6 +21,7 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from claimants.facts.services import facts_first_version
 from claimants.models import Claimant, EarningsRecord
 from claimants.regimes.engine import Assessment, ConditionalityGroup, Person, assess, assessment_period_end
 from claimants.regimes.selectors import parameters_on, rate_tables
@@ -111,6 +112,8 @@ def insert_cases(cases: list[Case]) -> list[tuple[int, Case, bool]]:
             )
             placed.append((other.pk, case, True))
     EarningsRecord.objects.bulk_create(records)
+    for claimant in Claimant.objects.filter(jobcentre=jobcentre):
+        facts_first_version(claimant=claimant)
     return placed
 
 

@@ -48,27 +48,30 @@ WITH span AS (
     CASE WHEN c.kind = 2 THEN pr.nu_part END AS nu_part
   FROM span s
   JOIN claimants_earningsrecord e ON e.claimant_id = s.claimant_id AND e.is_current
+  -- The facts in force on each AP's first day (claimants_claimantfacts, issue #16).
   JOIN (
-    SELECT c.id, c.partner_id, c.minimum_income_floor AS mif, c.apprentice,
-      (CASE WHEN c.partner_id IS NOT NULL THEN 1 WHEN c.has_non_uc_partner THEN 2 ELSE 0 END)::smallint AS kind,
-      (CASE c.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
+    SELECT v.claimant_id AS id, v.partner_id, v.minimum_income_floor AS mif, v.apprentice,
+      (CASE WHEN v.partner_id IS NOT NULL THEN 1 WHEN v.has_non_uc_partner THEN 2 ELSE 0 END)::smallint AS kind,
+      (CASE v.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
         WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS grp,
-      (c.expected_hours * 100)::integer AS hours, iwp_date_key(c.date_of_birth) AS dob_key
-    FROM claimants_claimant c OFFSET 0
-  ) c ON c.id = s.claimant_id
+      (v.expected_hours * 100)::integer AS hours, iwp_date_key(cc.date_of_birth) AS dob_key,
+      coalesce(v.effective_from, '-infinity'::date) AS v_from, coalesce(v.effective_to, 'infinity'::date) AS v_to
+    FROM claimants_claimantfacts v JOIN claimants_claimant cc ON cc.id = v.claimant_id OFFSET 0
+  ) c ON c.id = s.claimant_id AND e.period_start >= c.v_from AND e.period_start < c.v_to
   LEFT JOIN (
-    SELECT p.id, p.minimum_income_floor AS mif, p.apprentice,
-      (CASE p.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
+    SELECT v.claimant_id AS id, v.minimum_income_floor AS mif, v.apprentice,
+      (CASE v.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
         WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS grp,
-      (p.expected_hours * 100)::integer AS hours, iwp_date_key(p.date_of_birth) AS dob_key
-    FROM claimants_claimant p OFFSET 0
-  ) p ON p.id = c.partner_id
+      (v.expected_hours * 100)::integer AS hours, iwp_date_key(pp.date_of_birth) AS dob_key,
+      coalesce(v.effective_from, '-infinity'::date) AS v_from, coalesce(v.effective_to, 'infinity'::date) AS v_to
+    FROM claimants_claimantfacts v JOIN claimants_claimant pp ON pp.id = v.claimant_id OFFSET 0
+  ) p ON p.id = c.partner_id AND e.period_start >= p.v_from AND e.period_start < p.v_to
   LEFT JOIN claimants_earningsrecord pe
     ON pe.claimant_id = c.partner_id AND pe.period_start = e.period_start AND pe.is_current
   JOIN params pr ON pr.period_start = e.period_start
-  WHERE s.n <= 24 OR e.period_start >= (
+  WHERE (c.kind <> 1 OR p.id IS NOT NULL) AND (s.n <= 24 OR e.period_start >= (
     SELECT x.period_start FROM claimants_earningsrecord x WHERE x.claimant_id = s.claimant_id AND x.is_current
-    ORDER BY x.period_start DESC OFFSET 23 LIMIT 1)
+    ORDER BY x.period_start DESC OFFSET 23 LIMIT 1))
   OFFSET 0
 ), thresholds AS (
   -- (2) The band rate and CET from plain columns.

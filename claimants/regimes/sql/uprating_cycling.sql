@@ -14,6 +14,8 @@ WITH x AS (
   FROM upr_changed ch
   JOIN upr_rows r ON r.claimant_id = ch.claimant_id AND r.period_start = ch.period_start
   WHERE r.same_run AND iwp_regime_rank(ch.carried) <> iwp_regime_rank(r.code)
+    -- A couple formed or separated between the two APs is a change of circumstances, not a crossing.
+    AND (r.kind > 0) = (r.prev_kind > 0)
 ), limbs AS (
   SELECT x.*,
     (CASE x.higher WHEN 3 THEN 3 WHEN 4 THEN 4 WHEN 7 THEN 7 WHEN 8 THEN 8

@@ -10,29 +10,28 @@ SELECT w.claimant_id, w.period_start, w.period_end, iwp_regime_name(w.code),
   CASE
     WHEN w.prev_code IS NULL OR iwp_regime_rank(w.code) = iwp_regime_rank(w.prev_code) THEN 'threshold'
     WHEN w.easement <> w.prev_easement THEN 'easement'
+    -- A couple formed or separated (cycling._classify): no comparable partner earnings to carry over.
+    WHEN (w.kind > 0) <> (w.prev_kind > 0) THEN 'circumstance'
     WHEN iwp_regime_rank(ch.carried) <> iwp_regime_rank(w.code) THEN 'earnings'
     ELSE (
-      -- Rare: not earnings. An uprating if the previous AP's own facts (its own dates, so a birthday stays a
-      -- circumstance) under this AP's parameters already change its regime (cycling._classify).
-      SELECT CASE WHEN iwp_regime_rank(iwp_classify(w.grp, w.mif, ch.prev_emp, ch.prev_emp + ch.prev_slf, u.cet,
-          w.kind > 0, ch.prev_emp + ch.prev_pemp, ch.prev_emp + ch.prev_slf + ch.prev_pemp + ch.prev_pslf,
-          CASE w.kind WHEN 1 THEN u.cet + u.pcet WHEN 2 THEN u.cet + 3500 * pr.adult_p::bigint * 52 END,
+      -- Rare: not earnings. An uprating if the previous AP's own facts (the versions in force then, and its own
+      -- dates, so a birthday stays a circumstance) under this AP's parameters already change its regime.
+      SELECT CASE WHEN iwp_regime_rank(iwp_classify(pv.grp, pv.mif, ch.prev_emp, ch.prev_emp + ch.prev_slf, u.cet,
+          w.prev_kind > 0, ch.prev_emp + ch.prev_pemp, ch.prev_emp + ch.prev_slf + ch.prev_pemp + ch.prev_pslf,
+          CASE w.prev_kind WHEN 1 THEN u.cet + u.pcet WHEN 2 THEN u.cet + 3500 * pr.adult_p::bigint * 52 END,
           w.aet_s, w.aet_c)) <> iwp_regime_rank(w.prev_code) THEN 'threshold' ELSE 'circumstance' END
-      FROM claimants_claimant c
-      LEFT JOIN claimants_claimant p ON p.id = c.partner_id
+      FROM upr_cl pv
+      LEFT JOIN upr_pf pp ON pp.claimant_id = pv.partner_id AND w.prev_start >= pp.v_from AND w.prev_start < pp.v_to
       JOIN upr_params pr ON pr.period_start = w.period_start
       CROSS JOIN LATERAL (SELECT
-        iwp_cet_u(w.grp, c.apprentice, (c.expected_hours * 100)::integer,
-          iwp_band_rate((iwp_date_key(iwp_period_end(w.prev_start)) - iwp_date_key(c.date_of_birth)) / 10000,
+        iwp_cet_u(pv.grp, pv.apprentice, pv.hours,
+          iwp_band_rate((iwp_date_key(iwp_period_end(w.prev_start)) - pv.dob_key) / 10000,
             pr.m1, pr.r1, pr.m2, pr.r2, pr.m3, pr.r3, pr.m4, pr.r4, pr.m5, pr.r5, pr.m6, pr.r6), pr.app_p) AS cet,
-        CASE WHEN w.kind = 1 THEN iwp_cet_u(
-          (CASE p.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
-            WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint,
-          p.apprentice, (p.expected_hours * 100)::integer,
-          iwp_band_rate((iwp_date_key(iwp_period_end(w.prev_start)) - iwp_date_key(p.date_of_birth)) / 10000,
+        CASE WHEN w.prev_kind = 1 THEN iwp_cet_u(pp.grp, pp.apprentice, pp.hours,
+          iwp_band_rate((iwp_date_key(iwp_period_end(w.prev_start)) - pp.dob_key) / 10000,
             pr.m1, pr.r1, pr.m2, pr.r2, pr.m3, pr.r3, pr.m4, pr.r4, pr.m5, pr.r5, pr.m6, pr.r6), pr.app_p)
         END AS pcet) u
-      WHERE c.id = w.claimant_id)
+      WHERE pv.id = w.claimant_id AND w.prev_start >= pv.v_from AND w.prev_start < pv.v_to)
   END,
   w.employed_earnings, w.self_employed_earnings,
   CASE WHEN w.kind > 0 THEN (w.emp + w.slf + w.pemp + w.pslf)::numeric / 100 END,

@@ -7,21 +7,21 @@
 -- them that grew with the table (every AP of the chunk against every partner AP).
 DROP TABLE IF EXISTS upr_cl;
 CREATE TEMP TABLE upr_cl AS
-SELECT c.id, c.partner_id,
-  (CASE WHEN c.partner_id IS NOT NULL THEN 1 WHEN c.has_non_uc_partner THEN 2 ELSE 0 END)::smallint AS kind,
+-- One row per version of the claimant's facts (claimants_claimantfacts, issue #16) that reaches the window: the
+-- facts in force from v_from (the start of the claim when NULL) to v_to (exclusive; open when NULL).
+SELECT c.id, v.partner_id,
+  (CASE WHEN v.partner_id IS NOT NULL THEN 1 WHEN v.has_non_uc_partner THEN 2 ELSE 0 END)::smallint AS kind,
   iwp_date_key(c.date_of_birth) AS dob_key,
-  (CASE c.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
+  (CASE v.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
     WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS grp,
-  c.minimum_income_floor AS mif, c.apprentice, (c.expected_hours * 100)::integer AS hours,
-  iwp_date_key(p.date_of_birth) AS p_dob_key,
-  (CASE p.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
-    WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS p_grp,
-  p.minimum_income_floor AS p_mif, p.apprentice AS p_apprentice, (p.expected_hours * 100)::integer AS p_hours,
+  v.minimum_income_floor AS mif, v.apprentice, (v.expected_hours * 100)::integer AS hours,
+  coalesce(v.effective_from, '-infinity'::date) AS v_from, coalesce(v.effective_to, 'infinity'::date) AS v_to,
   ea.easements
 FROM upr_span s
 -- The id range is repeated on every large table so each chunk reads only its own slice of the index.
 JOIN claimants_claimant c ON c.id = s.claimant_id AND c.id >= %(lo)s AND c.id < %(hi)s
-LEFT JOIN claimants_claimant p ON p.id = c.partner_id
+JOIN claimants_claimantfacts v ON v.claimant_id = s.claimant_id AND v.claimant_id >= %(lo)s
+  AND v.claimant_id < %(hi)s AND (v.effective_to IS NULL OR v.effective_to > s.first_start)
 LEFT JOIN (
   -- An easement is active in an AP it overlaps (claimant_recalculate).
   SELECT x.claimant_id, range_agg(daterange(x.starts_on, x.ends_on, '[]')) AS easements
@@ -29,6 +29,19 @@ LEFT JOIN (
   GROUP BY x.claimant_id
 ) ea ON ea.claimant_id = c.id;
 ANALYZE upr_cl;
+DROP TABLE IF EXISTS upr_pf;
+CREATE TEMP TABLE upr_pf AS
+-- The partners' facts, version by version: a partner's own hours and group in an AP are theirs then.
+SELECT v.claimant_id, iwp_date_key(p.date_of_birth) AS dob_key,
+  (CASE v.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
+    WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS grp,
+  v.minimum_income_floor AS mif, v.apprentice, (v.expected_hours * 100)::integer AS hours,
+  coalesce(v.effective_from, '-infinity'::date) AS v_from, coalesce(v.effective_to, 'infinity'::date) AS v_to
+FROM claimants_claimantfacts v
+JOIN claimants_claimant p ON p.id = v.claimant_id
+WHERE v.claimant_id = ANY (ARRAY(SELECT DISTINCT cl.partner_id FROM upr_cl cl WHERE cl.partner_id IS NOT NULL));
+CREATE INDEX ON upr_pf (claimant_id);
+ANALYZE upr_pf;
 DROP TABLE IF EXISTS upr_pe;
 CREATE TEMP TABLE upr_pe AS
 -- Joint claimants share AP start dates; a partner without earnings for an AP earned nothing in it.
@@ -49,13 +62,14 @@ WITH base AS (
       WHEN 2 THEN coalesce((e.non_uc_partner_employed * 100)::bigint, 0) ELSE 0 END) AS pemp,
     (CASE cl.kind WHEN 1 THEN coalesce(pe.slf, 0)
       WHEN 2 THEN coalesce((e.non_uc_partner_self_employed * 100)::bigint, 0) ELSE 0 END) AS pslf,
-    cl.kind, cl.grp, cl.mif, cl.p_grp, cl.p_mif, pr.aet_s, pr.aet_c,
+    cl.kind, cl.partner_id, cl.grp, cl.mif, cl.apprentice, cl.hours, pf.grp AS p_grp, pf.mif AS p_mif,
+    pr.aet_s, pr.aet_c,
     -- The age on the AP's last day picks the band (rulebook §3).
     iwp_cet_u(cl.grp, cl.apprentice, cl.hours,
       iwp_band_rate((pr.end_key - cl.dob_key) / 10000, pr.m1, pr.r1, pr.m2, pr.r2, pr.m3, pr.r3,
                     pr.m4, pr.r4, pr.m5, pr.r5, pr.m6, pr.r6), pr.app_p) AS cet,
-    CASE WHEN cl.kind = 1 THEN iwp_cet_u(cl.p_grp, cl.p_apprentice, cl.p_hours,
-      iwp_band_rate((pr.end_key - cl.p_dob_key) / 10000, pr.m1, pr.r1, pr.m2, pr.r2, pr.m3, pr.r3,
+    CASE WHEN cl.kind = 1 THEN iwp_cet_u(pf.grp, pf.apprentice, pf.hours,
+      iwp_band_rate((pr.end_key - pf.dob_key) / 10000, pr.m1, pr.r1, pr.m2, pr.r2, pr.m3, pr.r3,
                     pr.m4, pr.r4, pr.m5, pr.r5, pr.m6, pr.r6), pr.app_p) END AS pcet,
     -- A partner not eligible for UC adds 35 hours at the adult NLW to the household CET.
     CASE WHEN cl.kind = 2 THEN 3500 * pr.adult_p::bigint * 52 END AS nu_part,
@@ -66,10 +80,14 @@ WITH base AS (
   JOIN claimants_earningsrecord e
     ON e.claimant_id = s.claimant_id AND e.is_current AND e.period_start >= s.first_start
     AND e.claimant_id >= %(lo)s AND e.claimant_id < %(hi)s
-  JOIN upr_cl cl ON cl.id = s.claimant_id
+  -- The facts in force on the AP's first day, the claimant's and (for a joint claim) the partner's.
+  JOIN upr_cl cl ON cl.id = s.claimant_id AND e.period_start >= cl.v_from AND e.period_start < cl.v_to
+  LEFT JOIN upr_pf pf ON pf.claimant_id = cl.partner_id AND e.period_start >= pf.v_from AND e.period_start < pf.v_to
   JOIN upr_params pr ON pr.period_start = e.period_start
   LEFT JOIN upr_pe pe ON pe.claimant_id = cl.partner_id AND pe.period_start = e.period_start
   WHERE pr.aet_s IS NOT NULL AND pr.app_p IS NOT NULL
+    -- A partner with no facts recorded for the AP leaves it undecided, as claimant_recalculate does.
+    AND (cl.kind <> 1 OR pf.claimant_id IS NOT NULL)
   -- OFFSET 0 keeps each layer's columns computed once: a flattened subquery would repeat the expressions.
   OFFSET 0
 ), decided AS (
@@ -87,14 +105,15 @@ WITH base AS (
   FROM decided d
   OFFSET 0
 ), lagged AS (
-  -- One lag of a packed value (start, code, easement) costs a third of three lags.
+  -- One lag of a packed value (start, household kind, code, easement) costs a quarter of four lags.
   SELECT k.*,
-    lag((k.period_start - date '2000-01-01')::bigint * 32 + k.code * 2 + k.easement::integer)
+    lag((k.period_start - date '2000-01-01')::bigint * 128 + k.kind * 32 + k.code * 2 + k.easement::integer)
       OVER (PARTITION BY k.claimant_id ORDER BY k.period_start) AS prev_packed
   FROM coded k
 ), unpacked AS (
   SELECT l.*,
-    date '2000-01-01' + (l.prev_packed >> 5)::integer AS prev_start,
+    date '2000-01-01' + (l.prev_packed >> 7)::integer AS prev_start,
+    ((l.prev_packed >> 5) & 3)::smallint AS prev_kind,
     ((l.prev_packed >> 1) & 15)::smallint AS prev_code,
     (l.prev_packed & 1) = 1 AS prev_easement
   FROM lagged l
@@ -102,7 +121,7 @@ WITH base AS (
 )
 SELECT u.claimant_id, u.period_start, u.period_end, u.paydays, u.employed_earnings, u.self_employed_earnings,
   u.emp, u.slf, u.pemp, u.pslf, u.kind, u.grp, u.mif, u.aet_s, u.aet_c, u.cet, u.pcet, u.hh, u.easement,
-  u.code, u.p_code, u.prev_start, u.prev_code, u.prev_easement,
+  u.code, u.p_code, u.prev_start, u.prev_kind, u.prev_code, u.prev_easement,
   -- In the same run as the previous AP (cycling windows): neither breaks the window and they are consecutive.
   (u.prev_packed IS NOT NULL AND NOT u.easement AND u.code <> 1 AND NOT u.prev_easement AND u.prev_code <> 1
     AND iwp_is_next_period(u.prev_start, u.period_start)) AS same_run
