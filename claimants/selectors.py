@@ -10,6 +10,7 @@ from django.db.models import Case, F, FloatField, Func, IntegerField, Prefetch, 
 from django.db.models.functions import Length
 from django.utils import timezone
 
+from claimants.facts.selectors import fact_versions, version_on
 from claimants.models import (
     BusyTime,
     Circumstance,
@@ -146,11 +147,15 @@ def coaches_visible_to(user: StaffMember) -> QuerySet[StaffMember]:
     )
 
 
-def regime_history(claimant: Claimant, *, periods: int = 12) -> list:
-    """The latest assessment for each of the last ``periods`` assessment periods, oldest first."""
+def regime_history(claimant: Claimant, *, periods: int = 12, versions: list | None = None) -> list:
+    """The latest assessment for each of the last ``periods`` assessment periods, oldest first, each with
+    ``facts``: the version of the claimant's facts in force on the period's first day (issue #16)."""
     rows = list(
         RegimeAssessment.objects.filter(claimant=claimant, is_latest=True).order_by("-period_start")[:periods]
     )
+    versions = fact_versions(claimant) if versions is None else versions
+    for row in rows:
+        row.facts = version_on(versions, row.period_start)
     return rows[::-1]
 
 

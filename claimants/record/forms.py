@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+from datetime import date
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fluid, Layout, Size
@@ -123,6 +124,20 @@ class ClaimantDetailsForm(forms.ModelForm):
 
 
 class RegimeFactsForm(forms.ModelForm):
+    """The facts the regime depends on, and from when the change takes effect (issue #16)."""
+
+    effective_from = GovukDateField(
+        what="the date the change takes effect",
+        date_range=dates.FACTS_FROM,
+        label="From when does this change apply?",
+        required=False,
+    )
+    reason = forms.CharField(
+        label="What changed (optional)",
+        help_text="For example: started caring for a parent. Do not record sensitive details here.",
+        max_length=200,
+        required=False,
+    )
     non_uc_partner_date_of_birth = GovukDateField(
         what="the partner's date of birth",
         date_range=dates.DATE_OF_BIRTH,
@@ -150,12 +165,20 @@ class RegimeFactsForm(forms.ModelForm):
             "expected_hours": "35 unless reduced for caring, school hours or health (give the reason)"
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, period_start: date, may_backdate: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         _no_blank_choice(self.fields["conditionality_group"])
         self.fields["expected_hours_reason"].choices = [("", "Not reduced"), *ExpectedHoursReason.choices]
+        earliest = "any earlier date (you can back-date)" if may_backdate else "no earlier than that"
+        self.fields["effective_from"].help_text = (
+            f"Leave blank for the start of the current assessment period, {dates.long_date(period_start)} "
+            f"({earliest}). Periods before this date keep the facts they were decided with. "
+            "For example, 27 3 2026"
+        )
         _gds(
             self,
+            _date("effective_from"),
+            Field.text("reason"),
             Field.radios("conditionality_group", legend_size=Size.SMALL),
             Field.text("expected_hours", field_width=4),
             Field.select("expected_hours_reason"),

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from claimants import services
 from claimants.commitments.selectors import current_commitment
+from claimants.facts.selectors import current_period_start
+from claimants.facts.services import may_backdate
 from claimants.models import Claimant, Employment, IwpOfferStatus, RegimeChoices
 from claimants.record.caseload import registry as caseload_registry
 from claimants.record.caseload import sort_choices
@@ -173,16 +175,29 @@ def edit_details(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit_regime_facts(request: HttpRequest, pk: int) -> HttpResponse:
     claimant = _editable(request, pk)
-    form = RegimeFactsForm(request.POST or None, instance=Claimant.objects.get(pk=pk))
+    today = timezone.localdate()
+    form = RegimeFactsForm(
+        request.POST or None,
+        instance=Claimant.objects.get(pk=pk),
+        period_start=current_period_start(claimant.assessment_day, today),
+        may_backdate=may_backdate(request.user),
+    )
     if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        # Every fact is sent: the service compares them with the facts in force on the chosen date.
+        facts = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
-            services.claimant_update_facts(claimant=claimant, actor=request.user, **changes)
+            changed = services.claimant_update_facts(
+                claimant=claimant,
+                actor=request.user,
+                effective_from=form.cleaned_data["effective_from"],
+                reason=form.cleaned_data["reason"],
+                **facts,
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(
-                request, "Saved. The regime has been recalculated." if changes else "Nothing changed."
+                request, "Saved. The regime has been recalculated." if changed else "Nothing changed."
             )
             return redirect("claimants:record", pk=pk)
     return _form_page(request, claimant, "Change what the regime depends on", form)

@@ -26,6 +26,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.exceptions import ValidationError
 
+from claimants.facts.selectors import fact_versions
 from claimants.models import AetParameter, IwpOfferStatus, RegimeAssessment, WageRate
 from claimants.record.charts import earnings_chart
 from claimants.regimes import uprating
@@ -363,7 +364,8 @@ def claimant_regime(request: HttpRequest, pk: int) -> HttpResponse:
     claimant = get_object_or_404(
         claimants_visible_to(request.user).select_related("coach", "jobcentre", "partner"), pk=pk
     )
-    history = regime_history(claimant)
+    versions = fact_versions(claimant)
+    history = regime_history(claimant, versions=versions)
     return render(
         request,
         "claimants/claimant_regime.html",
@@ -374,5 +376,6 @@ def claimant_regime(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history,
             "chart": earnings_chart(history),
             "changes": regime_changes(claimant),
+            "versions": versions,
         },
     )

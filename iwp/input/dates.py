@@ -136,6 +136,16 @@ OFFER_REVIEW = DateRange(
     too_late="{What} must be within the next 2 years, on or before {latest}",
 )
 
+# A change of a claimant's facts takes effect from a day that has happened (not before Universal Credit began);
+# how far back a user may go is a rule of the service (claimants.facts.services.check_effective_from).
+FACTS_FROM = DateRange(
+    "the date the change takes effect",
+    earliest=lambda today: date(2013, 4, 29),
+    latest=_today,
+    too_early="{What} must be on or after {earliest}, when Universal Credit began",
+    too_late="{What} must be today or in the past",
+)
+
 # An uprating recalculates from a date on which thresholds may change: not before Universal Credit existed.
 UPRATING_FROM = DateRange(
     "the date to recalculate from",

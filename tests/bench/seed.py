@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import calendar
+import importlib
 import json
 import multiprocessing
 import os
@@ -788,12 +789,17 @@ def seed(
                 )
     if show:
         print(file=sys.stderr)
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+        # Every claimant's facts as their first version, from the start of the claim (issue #16), with the
+        # same set-based statement the migration used for the claimants already there.
+        conn.execute(importlib.import_module("claimants.migrations.0010_fact_versions").FIRST_VERSIONS)
     tables = (
         "iwp_district",
         "iwp_jobcentre",
         "iwp_team",
         "iwp_staffmember",
         "claimants_claimant",
+        "claimants_claimantfacts",
         "claimants_earningsrecord",
     )
     with psycopg.connect(conninfo(url), autocommit=True) as conn:

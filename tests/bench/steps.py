@@ -34,6 +34,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from claimants.facts.services import facts_first_version  # noqa: E402
 from claimants.models import AetParameter, Claimant, EarningsRecord, WageRate  # noqa: E402
 from claimants.regimes.engine import Cause  # noqa: E402
 from claimants.regimes.recalculation import claimant_recalculate  # noqa: E402
@@ -602,6 +603,7 @@ def step_provision(args) -> dict:
                 postcode="LS9 8AG",
                 current_regime="working_enough",
             )
+            facts_first_version(claimant=claimant)
             for day in (0, 1, 3):
                 BusyTime.objects.create(
                     claimant=claimant, kind="work", weekday=day, starts_at=t(9), ends_at=t(17)
