@@ -50,6 +50,14 @@ FACT_GROUPS = {
 }
 
 
+SHORT_GROUP_LABELS = {
+    ConditionalityGroup.ALL_WORK_RELATED_REQUIREMENTS: "All requirements",
+    ConditionalityGroup.WORK_PREPARATION: "Preparing for work",
+    ConditionalityGroup.WORK_FOCUSED_INTERVIEW: "Planning for work",
+    ConditionalityGroup.NO_WORK_RELATED_REQUIREMENTS: "No requirements",
+}
+
+
 class FactsOrigin(models.TextChoices):
     RECORDED = "recorded", "Recorded by staff"
     COMMITMENT = "commitment", "Claimant commitment issued"
@@ -133,6 +141,11 @@ class ClaimantFacts(models.Model):
     def __str__(self) -> str:
         since = self.effective_from.isoformat() if self.effective_from else "the start of the claim"
         return f"Facts of claimant {self.claimant_id} from {since}"
+
+    @property
+    def group_short(self) -> str:
+        """The group in a narrow table column."""
+        return SHORT_GROUP_LABELS.get(self.conditionality_group, self.get_conditionality_group_display())
 
     def in_force_on(self, day) -> bool:
         return (self.effective_from is None or self.effective_from <= day) and (
