@@ -38,6 +38,15 @@ from claimants.models.claimant import (
     validate_uk_phone,
 )
 from claimants.models.earnings import EarningsRecord, EarningsSource
+from claimants.models.support_fund import (
+    AwardOutcome,
+    AwardStatus,
+    EligibilityChoices,
+    SupportFundAward,
+    SupportFundBudget,
+    SupportFundPurpose,
+    SupportFundRule,
+)
 from claimants.models.thresholds import AetParameter, WageBand, WageRate
 
 __all__ = [
@@ -47,6 +56,8 @@ __all__ = [
     "NINO_RE",
     "SENSITIVE_BARRIERS",
     "AetParameter",
+    "AwardOutcome",
+    "AwardStatus",
     "BarrierKind",
     "BusyTime",
     "CauseChoices",
@@ -62,6 +73,7 @@ __all__ = [
     "EarningsSource",
     "Easement",
     "EasementKind",
+    "EligibilityChoices",
     "Employment",
     "ExpectedHoursReason",
     "GroupChoices",
@@ -69,6 +81,10 @@ __all__ = [
     "PayFrequency",
     "RegimeAssessment",
     "RegimeChoices",
+    "SupportFundAward",
+    "SupportFundBudget",
+    "SupportFundPurpose",
+    "SupportFundRule",
     "SupportIntensity",
     "WageBand",
     "WageRate",
