@@ -18,6 +18,7 @@ NAVIGATION: dict[str, list[tuple[str, str]]] = {
     Role.TEAM_LEADER: [
         ("Team dashboard", "iwp:team_dashboard"),
         ("Caseloads", "claimants:caseload"),
+        ("Flexible Support Fund", "claimants:support_fund_waiting"),
         ("IWP offer", "claimants:iwp_offer_list"),
         ("Regime calculator", "claimants:calculator"),
         ("Provision", "provision:offer_list"),
