@@ -21,6 +21,7 @@ from claimants.models import (
 )
 from claimants.regimes.engine import Cause
 from claimants.regimes.recalculation import claimant_recalculate
+from claimants.support_fund import demo as support_fund_demo
 from iwp.demo import DemoResult
 from iwp.models import Role, StaffMember
 
@@ -247,3 +248,4 @@ def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
         claimant_recalculate(claimant_id=claimant.pk, cause=Cause.EARNINGS)
     result.counts["claimants"] = len(created)
     result.counts["earnings records"] = EarningsRecord.objects.count()
+    support_fund_demo.build(result)  # after the regimes: eligibility and outcomes read them
