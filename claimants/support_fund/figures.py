@@ -4,6 +4,10 @@ query (every period choice at once). These count awards, not claimants, so they 
 money (committed and spent against each jobcentre's budget) is on the budget panel under the tiles, which links to
 the budget page showing the same sums.
 
+The outcome of each award is stored on it and worked out again every night (``claimants.support_fund_outcomes``,
+03:15); these counts of the stored outcomes are recounted like every other figure, so they are not marked as
+coming from the overnight summary (``iwp.ClaimantProgress``), which they do not read.
+
 "Awards made" are awards approved (``awarded_on``) in the period, whether paid yet or not. The outcome is the one
 stored on the award by the nightly refresh (``claimants.support_fund.services.support_fund_outcomes_refresh``,
 definition in ``rules.award_outcome``)."""
@@ -65,15 +69,13 @@ def register(registry: FigureRegistry) -> None:
                     "Followed within 6 months by a rise in earnings or a move up a regime "
                     "(share of awards whose outcome is known)",
                     of="fsf_known_{months}",
-                    nightly=True,
                 ),
-                Figure("fsf_no_progress_{months}", "No rise in earnings and no move up", nightly=True),
+                Figure("fsf_no_progress_{months}", "No rise in earnings and no move up"),
                 Figure(
                     "fsf_not_known_yet_{months}",
                     "Outcome not known yet (less than 6 months since the award)",
-                    nightly=True,
                 ),
-                Figure("fsf_not_known_{months}", "Outcome not known (earnings missing)", nightly=True),
+                Figure("fsf_not_known_{months}", "Outcome not known (earnings missing)"),
             ),
         )
     )

@@ -9,10 +9,16 @@ from django import template
 from django.utils import timezone
 
 from claimants.support_fund import selectors
-from claimants.support_fund.rules import financial_year
+from claimants.support_fund.rules import financial_year, money
 from iwp.models import Role
 
 register = template.Library()
+
+
+@register.filter(name="money")
+def money_filter(amount) -> str:
+    """£1,250.00 (pence always shown); empty for no amount."""
+    return money(amount) if amount is not None and amount != "" else ""
 
 
 @register.inclusion_tag("claimants/support_fund/_record_card.html", takes_context=True)

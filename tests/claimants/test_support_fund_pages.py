@@ -130,7 +130,7 @@ def test_coach_asks_from_the_record_and_the_leader_sees_it_waiting(
     page = coach_client.get(request_url(claimant)).content.decode()
     assert "Regime: <strong>Light Touch</strong>" in page
     assert "Travel to work or training: eligible, up to £300.00" in page
-    assert "has £1000.00 left of £1000.00" in page
+    assert "has £1,000.00 left of £1,000.00" in page
     response = coach_client.post(
         request_url(claimant), {**GOOD, "form_token": "8d1f7c36-5d1e-4bb4-9a0e-111111111111"}
     )
@@ -148,7 +148,7 @@ def test_coach_asks_from_the_record_and_the_leader_sees_it_waiting(
     waiting = leader_client.get(reverse("claimants:support_fund_waiting"))
     assert [a.pk for a in waiting.context["awards"]] == [award.pk]
     record = coach_client.get(reverse("claimants:record", args=[claimant.pk])).content.decode()
-    assert "£1250.00" in record and "Waiting for a decision" in record
+    assert "£1,250.00" in record and "Waiting for a decision" in record
 
 
 @pytest.mark.parametrize(
@@ -211,7 +211,7 @@ def test_no_regime_for_today_can_still_ask_and_says_so(coach_client, claimant, l
 def test_leader_approves_and_pays_from_the_award_page(leader_client, team_leader, claimant, work_coach, pot):
     award = ask(claimant, work_coach)
     page = leader_client.get(award_url(award)).content.decode()
-    assert "has £1000.00 left of £1000.00" in page
+    assert "has £1,000.00 left of £1,000.00" in page
     response = leader_client.post(award_url(award), {"action": "decide", "decision": "approve", "reason": ""})
     assert response.status_code == 302
     award.refresh_from_db()
@@ -341,7 +341,7 @@ def test_budget_page_sums_equal_the_dashboard_panel(leader_client, team_leader, 
     panel = dashboard[dashboard.index('data-testid="support-fund-budgets"') :]
     assert 'data-testid="committed">£100.00' in panel
     assert 'data-testid="spent">£250.00' in panel
-    assert 'data-testid="left">£1650.00' in panel
+    assert 'data-testid="left">£1,650.00' in panel
     assert "1 (£40.00)" in panel
     link = (
         reverse("claimants:support_fund_budget")
@@ -434,10 +434,10 @@ def test_dashboard_queries_stay_constant_with_awards(leader_client, team_leader,
 
 
 def test_team_leaders_have_the_fund_in_their_menu(leader_client, coach_client):
-    assert (
-        "Flexible Support Fund"
-        in leader_client.get(reverse("claimants:support_fund_waiting")).content.decode()
-    )
+    page = leader_client.get(reverse("claimants:support_fund_waiting"))
+    current = [i["label"] for i in page.context["service_nav"] if i["active"]]
+    assert current == ["Flexible Support Fund"]  # one current page, not "Caseloads" as well
+    assert page.content.decode().count('aria-current="page"') == 1
     nav = [i["label"] for i in coach_client.get(reverse("claimants:caseload")).context["service_nav"]]
     assert "Flexible Support Fund" not in nav
 
