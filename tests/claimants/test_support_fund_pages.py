@@ -423,6 +423,29 @@ def test_dashboard_shows_awards_by_purpose_and_the_share_followed_by_progress(
     assert "Flexible Support Fund" in page.content.decode()
 
 
+def figure_of(client, key: str) -> int:
+    page = client.get(reverse("iwp:team_dashboard"))
+    tile = next(t for t in page.context["tiles"] if t["key"] == "support_fund")
+    return next(i["value"] for i in tile["items"] if i["key"] == key)
+
+
+def test_a_decision_is_on_the_dashboard_as_soon_as_it_is_saved(
+    leader_client, team_leader, claimant, work_coach, django_capture_on_commit_callbacks
+):
+    budget(work_coach.jobcentre, "5000.00")
+    with django_capture_on_commit_callbacks(execute=True):  # the request's own recount runs
+        award = ask(claimant, work_coach)
+    assert figure_of(leader_client, "fsf_waiting") == 1  # counted when the request was saved
+
+    def figure(key: str) -> int:
+        return figure_of(leader_client, key)
+
+    assert figure("fsf_awards") == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        leader_client.post(award_url(award), {"action": "decide", "decision": "approve"})
+    assert (figure("fsf_waiting"), figure("fsf_awards"), figure("fsf_travel")) == (0, 1, 1)
+
+
 def test_dashboard_queries_stay_constant_with_awards(leader_client, team_leader, claimant, work_coach):
     budget(work_coach.jobcentre, "100000.00")
     refresh_coach_figures()
