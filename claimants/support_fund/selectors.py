@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.utils import timezone
 
 from claimants.models import (
     Claimant,
@@ -247,10 +246,13 @@ def budget_summary(jobcentre: Jobcentre, year: int) -> BudgetSummary:
     return budget_summaries([jobcentre], year)[0]
 
 
-def budget_years(jobcentre: Jobcentre, *, today: date) -> list[int]:
-    """The financial years a jobcentre's budget page offers: those with a budget, and the current one."""
+def budget_years(jobcentres: Iterable[Jobcentre], *, today: date) -> list[int]:
+    """The financial years a budget page offers, newest first: those with a budget for any of these jobcentres,
+    and the current one (one query)."""
     years = set(
-        SupportFundBudget.objects.filter(jobcentre=jobcentre).values_list("financial_year", flat=True)
+        SupportFundBudget.objects.filter(jobcentre__in=list(jobcentres)).values_list(
+            "financial_year", flat=True
+        )
     )
     years.add(financial_year(today))
     return sorted(years, reverse=True)
@@ -287,10 +289,6 @@ def awards_of(claimant: Claimant) -> list[SupportFundAward]:
 
 
 # --- The claimant's timeline (another part of issue #16 merges these in) -------------------------------------
-
-
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(9)))
 
 
 def support_fund_timeline_events(claimant: Claimant) -> list[dict[str, Any]]:

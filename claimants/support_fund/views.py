@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from claimants.models import SupportFundAward, SupportFundBudget
+from claimants.models import SupportFundAward
 from claimants.selectors import claimants_visible_to
 from claimants.support_fund import selectors
 from claimants.support_fund.forms import AwardRequestForm, BudgetChoiceForm, DecisionForm, PaidForm
@@ -250,15 +250,7 @@ def budget(request: HttpRequest) -> HttpResponse:
     jobcentres = list(selectors.jobcentres_for_budgets(request.user))
     if not jobcentres:
         raise Http404("No jobcentre")
-    years = sorted(
-        set(
-            SupportFundBudget.objects.filter(jobcentre__in=jobcentres).values_list(
-                "financial_year", flat=True
-            )
-        )
-        | {financial_year(today)},
-        reverse=True,
-    )
+    years = selectors.budget_years(jobcentres, today=today)
     by_id = {j.pk: j for j in jobcentres}
     asked = request.GET.get("jobcentre", "")
     if asked.isdigit() and int(asked) not in by_id:
