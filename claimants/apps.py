@@ -9,9 +9,11 @@ class ClaimantsConfig(AppConfig):
         from claimants import figures
         from claimants.record import caseload
         from claimants.regimes import uprating
+        from claimants.support_fund import figures as support_fund_figures
         from iwp.background.jobs import register_resumer
         from iwp.figures import registry
 
         caseload.register_claimant_items()
         figures.register(registry)
+        support_fund_figures.register(registry)
         register_resumer(uprating.UPRATING_JOB_KIND, lambda job_id: uprating.uprating_resume(job_id=job_id))

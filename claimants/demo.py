@@ -23,6 +23,7 @@ from claimants.models import (
 )
 from claimants.regimes.engine import Cause
 from claimants.regimes.recalculation import claimant_recalculate
+from claimants.support_fund import demo as support_fund_demo
 from iwp.demo import DemoResult
 from iwp.models import Role, StaffMember
 
@@ -280,3 +281,4 @@ def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
     result.counts["claimants"] = len(created)
     result.counts["facts versions"] = ClaimantFacts.objects.count()
     result.counts["earnings records"] = EarningsRecord.objects.count()
+    support_fund_demo.build(result)  # after the regimes: eligibility and outcomes read them

@@ -2,3 +2,4 @@
 
 from claimants.earnings import tasks as earnings_tasks  # noqa: F401
 from claimants.regimes import tasks as regimes_tasks  # noqa: F401
+from claimants.support_fund import tasks as support_fund_tasks  # noqa: F401

@@ -4,6 +4,7 @@ from claimants.commitments import views as commitments
 from claimants.earnings import urls as earnings
 from claimants.record import views as record
 from claimants.regimes import views as regimes
+from claimants.support_fund import views as support_fund
 
 app_name = "claimants"
 
@@ -38,4 +39,14 @@ urlpatterns = [
         commitments.commitment_version_detail,
         name="commitment_version",
     ),
+    # Flexible Support Fund (issue #16)
+    path("<int:pk>/support-fund/new/", support_fund.request_award, name="support_fund_request"),
+    path("support-fund/awards/<int:award_id>/", support_fund.award_detail, name="support_fund_award"),
+    path(
+        "support-fund/awards/<int:award_id>/withdraw/",
+        support_fund.award_withdraw,
+        name="support_fund_withdraw",
+    ),
+    path("support-fund/waiting/", support_fund.waiting, name="support_fund_waiting"),
+    path("support-fund/budget/", support_fund.budget, name="support_fund_budget"),
 ]

@@ -18,6 +18,7 @@ NAVIGATION: dict[str, list[tuple[str, str]]] = {
     Role.TEAM_LEADER: [
         ("Team dashboard", "iwp:team_dashboard"),
         ("Caseloads", "claimants:caseload"),
+        ("Flexible Support Fund", "claimants:support_fund_waiting"),
         ("IWP offer", "claimants:iwp_offer_list"),
         ("Regime calculator", "claimants:calculator"),
         ("Provision", "provision:offer_list"),
@@ -43,7 +44,14 @@ def service(request: HttpRequest) -> dict[str, Any]:
                 url = reverse(name)
             except NoReverseMatch:
                 continue
-            items.append({"label": label, "url": url, "active": request.path.startswith(url)})
+            items.append({"label": label, "url": url, "active": False})
+        # One item is the current page: the longest address the path starts with (a Flexible Support Fund page
+        # under /claimants/ is not also "Caseloads").
+        current = max(
+            (i for i in items if request.path.startswith(i["url"])), key=lambda i: len(i["url"]), default=None
+        )
+        if current is not None:
+            current["active"] = True
     return {
         "service_name": settings.IWP_SERVICE_NAME,
         "service_phase": settings.IWP_PHASE,

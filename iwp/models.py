@@ -130,6 +130,11 @@ class AuditVerb(models.TextChoices):
     IMPORTED = "imported", "Imported"
     EXPORTED = "exported", "Exported"
     JOB_STARTED = "job_started", "Started a background job"
+    # Flexible Support Fund awards (issue #16): a decision or a payment, not just an update.
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    PAID = "paid", "Marked as paid"
 
 
 class AuditEvent(models.Model):

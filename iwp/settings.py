@@ -266,6 +266,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "iwp.forget_sent_task_intents",
         "schedule": crontab(hour=4, minute=10),
     },
+    # Flexible Support Fund outcomes six months on, before the nightly summary and the figures that count them.
+    "support-fund-outcomes-nightly": {
+        "task": "claimants.support_fund_outcomes",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "dashboard-summaries-nightly": {
         "task": "iwp.refresh_dashboard_summaries",
         "schedule": crontab(hour=3, minute=30),

@@ -432,6 +432,21 @@ def build_world() -> World:
     return World(coach, claimant, past, future, offer, referral, job)
 
 
+def _waiting_award(world: World) -> int:
+    """A Flexible Support Fund request waiting for a decision in the coach's jobcentre (the demo makes some)."""
+    from claimants.models import SupportFundAward
+
+    award = (
+        SupportFundAward.objects.filter(
+            claimant__jobcentre=world.coach.jobcentre, status="requested", requested_by=world.coach
+        ).first()
+        or SupportFundAward.objects.filter(
+            claimant__jobcentre=world.coach.jobcentre, status="requested"
+        ).first()
+    )
+    return award.pk if award else 0
+
+
 def url_kwargs(name: str, params: list[str], world: World) -> dict[str, Any] | None:
     """The record each URL parameter names, or None for a pattern the walk does not know (a test failure)."""
     c = world.claimant
@@ -456,6 +471,8 @@ def url_kwargs(name: str, params: list[str], world: World) -> dict[str, Any] | N
         "iwp:job_detail": {"pk": world.job.pk},
         "iwp:job_progress": {"pk": world.job.pk},
         "iwp:job_resume": {"pk": world.job.pk},
+        "claimants:support_fund_award": {"award_id": _waiting_award(world)},
+        "claimants:support_fund_withdraw": {"award_id": _waiting_award(world)},
         # The Open Referral UK feed: JSON for holders of a district key (staff get a 401, no form to walk).
         "openreferral:service": {"service_id": service_id(world.offer)},
     }

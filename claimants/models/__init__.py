@@ -39,6 +39,15 @@ from claimants.models.claimant import (
 )
 from claimants.models.earnings import EarningsRecord, EarningsSource
 from claimants.models.facts import VERSIONED_FACTS, ClaimantFacts, FactsOrigin
+from claimants.models.support_fund import (
+    AwardOutcome,
+    AwardStatus,
+    EligibilityChoices,
+    SupportFundAward,
+    SupportFundBudget,
+    SupportFundPurpose,
+    SupportFundRule,
+)
 from claimants.models.thresholds import AetParameter, WageBand, WageRate
 
 __all__ = [
@@ -49,6 +58,8 @@ __all__ = [
     "SENSITIVE_BARRIERS",
     "VERSIONED_FACTS",
     "AetParameter",
+    "AwardOutcome",
+    "AwardStatus",
     "BarrierKind",
     "BusyTime",
     "CauseChoices",
@@ -65,6 +76,7 @@ __all__ = [
     "EarningsSource",
     "Easement",
     "EasementKind",
+    "EligibilityChoices",
     "Employment",
     "ExpectedHoursReason",
     "FactsOrigin",
@@ -73,6 +85,10 @@ __all__ = [
     "PayFrequency",
     "RegimeAssessment",
     "RegimeChoices",
+    "SupportFundAward",
+    "SupportFundBudget",
+    "SupportFundPurpose",
+    "SupportFundRule",
     "SupportIntensity",
     "WageBand",
     "WageRate",
