@@ -38,6 +38,14 @@ from claimants.models.claimant import (
     validate_uk_phone,
 )
 from claimants.models.earnings import EarningsRecord, EarningsSource
+from claimants.models.progression import (
+    PlanReview,
+    PlanRoute,
+    PlanStep,
+    PlanStepStatus,
+    ProgressionPlan,
+    SelfAssessment,
+)
 from claimants.models.thresholds import AetParameter, WageBand, WageRate
 
 __all__ = [
@@ -67,8 +75,14 @@ __all__ = [
     "GroupChoices",
     "IwpOfferStatus",
     "PayFrequency",
+    "PlanReview",
+    "PlanRoute",
+    "PlanStep",
+    "PlanStepStatus",
+    "ProgressionPlan",
     "RegimeAssessment",
     "RegimeChoices",
+    "SelfAssessment",
     "SupportIntensity",
     "WageBand",
     "WageRate",
