@@ -19,6 +19,7 @@ from claimants.models import (
     EarningsSource,
     Employment,
 )
+from claimants.progression import demo as progression_demo
 from claimants.regimes.engine import Cause
 from claimants.regimes.recalculation import claimant_recalculate
 from iwp.demo import DemoResult
@@ -245,5 +246,6 @@ def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
                 )
     for claimant in created:
         claimant_recalculate(claimant_id=claimant.pk, cause=Cause.EARNINGS)
+    result.counts.update(progression_demo.build(claimants=created))
     result.counts["claimants"] = len(created)
     result.counts["earnings records"] = EarningsRecord.objects.count()
