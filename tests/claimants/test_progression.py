@@ -154,7 +154,7 @@ def test_a_plan_with_problems_is_refused_and_nothing_saved(mine, work_coach, kwa
 
 def test_a_review_marks_steps_done_and_bumps_the_lock(mine, work_coach):
     plan = make_plan(mine, work_coach)
-    first, second = plan.steps.all()
+    first, _second = plan.steps.all()
     review = plan_review_record(
         plan=plan,
         actor=work_coach,
@@ -292,7 +292,7 @@ def test_removing_a_step_leaves_its_items_but_empties_their_link(mine, work_coac
     from tests.appointments.factories import AgreedActionFactory
 
     plan = make_plan(mine, work_coach)
-    first, second = plan.steps.all()
+    first, _second = plan.steps.all()
     action = AgreedActionFactory(claimant=mine, created_by=work_coach, plan_step=first)
     plan_save(
         claimant=mine,
