@@ -123,7 +123,7 @@ def register(figures: FigureRegistry, caseload: CaseloadRegistry) -> None:
                     ),
                     Figure(
                         f"distance_improved_{months}m",
-                        f"… of whom the self-assessment total improved ({months} months)",
+                        f"Of those, self-assessment total improved over {months} months",
                         link={"show": f"distance_improved_{months}m"},
                         of=f"distance_assessed_{months}m",
                     ),

@@ -217,10 +217,11 @@ def earnings_progression(claimant: Claimant, *, periods: int = 12) -> list[Perio
     """Gross pay (current earnings records, employed and self-employed) and usual weekly hours per assessment
     period, the last ``periods``, oldest first (two queries).
 
-    Hours come from the claimant's jobs (``Employment``): the usual weekly hours of every job held at some time
-    in the period (started on or before its last day, not ended before its first). A job whose hours vary
-    (zero-hours) makes the period's hours unknown, as does a period with no job recorded: unknown is shown as
-    unknown, never as 0. A job with no start date counts as held since before the first period.
+    Hours come from the claimant's jobs (``Employment``): the usual weekly hours of every job held on the
+    period's last day (so a change of hours at the same employer, recorded as one job ending and the next
+    starting, shows from the period it took effect in, never counted twice). A job whose hours vary (zero-hours)
+    makes the period's hours unknown, as does a period with no job recorded: unknown is shown as unknown, never
+    as 0. A job with no start date counts as held since before the first period.
     """
     records = list(
         EarningsRecord.objects.filter(claimant=claimant, is_current=True).order_by("-period_start")[:periods]
@@ -232,8 +233,7 @@ def earnings_progression(claimant: Claimant, *, periods: int = 12) -> list[Perio
         held = [
             j
             for j in jobs
-            if (j.started_on is None or j.started_on <= end)
-            and (j.ended_on is None or j.ended_on >= record.period_start)
+            if (j.started_on is None or j.started_on <= end) and (j.ended_on is None or j.ended_on >= end)
         ]
         if not held:
             hours, note = None, "no job recorded"

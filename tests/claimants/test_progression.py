@@ -234,7 +234,7 @@ def test_hours_and_pay_per_period_from_earnings_and_jobs(mine):
     rows = selectors.earnings_progression(mine)
     assert [(r.period_start.month, r.pay, r.hours, r.hours_note) for r in rows] == [
         (7, Decimal("800"), Decimal(16), ""),
-        (8, Decimal("820"), Decimal(40), ""),  # both jobs held in the period 10 Aug – 9 Sep
+        (8, Decimal("820"), Decimal(24), ""),  # the new hours on the period's last day, 9 September
         (9, Decimal("1000"), Decimal(24), ""),
         (10, Decimal("1100"), Decimal(24), ""),
     ]
