@@ -86,8 +86,13 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_editor(request, claimant, plan, form, steps)
     form = PlanForm(request.POST)
     steps = step_formset(plan, data=request.POST, today=today)
-    valid = [form.is_valid(), steps.is_valid()]
-    if not all(valid):
+    form_valid = form.is_valid()
+    if plan is not None and form.cleaned_data.get("lock_version") != plan.lock_version:
+        # Checked before the steps are matched: the page's lines must never be matched against someone else's
+        # (the service's check still catches a change landing between here and the write).
+        form.add_error(None, services.CONFLICT_MESSAGE)
+        return _render_editor(request, claimant, plan, form, steps, status=409, conflict=True)
+    if not (form_valid and steps.is_valid()):
         return _render_editor(request, claimant, plan, form, steps)
     try:
         saved, changes = services.plan_save(

@@ -40,7 +40,9 @@ def shot(page, name: str) -> None:
     page.screenshot(path=SCREENS / f"progression-{name}.png", full_page=True)
 
 
-def test_a_coach_writes_a_plan_links_it_assesses_and_reviews_it(live_server, page, sign_in, work_coach, team_leader):
+def test_a_coach_writes_a_plan_links_it_assesses_and_reviews_it(
+    live_server, page, sign_in, work_coach, team_leader
+):
     today = dt.datetime.now(LONDON).date()
     claimant = ClaimantFactory(
         jobcentre=work_coach.jobcentre,
@@ -125,7 +127,9 @@ def test_a_coach_writes_a_plan_links_it_assesses_and_reviews_it(live_server, pag
     page.get_by_role("link", name="Link agreed actions to step 1").click()
     page.get_by_label(f"{action.description}", exact=False).check()
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("Agreed actions for ‘Start the Level 2 Adult Care certificate’ saved.")).to_be_visible()
+    expect(
+        page.get_by_text("Agreed actions for ‘Start the Level 2 Adult Care certificate’ saved.")
+    ).to_be_visible()
     page.get_by_role("link", name="Link referrals to step 1").click()
     page.get_by_label("Level 2 Adult Care certificate", exact=False).check()
     page.get_by_role("button", name="Save").click()
@@ -165,7 +169,9 @@ def test_a_coach_writes_a_plan_links_it_assesses_and_reviews_it(live_server, pag
     review = page.get_by_test_id("plan-review")
     review.get_by_label("We reviewed the progression plan at this appointment").check()
     review.get_by_label("Start the Level 2 Adult Care certificate", exact=False).check()
-    review.get_by_label("What changed? (optional)").fill("Started the course on Monday; employer paying half.")
+    review.get_by_label("What changed? (optional)").fill(
+        "Started the course on Monday; employer paying half."
+    )
     review.scroll_into_view_if_needed()
     shot(page, "outcome-review")
     page.get_by_role("button", name="Save outcome").click()
@@ -189,4 +195,6 @@ def test_a_coach_writes_a_plan_links_it_assesses_and_reviews_it(live_server, pag
     tile.scroll_into_view_if_needed()
     shot(page, "dashboard")
     tile.get_by_test_id("link-distance_improved_3m").click()
-    expect(page.get_by_role("link", name="Okafor, Amira").or_(page.get_by_text("Amira Okafor"))).to_be_visible()
+    expect(
+        page.get_by_role("link", name="Okafor, Amira").or_(page.get_by_text("Amira Okafor"))
+    ).to_be_visible()
