@@ -105,7 +105,7 @@ def build(*, claimants: list[Claimant], today: dt.date | None = None) -> dict[st
             plans += 1
             done = rng.choice([0, 1, 1, 2])
             for n, text in enumerate(texts):
-                target = created.date() + dt.timedelta(days=45 * (n + 1))
+                target = created.date() + dt.timedelta(days=(50, 150, 260)[n])
                 is_done = n < done
                 steps.append(
                     PlanStep(
