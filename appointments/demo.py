@@ -12,7 +12,14 @@ from django.utils import timezone
 from faker import Faker
 
 from appointments.models import ActionCategory, AgreedAction, Appointment, CaseNote
-from claimants.models import Claimant, ClaimantCommitment, CommitmentItem, CommitmentStatus
+from claimants.models import (
+    Claimant,
+    ClaimantCommitment,
+    CommitmentItem,
+    CommitmentStatus,
+    PlanReview,
+    PlanStep,
+)
 from iwp.demo import DemoResult
 from iwp.models import Role, StaffMember
 
@@ -81,6 +88,9 @@ def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
             outcome_recorded_at=_at(last_week, 11, 35),
         )
         CaseNote.objects.create(claimant=claimant, appointment=held, author=coach, text=rng.choice(NOTES))
+        # The step of the claimant's progression plan the actions serve, and the plan's review at the appointment
+        # (issue #16), where the claimant has a plan (claimants.progression.demo).
+        step = PlanStep.objects.filter(plan__claimant=claimant, status="to_do").order_by("position").first()
         AgreedAction.objects.create(
             claimant=claimant,
             origin_appointment=held,
@@ -89,6 +99,7 @@ def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
             description="Ask the manager in writing for 8 more hours a week",
             due_on=today - dt.timedelta(days=3),
             follow_up_on=today + dt.timedelta(days=4),
+            plan_step=step,
         )
         AgreedAction.objects.create(
             claimant=claimant,
@@ -97,7 +108,17 @@ def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
             category=ActionCategory.TRAINING,
             description="Apply for the evening skills bootcamp (digital)",
             due_on=today + dt.timedelta(days=10),
+            plan_step=step,
         )
+        if step is not None:
+            held.plan_review = PlanReview.objects.create(
+                plan=step.plan,
+                reviewed_on=last_week,
+                reviewed_by=coach,
+                recorded_at=_at(last_week, 11, 35),
+                what_changed="Still aiming for the same goal; agreed two actions for the next step.",
+            )
+            held.save(update_fields=["plan_review"])
         _appointment(claimant, coach, _at(today + dt.timedelta(days=rng.randint(14, 50)), 10, 0), 30)
         made += 2
     _forward_diary_and_commitments(today)

@@ -39,6 +39,7 @@ from appointments.services import (
     GoodReasonInput,
     NextAppointmentInput,
     OutcomeRefused,
+    PlanReviewInput,
 )
 from claimants.models import SENSITIVE_BARRIERS, BarrierKind
 from iwp.input import dates
@@ -582,16 +583,29 @@ class AgreedActionForm(forms.Form):
         what="the follow-up date", date_range=dates.FOLLOW_UP, label="Follow up on (optional)", required=False
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    plan_step = forms.TypedChoiceField(
+        label="Which step of the progression plan does it serve? (optional)",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={"invalid_choice": "Select a step of the claimant's progression plan"},
+    )
+
+    def __init__(self, *args: Any, step_choices: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
-            Layout(
-                Field.select("category"),
-                Field.text("description", field_width=Fluid.FULL),
-                Field("due_on"),
-                Field("follow_up_on"),
-            )
-        )
+        fields = [
+            Field.select("category"),
+            Field.text("description", field_width=Fluid.FULL),
+            Field("due_on"),
+            Field("follow_up_on"),
+        ]
+        if step_choices:
+            # Only when the claimant has a plan with steps to do (issue #16).
+            self.fields["plan_step"].choices = [("", "None of them"), *step_choices]
+            fields.append(Field.select("plan_step"))
+        else:
+            del self.fields["plan_step"]
+        self.helper = _helper(Layout(*fields))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -607,6 +621,7 @@ class AgreedActionForm(forms.Form):
             description=d["description"],
             due_on=d["due_on"],
             follow_up_on=d.get("follow_up_on"),
+            plan_step_id=d.get("plan_step"),
         )
 
 
@@ -705,10 +720,16 @@ class NextAppointmentForm(BookingForm):
 
 
 def apply_outcome_refusal(
-    refusal: OutcomeRefused, *, outcome_form: OutcomeForm, next_form: NextAppointmentForm
+    refusal: OutcomeRefused,
+    *,
+    outcome_form: OutcomeForm,
+    next_form: NextAppointmentForm,
+    plan_form: PlanReviewForm | None = None,
 ) -> None:
     for problem in refusal.problems:
-        if problem.field == "next_appointment":
+        if problem.field in ("plan_review", "plan_step") and plan_form is not None and plan_form.fields:
+            plan_form.add_error("reviewed" if problem.field == "plan_review" else None, problem.message)
+        elif problem.field == "next_appointment":
             if next_form.cleaned_data.get("book_next") != "yes":
                 next_form.add_error("book_next", problem.message)
             else:
@@ -717,3 +738,84 @@ def apply_outcome_refusal(
             outcome_form.add_error(OutcomeForm.REFUSAL_FIELDS.get(problem.field, "outcome"), problem.message)
     if refusal.booking is not None:
         apply_booking_refusal(next_form, refusal.booking)
+
+
+# --- The progression plan (issue #16) -------------------------------------------------------------------------
+
+
+class PlanReviewForm(forms.Form):
+    """On the outcome page, when the claimant has a progression plan: was it reviewed, what changed, which steps
+    are done. Without a plan the form has no fields and asks nothing."""
+
+    reviewed = forms.BooleanField(
+        label="We reviewed the progression plan at this appointment",
+        required=False,
+    )
+    steps_done = forms.TypedMultipleChoiceField(
+        label="Steps done since the last review",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Select steps of the claimant's plan"},
+    )
+    what_changed = forms.CharField(
+        label="What changed? (optional)",
+        help_text="For example, a new date for the course, a new step, or how the goal has moved on",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "Keep what changed to 2,000 characters or fewer"},
+    )
+
+    def __init__(
+        self, *args: Any, has_plan: bool, step_choices: list[tuple[int, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if not has_plan:
+            self.fields = {}
+            self.helper = _helper(Layout())
+            return
+        layout = [Field.checkbox("reviewed")]
+        if step_choices:
+            self.fields["steps_done"].choices = step_choices
+            layout.append(Field.checkboxes("steps_done", small=True, legend_size=Size.SMALL))
+        else:
+            del self.fields["steps_done"]
+        layout.append(Field.textarea("what_changed", rows=3))
+        self.helper = _helper(Layout(*layout))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.fields:
+            return data
+        if not data.get("reviewed") and (data.get("what_changed", "").strip() or data.get("steps_done")):
+            self.add_error(
+                "reviewed",
+                "Tick ‘We reviewed the progression plan’ if you did, or clear the steps and what changed",
+            )
+        return data
+
+    def review_input(self) -> PlanReviewInput | None:
+        if not self.fields or not self.cleaned_data.get("reviewed"):
+            return None
+        return PlanReviewInput(
+            what_changed=self.cleaned_data.get("what_changed", ""),
+            steps_done=tuple(self.cleaned_data.get("steps_done") or ()),
+        )
+
+
+class LinkActionsForm(forms.Form):
+    """Which of the claimant's agreed actions serve one step of their progression plan."""
+
+    actions = forms.TypedMultipleChoiceField(
+        label="Agreed actions that serve this step",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Select agreed actions from the list"},
+    )
+
+    def __init__(self, *args: Any, choices: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["actions"].choices = choices
+        self.helper = _helper(Layout(Field.checkboxes("actions", small=True, legend_size=Size.MEDIUM)))

@@ -69,6 +69,14 @@ class Appointment(models.Model):
         StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     outcome_recorded_at = models.DateTimeField(null=True, blank=True)
+    # The progression plan reviewed and the self-assessment recorded at this appointment (issue #16). Held here
+    # because claimants, below appointments, may not know appointments.
+    plan_review = models.OneToOneField(
+        "claimants.PlanReview", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    self_assessment = models.OneToOneField(
+        "claimants.SelfAssessment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["starts_at", "pk"]
@@ -189,6 +197,10 @@ class AgreedAction(models.Model):
     completed_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The step of the claimant's progression plan this action serves (issue #16); emptied if the step is removed.
+    plan_step = models.ForeignKey(
+        "claimants.PlanStep", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["due_on", "pk"]

@@ -413,3 +413,22 @@ def claimant_notes(claimant: Claimant, *, limit: int = 15) -> list[CaseNote]:
     return list(
         CaseNote.objects.filter(claimant=claimant).select_related("author").order_by("-created_at")[:limit]
     )
+
+
+# --- The progression plan (issue #16): agreed actions serving its steps ------------------------------------------
+
+
+def actions_for_steps(step_ids: list[int] | tuple[int, ...]) -> list[AgreedAction]:
+    """The agreed actions linked to these plan steps, soonest due first (one query)."""
+    return list(AgreedAction.objects.filter(plan_step_id__in=list(step_ids)).order_by("due_on", "pk"))
+
+
+def actions_linkable_to_step(claimant: Claimant) -> list[AgreedAction]:
+    """The claimant's agreed actions a step could be linked to: every open one, and those closed in the last 90
+    days (one query)."""
+    since = local_today() - timedelta(days=90)
+    return list(
+        AgreedAction.objects.filter(claimant=claimant)
+        .filter(Q(status=ActionStatus.OPEN) | Q(completed_on__gte=since))
+        .order_by("-status", "due_on", "pk")
+    )

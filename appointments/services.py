@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from appointments import selectors
@@ -57,7 +57,12 @@ from claimants.models import (
     Claimant,
     ClaimantCommitment,
     CommitmentStatus,
+    PlanReview,
+    PlanStep,
+    SelfAssessment,
 )
+from claimants.progression.selectors import plan_for
+from claimants.progression.services import plan_review_record, self_assessment_record
 from iwp.audit import audit_record
 from iwp.figures import figures_changed
 from iwp.input import dates
@@ -112,6 +117,16 @@ class ActionInput:
     description: str
     due_on: date
     follow_up_on: date | None = None
+    plan_step_id: int | None = None  # the step of the claimant's progression plan it serves (issue #16)
+
+
+@dataclass(frozen=True)
+class PlanReviewInput:
+    """The claimant's progression plan was reviewed at the appointment (issue #16): what changed, and the steps
+    to mark done."""
+
+    what_changed: str = ""
+    steps_done: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +150,7 @@ class OutcomeResult:
     actions: list[AgreedAction] = field(default_factory=list)
     barriers_added: list[str] = field(default_factory=list)
     barriers_already_recorded: list[str] = field(default_factory=list)
+    plan_review: PlanReview | None = None
 
 
 # --- Booking ----------------------------------------------------------------------------------------------
@@ -429,12 +445,14 @@ def appointment_record_outcome(
     barriers: Sequence[BarrierKind | str] = (),
     actions: Sequence[ActionInput] = (),
     next_appointment: NextAppointmentInput | None = None,
+    plan_review: PlanReviewInput | None = None,
     now: datetime | None = None,
 ) -> OutcomeResult:
     """Record what happened, all or nothing: the contact attempt and good-reason decision (kept as rows), the
     outcome (guarded by the status registry), a case note, barriers (as circumstances; health and domestic
-    abuse always sensitive), agreed actions and the next appointment. Raises OutcomeRefused with every problem
-    found; then nothing at all is saved."""
+    abuse always sensitive), agreed actions (each may serve a step of the progression plan), the progression
+    plan's review (only at an appointment that was held) and the next appointment. Raises OutcomeRefused with
+    every problem found; then nothing at all is saved."""
     now = now or timezone.now()
     outcome = Status(outcome)
     problems: list[GuardFailure] = []
@@ -481,6 +499,23 @@ def appointment_record_outcome(
             replacement_booked=result.next_appointment is not None,
         )
         problems.extend(transition_problems(locked.status, outcome, facts))
+        plan = None
+        if plan_review is not None:
+            plan = plan_for(claimant)
+            if plan is None:
+                problems.append(
+                    GuardFailure("plan_review", "This claimant has no progression plan to review")
+                )
+            elif outcome not in (Status.ATTENDED, Status.LATE):
+                problems.append(
+                    GuardFailure(
+                        "plan_review",
+                        "A plan is reviewed with the claimant: record a review only for an appointment they came to",
+                    )
+                )
+        steps = _plan_steps_of(claimant, [a.plan_step_id for a in actions if a.plan_step_id])
+        if any(a.plan_step_id and a.plan_step_id not in steps for a in actions):
+            problems.append(GuardFailure("plan_step", "That step is not in this claimant's progression plan"))
         if outcome == Status.RESCHEDULED and booking_refusal is not None:
             problems = [p for p in problems if p.field != "next_appointment"]
         if problems or booking_refusal is not None:
@@ -519,16 +554,101 @@ def appointment_record_outcome(
                 due_on=item.due_on,
                 follow_up_on=item.follow_up_on,
                 created_by=actor,
+                plan_step_id=item.plan_step_id,
             )
             audit_record(
                 actor=actor,
                 verb=AuditVerb.CREATED,
                 target=action,
-                payload={"category": action.category, "due_on": action.due_on.isoformat()},
+                payload={
+                    "category": action.category,
+                    "due_on": action.due_on.isoformat(),
+                    **({"plan_step": action.plan_step_id} if action.plan_step_id else {}),
+                },
             )
             result.actions.append(action)
+        if plan is not None and plan_review is not None:
+            result.plan_review = plan_review_record(
+                plan=plan,
+                actor=actor,
+                reviewed_on=locked.starts_at.astimezone(selectors.LONDON).date(),
+                what_changed=plan_review.what_changed,
+                steps_done=plan_review.steps_done,
+            )
+            locked.plan_review = result.plan_review
+            locked.save(update_fields=["plan_review"])
+            audit_record(
+                actor=actor,
+                verb=AuditVerb.UPDATED,
+                target=locked,
+                payload={"plan_review": result.plan_review.pk},
+            )
         appointment.status = locked.status
         return result
+
+
+def _plan_steps_of(claimant: Claimant, step_ids: Sequence[int]) -> set[int]:
+    """Which of these plan steps belong to the claimant's plan (one query; none asked, none run)."""
+    if not step_ids:
+        return set()
+    return set(PlanStep.objects.filter(pk__in=step_ids, plan__claimant=claimant).values_list("pk", flat=True))
+
+
+def agreed_actions_link_step(
+    *, step: PlanStep, actions: Sequence[AgreedAction], actor: StaffMember
+) -> tuple[int, int]:
+    """Make exactly ``actions`` the agreed actions serving ``step``: link the ones given (moving any from another
+    step) and unlink the step's others. Each change is audited. Returns (linked, unlinked)."""
+    with transaction.atomic():
+        claimant = Claimant.objects.select_for_update().get(pk=step.plan.claimant_id)
+        _require(selectors.can_book_for(actor, claimant), "You cannot change this claimant's actions.")
+        wanted = {a.pk for a in actions}
+        if AgreedAction.objects.filter(pk__in=wanted).exclude(claimant=claimant).exists():
+            raise ValidationError("Choose agreed actions of this claimant")
+        linked = unlinked = 0
+        for action in AgreedAction.objects.select_for_update().filter(Q(pk__in=wanted) | Q(plan_step=step)):
+            new = step.pk if action.pk in wanted else None
+            if action.plan_step_id == new:
+                continue
+            before = action.plan_step_id
+            action.plan_step_id = new
+            action.save(update_fields=["plan_step"])
+            audit_record(
+                actor=actor, verb=AuditVerb.UPDATED, target=action, payload={"plan_step": [before, new]}
+            )
+            if new:
+                linked += 1
+            else:
+                unlinked += 1
+        return linked, unlinked
+
+
+def appointment_record_self_assessment(
+    *,
+    appointment: Appointment,
+    actor: StaffMember,
+    scores: dict[str, int],
+    words: dict[str, str] | None = None,
+) -> SelfAssessment:
+    """A distance-travelled self-assessment made at this appointment (dated its day), kept by the claimants
+    service and linked to the appointment. One per appointment: a second is refused."""
+    with transaction.atomic():
+        locked = _lock_appointment(appointment)
+        _require(
+            selectors.can_manage(actor, locked), "You cannot record a self-assessment at this appointment."
+        )
+        if locked.self_assessment_id is not None:
+            raise ValidationError("A self-assessment is already recorded for this appointment")
+        day = locked.starts_at.astimezone(selectors.LONDON).date()
+        assessment = self_assessment_record(
+            claimant=locked.claimant, actor=actor, assessed_on=day, scores=scores, words=words
+        )
+        locked.self_assessment = assessment
+        locked.save(update_fields=["self_assessment"])
+        audit_record(
+            actor=actor, verb=AuditVerb.UPDATED, target=locked, payload={"self_assessment": assessment.pk}
+        )
+        return assessment
 
 
 def _record_contact_attempt(locked: Appointment, attempt: ContactAttemptInput, actor: StaffMember) -> None:

@@ -10,4 +10,6 @@ urlpatterns = [
     path("<int:pk>/rebook/", views.rebook, name="rebook"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/outcome/", views.outcome, name="outcome"),
+    path("<int:pk>/self-assessment/", views.appointment_self_assessment, name="self_assessment"),
+    path("plan-steps/<int:step_id>/actions/", views.link_actions, name="link_actions"),
 ]

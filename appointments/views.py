@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,8 +23,10 @@ from appointments.forms import (
     AgreedActionFormSet,
     BookingForm,
     CancelForm,
+    LinkActionsForm,
     NextAppointmentForm,
     OutcomeForm,
+    PlanReviewForm,
     RebookForm,
     apply_outcome_refusal,
     blank_action_forms,
@@ -33,6 +35,9 @@ from appointments.forms import (
 )
 from appointments.models import Appointment, AppointmentType
 from appointments.rules import GoodReason, Status, outcome_open
+from claimants.progression.forms import SelfAssessmentForm
+from claimants.progression.rules import HIGHEST_TOTAL, LOWEST_TOTAL
+from claimants.progression.selectors import open_step_choices, plan_for, step_with_claimant
 from iwp.access import role_required
 from iwp.input import once
 from iwp.models import Role, StaffMember
@@ -254,6 +259,10 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("starts_at")
         .first()
     )
+    # The claimant's progression plan (issue #16): each action may serve a step; the plan may be reviewed.
+    has_plan = plan_for(claimant) is not None
+    step_choices = open_step_choices(claimant.pk) if has_plan else []
+    action_kwargs = {"step_choices": step_choices}
     if request.method == "POST":
         # "Failed to attend, good reason not decided yet" cannot be an outcome yet: it is saved as what it is, the
         # contact attempt (the form offers it, so it must not then refuse it).
@@ -262,11 +271,16 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
             and request.POST.get("good_reason_decision") == GoodReason.NOT_YET_DECIDED
         )
         form = OutcomeForm(request.POST, contact_only=contact_only, appointment_start=appointment.starts_at)
-        actions = AgreedActionFormSet(request.POST, prefix="actions")
+        actions = AgreedActionFormSet(request.POST, prefix="actions", form_kwargs=action_kwargs)
         next_form = NextAppointmentForm(request.POST, prefix="next", claimant=claimant, coaches=coaches)
-        valid = [f.is_valid() for f in (form, actions, next_form)]
+        plan_form = PlanReviewForm(request.POST, prefix="plan", has_plan=has_plan, step_choices=step_choices)
+        valid = [f.is_valid() for f in (form, actions, next_form, plan_form)]
         if contact_only and all(valid):
-            if form.cleaned_data.get("barriers") or actions.inputs():
+            if plan_form.review_input() is not None:
+                plan_form.add_error(
+                    "reviewed", "The plan review is saved with the outcome: use 'Save outcome', or untick it"
+                )
+            elif form.cleaned_data.get("barriers") or actions.inputs():
                 form.add_error(
                     "barriers",
                     "Barriers and agreed actions are saved with the outcome: use 'Save outcome', or clear them",
@@ -298,9 +312,10 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
                     barriers=form.cleaned_data.get("barriers", []),
                     actions=actions.inputs(),
                     next_appointment=next_form.next_input(),
+                    plan_review=plan_form.review_input(),
                 )
             except services.OutcomeRefused as refusal:
-                apply_outcome_refusal(refusal, outcome_form=form, next_form=next_form)
+                apply_outcome_refusal(refusal, outcome_form=form, next_form=next_form, plan_form=plan_form)
             except ValidationError as exc:  # the next appointment's coach left the Jobcentre meanwhile
                 next_form.add_error(None, exc)
             else:
@@ -322,8 +337,9 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
             book_next="no" if upcoming else "yes",
         )
         form = OutcomeForm(initial={"contact_date": timezone.localdate()})
-        actions = AgreedActionFormSet(prefix="actions")
+        actions = AgreedActionFormSet(prefix="actions", form_kwargs=action_kwargs)
         next_form = NextAppointmentForm(initial=initial, prefix="next", claimant=claimant, coaches=coaches)
+        plan_form = PlanReviewForm(prefix="plan", has_plan=has_plan, step_choices=step_choices)
     action_errors = [error_links(f) for f in actions.forms] if actions.is_bound else []
     if actions.is_bound and actions.non_form_errors():
         action_errors.append([("id_actions-0-category", str(e)) for e in actions.non_form_errors()])
@@ -341,7 +357,13 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
             "upcoming": upcoming,
             "errors": error_links(form)
             + [link for links in action_errors for link in links]
+            + (error_links(plan_form) if has_plan else [])
             + error_links(next_form),
+            "plan_form": plan_form,
+            "has_plan": has_plan,
+            # The plan is changed by the claimant's coach and the jobcentre's team leaders (not a covering coach).
+            "can_change_plan": request.user.effective_role == Role.TEAM_LEADER
+            or claimant.coach_id == request.user.pk,
             "open_actions": selectors.claimant_actions(claimant, limit=5),
             "more_actions_open": more_actions_open,
             "blank_outcome_form": blank_outcome_form(form),
@@ -357,6 +379,8 @@ def _outcome_message(result: services.OutcomeResult) -> str:
     parts = [f"Outcome recorded for {a.claimant.full_name}: {a.get_status_display().lower()}."]
     if result.actions:
         parts.append(f"{len(result.actions)} agreed action{'s' if len(result.actions) != 1 else ''} added.")
+    if result.plan_review:
+        parts.append("Progression plan review recorded.")
     if result.barriers_added:
         parts.append(f"Barriers recorded: {', '.join(result.barriers_added)}.")
     if result.next_appointment:
@@ -393,5 +417,94 @@ def diary(request: HttpRequest) -> HttpResponse:
                 else []
             ),
             "diary_url": reverse("appointments:diary"),
+        },
+    )
+
+
+# --- The progression plan (issue #16) ---------------------------------------------------------------------------
+
+
+@role_required(*BOOKERS)
+def link_actions(request: HttpRequest, step_id: int) -> HttpResponse:
+    """Which of the claimant's agreed actions serve one step of their progression plan (tick to link, untick to
+    unlink). For the coaches and team leaders who may book for the claimant; another office's step is a 404."""
+    step = step_with_claimant(step_id)
+    if step is None:
+        raise Http404("No such step")
+    claimant = _claimant_for(request, step.plan.claimant_id)
+    back = reverse("claimants:progression", args=[claimant.pk])
+    candidates = selectors.actions_linkable_to_step(claimant)
+    choices = [(a.pk, _action_choice(a, step.pk)) for a in candidates]
+    initial = [a.pk for a in candidates if a.plan_step_id == step.pk]
+    form = LinkActionsForm(request.POST or None, choices=choices, initial={"actions": initial})
+    if request.method == "POST" and form.is_valid():
+        chosen = [a for a in candidates if a.pk in set(form.cleaned_data["actions"])]
+        linked, unlinked = services.agreed_actions_link_step(step=step, actions=chosen, actor=request.user)
+        if linked or unlinked:
+            messages.success(request, f"Agreed actions for ‘{step.text}’ saved.")
+        else:
+            messages.info(request, "Nothing changed.")
+        return redirect(back)
+    return render(
+        request,
+        "appointments/link_actions.html",
+        {
+            "title": f"Agreed actions for a step of {claimant.full_name}'s plan",
+            "claimant": claimant,
+            "step": step,
+            "form": form,
+            "has_candidates": bool(candidates),
+            "errors": error_links(form),
+            "back_url": back,
+        },
+    )
+
+
+def _action_choice(action: Any, step_id: int) -> str:
+    due = f"due {action.due_on.day} {action.due_on:%B %Y}"
+    state = due if action.status == "open" else action.get_status_display().lower()
+    elsewhere = " – now serves another step" if action.plan_step_id and action.plan_step_id != step_id else ""
+    return f"{action.description} ({state}){elsewhere}"
+
+
+@role_required(*BOOKERS)
+def appointment_self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
+    """The distance-travelled self-assessment, made at this appointment (dated its day and linked to it)."""
+    appointment = _appointment_for(request, pk)
+    claimant = appointment.claimant
+    back = reverse("claimants:progression", args=[claimant.pk])
+    if appointment.self_assessment_id is not None:
+        messages.info(request, "A self-assessment is already recorded for this appointment.")
+        return redirect(back)
+    if not outcome_open(now=timezone.now(), starts_at=appointment.starts_at):
+        messages.info(request, "You can record a self-assessment once the appointment has started.")
+        return redirect("claimants:record", claimant.pk)
+    form = SelfAssessmentForm(request.POST or None, with_date=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = services.appointment_record_self_assessment(
+                appointment=appointment, actor=request.user, scores=form.scores(), words=form.words()
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, f"Self-assessment saved: a total of {assessment.total} out of {HIGHEST_TOTAL}."
+            )
+            return redirect(back)
+    return render(
+        request,
+        "claimants/progression/self_assessment.html",
+        {
+            "title": f"{claimant.full_name}: self-assessment",
+            "claimant": claimant,
+            "form": form,
+            "error_links": [(f"#{anchor}", message) for anchor, message in error_links(form)],
+            "back_url": reverse("appointments:outcome", args=[appointment.pk])
+            if appointment.is_booked
+            else back,
+            "appointment": appointment,
+            "lowest": LOWEST_TOTAL,
+            "highest": HIGHEST_TOTAL,
         },
     )

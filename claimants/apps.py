@@ -7,6 +7,7 @@ class ClaimantsConfig(AppConfig):
 
     def ready(self) -> None:
         from claimants import figures
+        from claimants.progression import figures as progression_figures
         from claimants.record import caseload
         from claimants.regimes import uprating
         from claimants.support_fund import figures as support_fund_figures
@@ -16,4 +17,5 @@ class ClaimantsConfig(AppConfig):
         caseload.register_claimant_items()
         figures.register(registry)
         support_fund_figures.register(registry)
+        progression_figures.register(registry, caseload.registry)
         register_resumer(uprating.UPRATING_JOB_KIND, lambda job_id: uprating.uprating_resume(job_id=job_id))

@@ -21,6 +21,7 @@ from claimants.models import (
     EarningsSource,
     Employment,
 )
+from claimants.progression import demo as progression_demo
 from claimants.regimes.engine import Cause
 from claimants.regimes.recalculation import claimant_recalculate
 from claimants.support_fund import demo as support_fund_demo
@@ -278,6 +279,7 @@ def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
     _dated_changes(created, rng)
     for claimant in created:
         claimant_recalculate(claimant_id=claimant.pk, cause=Cause.EARNINGS)
+    result.counts.update(progression_demo.build(claimants=created))
     result.counts["claimants"] = len(created)
     result.counts["facts versions"] = ClaimantFacts.objects.count()
     result.counts["earnings records"] = EarningsRecord.objects.count()

@@ -2,6 +2,7 @@ from django.urls import path
 
 from claimants.commitments import views as commitments
 from claimants.earnings import urls as earnings
+from claimants.progression import views as progression
 from claimants.record import views as record
 from claimants.regimes import views as regimes
 from claimants.support_fund import views as support_fund
@@ -49,4 +50,10 @@ urlpatterns = [
     ),
     path("support-fund/waiting/", support_fund.waiting, name="support_fund_waiting"),
     path("support-fund/budget/", support_fund.budget, name="support_fund_budget"),
+    # Progression plan and distance travelled (issue #16)
+    path("<int:pk>/progression/", progression.progression, name="progression"),
+    path("<int:pk>/progression/plan/", progression.plan_edit, name="progression_plan_edit"),
+    path(
+        "<int:pk>/progression/self-assessment/", progression.self_assessment_new, name="self_assessment_new"
+    ),
 ]

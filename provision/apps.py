@@ -6,6 +6,8 @@ class ProvisionConfig(AppConfig):
     verbose_name = "Provision and referrals"
 
     def ready(self) -> None:
-        from provision import dashboard
+        from claimants.progression.links import registry as plan_links
+        from provision import dashboard, progression
 
         dashboard.register()
+        progression.register(plan_links)

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from faker import Faker
 
-from claimants.models import Claimant
+from claimants.models import Claimant, PlanStep
 from iwp.demo import DemoResult
 from iwp.models import District, Role, StaffMember
 from provision import services
@@ -302,6 +302,7 @@ def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
     services.flag_limbo_referrals(today=today)
     result.counts["provision offers"] = offers
     result.counts["referrals"] = Referral.objects.count()
+    _serve_plans()
 
 
 PATHS = [
@@ -351,3 +352,15 @@ def _referrals(district: District, rng: random.Random, today: dt.date) -> None:
             previous, last_on = step, day
             day = min(add_working_days(day, 2), today - dt.timedelta(days=days_ago))
         Referral.objects.filter(pk=referral.pk).update(status=path[-1], last_update_on=last_on)
+
+
+def _serve_plans() -> None:
+    """A referral of a claimant with a progression plan serves the plan's last step still to do (issue #16)."""
+    for referral in Referral.objects.filter(claimant__progression_plan__isnull=False).order_by("pk"):
+        step = (
+            PlanStep.objects.filter(plan__claimant_id=referral.claimant_id, status="to_do")
+            .order_by("-position")
+            .first()
+        )
+        if step is not None:
+            Referral.objects.filter(pk=referral.pk).update(plan_step=step)

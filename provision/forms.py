@@ -417,15 +417,28 @@ class ReferralForm(forms.Form):
     consent_to_share = forms.BooleanField(
         label="The claimant has read this summary and agrees to share it with the provider", required=False
     )
+    plan_step = forms.TypedChoiceField(
+        label="Which step of the progression plan does it serve? (optional)",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={"invalid_choice": "Select a step of the claimant's progression plan"},
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, step_choices: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        fields = [
             Field.radios("action"),
             Field.textarea("shared_summary"),
             Field.checkbox("consent_to_share"),
-            submit="Save",
-        )
+        ]
+        if step_choices:
+            # Only when the claimant has a plan with steps to do (issue #16).
+            self.fields["plan_step"].choices = [("", "None of them"), *step_choices]
+            fields.append(Field.select("plan_step"))
+        else:
+            del self.fields["plan_step"]
+        self.helper = _helper(*fields, submit="Save")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -455,3 +468,22 @@ class ReferralStatusForm(forms.Form):
         ]
         self.fields["to_status"].error_messages["required"] = "Choose the new status"
         self.helper = _helper(Field.radios("to_status"), Field.text("note"), submit="Update referral")
+
+
+class LinkReferralsForm(forms.Form):
+    """Which of the claimant's referrals serve one step of their progression plan (issue #16)."""
+
+    referrals = forms.TypedMultipleChoiceField(
+        label="Referrals and signposting that serve this step",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Select referrals from the list"},
+    )
+
+    def __init__(self, *args: Any, choices: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["referrals"].choices = choices
+        self.helper = _helper(
+            Field.checkboxes("referrals", small=True, legend_size=Size.MEDIUM), submit="Save"
+        )

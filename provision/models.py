@@ -299,6 +299,10 @@ class Referral(models.Model):
     follow_up_action = models.OneToOneField(
         "appointments.AgreedAction", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The step of the claimant's progression plan this referral serves (issue #16); emptied if the step is removed.
+    plan_step = models.ForeignKey(
+        "claimants.PlanStep", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

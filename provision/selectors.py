@@ -560,3 +560,15 @@ def sessions_attended(
                     out.append((s_start, s_end, f"{s.offer.name} ({s})"))
         day += timedelta(days=1)
     return out
+
+
+# --- The progression plan (issue #16): referrals serving its steps -----------------------------------------------
+
+
+def referrals_for_steps(step_ids: list[int] | tuple[int, ...]) -> list[Referral]:
+    """The referrals and signposting linked to these plan steps, newest first (one query)."""
+    return list(
+        Referral.objects.filter(plan_step_id__in=list(step_ids))
+        .select_related("offer")
+        .order_by("-created_at", "-pk")
+    )

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from appointments.models import ActionCategory, AgreedAction
-from claimants.models import Claimant
+from claimants.models import Claimant, PlanStep
 from iwp.audit import audit_record
 from iwp.bank_holidays import bank_holidays
 from iwp.figures import figures_changed
@@ -258,8 +258,10 @@ def referral_create(
     refer: bool,
     shared_summary: str = "",
     consent_to_share: bool = False,
+    plan_step: PlanStep | None = None,
 ) -> Referral:
-    """Record signposting (information given) or a referral with the summary the claimant agreed to share."""
+    """Record signposting (information given) or a referral with the summary the claimant agreed to share, and
+    the step of the claimant's progression plan it serves, if any (issue #16)."""
     if offer.status != OfferStatus.ACTIVE:
         raise ProvisionError("This offer is not taking referrals")
     if offer.district_id != claimant.jobcentre.district_id:
@@ -267,6 +269,8 @@ def referral_create(
     shared_summary = shared_summary.strip()
     if shared_summary and not consent_to_share:
         raise ProvisionError("Confirm the claimant agreed to share this summary, or leave it empty")
+    if plan_step is not None and plan_step.plan.claimant_id != claimant.pk:
+        raise ProvisionError("That step is not in this claimant's progression plan")
     today = local_today()
     status = ReferralStatus.REFERRED if refer else ReferralStatus.SIGNPOSTED
     with transaction.atomic():
@@ -278,6 +282,7 @@ def referral_create(
             consent_to_share=consent_to_share,
             created_by=actor,
             last_update_on=today,
+            plan_step=plan_step,
         )
         ReferralStatusChange.objects.create(
             referral=referral, from_status="", to_status=status, on=today, by=actor
@@ -293,7 +298,12 @@ def referral_create(
             actor=actor,
             verb=AuditVerb.CREATED,
             target=referral,
-            payload={"claimant": claimant.pk, "offer": offer.pk, "status": status},
+            payload={
+                "claimant": claimant.pk,
+                "offer": offer.pk,
+                "status": status,
+                **({"plan_step": plan_step.pk} if plan_step is not None else {}),
+            },
         )
         figures_changed(claimant_ids=[claimant.pk])
     return referral
@@ -337,6 +347,34 @@ def referral_change_status(
         # Ends a limbo (and closes its follow-up action): recounted once the change commits.
         figures_changed(claimant_ids=[referral.claimant_id])
     return referral
+
+
+def referrals_link_step(
+    *, step: PlanStep, referrals: Sequence[Referral], actor: StaffMember
+) -> tuple[int, int]:
+    """Make exactly ``referrals`` the referrals serving ``step`` of the claimant's progression plan: link the ones
+    given (moving any from another step), unlink the step's others; each change audited. (linked, unlinked)."""
+    with transaction.atomic():
+        claimant_id = step.plan.claimant_id
+        wanted = {r.pk for r in referrals}
+        if Referral.objects.filter(pk__in=wanted).exclude(claimant_id=claimant_id).exists():
+            raise ProvisionError("Choose referrals of this claimant")
+        linked = unlinked = 0
+        for referral in Referral.objects.select_for_update().filter(Q(pk__in=wanted) | Q(plan_step=step)):
+            new = step.pk if referral.pk in wanted else None
+            if referral.plan_step_id == new:
+                continue
+            before = referral.plan_step_id
+            referral.plan_step_id = new
+            referral.save(update_fields=["plan_step"])
+            audit_record(
+                actor=actor, verb=AuditVerb.UPDATED, target=referral, payload={"plan_step": [before, new]}
+            )
+            if new:
+                linked += 1
+            else:
+                unlinked += 1
+        return linked, unlinked
 
 
 # --- Daily jobs (idempotent) ----------------------------------------------------------------------------

@@ -21,4 +21,5 @@ urlpatterns = [
     path("claimants/<int:claimant_pk>/find/", views.find_provision, name="find"),
     path("claimants/<int:claimant_pk>/refer/<int:offer_pk>/", views.refer, name="refer"),
     path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),
+    path("plan-steps/<int:step_id>/referrals/", views.link_referrals, name="link_referrals"),
 ]

@@ -13,15 +13,19 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from claimants.models import BarrierKind, RegimeChoices
+from claimants.progression.selectors import open_step_choices, step_in_plan_of, step_with_claimant
 from iwp.access import role_required
 from iwp.models import BackgroundJob, District, Role
 from provision import importing, jobs, matching, selectors, services
 from provision.forms import (
     ArchiveForm,
     ImportForm,
+    LinkReferralsForm,
     OfferForm,
     ReferralForm,
     ReferralStatusForm,
@@ -396,9 +400,12 @@ def refer(request: HttpRequest, claimant_pk: int, offer_pk: int) -> HttpResponse
         selectors.offer_facts(offer), selectors.claimant_facts(claimant, today=selectors.local_today())
     )
     form = ReferralForm(
-        request.POST or None, initial={"shared_summary": selectors.referral_summary_draft(claimant)}
+        request.POST or None,
+        initial={"shared_summary": selectors.referral_summary_draft(claimant)},
+        step_choices=open_step_choices(claimant.pk),
     )
     if request.method == "POST" and form.is_valid():
+        step_id = form.cleaned_data.get("plan_step")
         try:
             referral = services.referral_create(
                 actor=request.user,
@@ -407,6 +414,7 @@ def refer(request: HttpRequest, claimant_pk: int, offer_pk: int) -> HttpResponse
                 refer=form.cleaned_data["action"] == "refer",
                 shared_summary=form.cleaned_data["shared_summary"],
                 consent_to_share=form.cleaned_data["consent_to_share"],
+                plan_step=step_in_plan_of(step_id, claimant.pk) if step_id else None,
             )
         except services.ProvisionError as e:
             form.add_error(None, str(e))
@@ -459,4 +467,58 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "closed": referral.status
             in (ReferralStatus.COMPLETED, ReferralStatus.DECLINED, ReferralStatus.DID_NOT_START),
         },
+    )
+
+
+# --- The progression plan (issue #16) ----------------------------------------------------------------------
+
+
+@role_required(*REFER)
+@require_http_methods(["GET", "POST"])
+def link_referrals(request: HttpRequest, step_id: int) -> HttpResponse:
+    """Which of the claimant's referrals and signposting serve one step of their progression plan (tick to link,
+    untick to unlink). For those who may refer the claimant; another office's step is a 404."""
+    step = step_with_claimant(step_id)
+    if step is None:
+        raise Http404("No such step")
+    claimant = _claimant(request, step.plan.claimant_id)
+    back = reverse("claimants:progression", args=[claimant.pk])
+    candidates = selectors.claimant_referrals(claimant)
+    choices = [(r.pk, _referral_choice(r, step.pk)) for r in candidates]
+    initial = [r.pk for r in candidates if r.plan_step_id == step.pk]
+    form = LinkReferralsForm(request.POST or None, choices=choices, initial={"referrals": initial})
+    if request.method == "POST" and form.is_valid():
+        chosen = [r for r in candidates if r.pk in set(form.cleaned_data["referrals"])]
+        try:
+            linked, unlinked = services.referrals_link_step(step=step, referrals=chosen, actor=request.user)
+        except services.ProvisionError as e:
+            form.add_error(None, str(e))
+        else:
+            if linked or unlinked:
+                messages.success(request, f"Referrals for ‘{step.text}’ saved.")
+            else:
+                messages.info(request, "Nothing changed.")
+            return redirect(back)
+    return render(
+        request,
+        "provision/link_referrals.html",
+        {
+            "title": f"Referrals for a step of {claimant.full_name}'s plan",
+            "claimant": claimant,
+            "step": step,
+            "form": form,
+            "has_candidates": bool(candidates),
+            "back_url": back,
+        },
+    )
+
+
+def _referral_choice(referral, step_id: int) -> str:
+    elsewhere = (
+        " – now serves another step" if referral.plan_step_id and referral.plan_step_id != step_id else ""
+    )
+    made = timezone.localtime(referral.created_at)
+    return (
+        f"{referral.offer.name}, {referral.offer.provider.name} ({referral.get_status_display().lower()}, "
+        f"{made.day} {made:%B %Y}){elsewhere}"
     )

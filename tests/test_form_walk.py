@@ -28,8 +28,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from appointments.models import Appointment
-from claimants.models import Claimant
+from appointments.models import AgreedAction, Appointment
+from claimants.models import Claimant, PlanStep, ProgressionPlan
+from claimants.progression.rules import StepChange
+from claimants.progression.services import plan_save
 from iwp.models import BackgroundJob, StaffMember
 from provision.models import ProvisionOffer, Referral
 from provision.openreferral.serialise import service_id
@@ -202,6 +204,7 @@ def plausible_dates(today: date, claimant: Claimant | None = None) -> dict[str, 
         "starts_on": _working_day(today, 14),
         "appointment": _working_day(today, 16),
         "review": today + timedelta(days=60),
+        "assessed": today - timedelta(days=1),  # a self-assessment (issue #16) has happened
         "ends_on": _working_day(today, 21),
         "": _working_day(today, 14),
     }
@@ -402,6 +405,7 @@ class World:
     offer: ProvisionOffer
     referral: Referral
     job: BackgroundJob
+    step: PlanStep
 
 
 def build_world() -> World:
@@ -428,8 +432,37 @@ def build_world() -> World:
     offer = ProvisionOffer.objects.filter(district=district).first()
     referral = Referral.objects.filter(claimant__jobcentre__district=district).first()
     job = job_create(kind="walk", description="Form walk", created_by=coach, total=1)
+    # A progression plan with a step to do (issue #16), so its pages and link pages have forms to walk.
+    if not PlanStep.objects.filter(plan__claimant=claimant, status="to_do").exists():
+        PlanStep.objects.filter(plan__claimant=claimant).delete()
+        ProgressionPlan.objects.filter(claimant=claimant).delete()
+        plan_save(
+            claimant=claimant,
+            actor=coach,
+            goal="More hours",
+            route="more_hours",
+            steps=[StepChange("Ask for Saturday shifts", timezone.localdate() + timedelta(days=30))],
+        )
+    step = PlanStep.objects.filter(plan__claimant=claimant, status="to_do").first()
+    # Something to link to the step: an open agreed action and a referral of the claimant.
+    if not AgreedAction.objects.filter(claimant=claimant, status="open").exists():
+        AgreedAction.objects.create(
+            claimant=claimant,
+            category="more_hours",
+            description="Ask for more hours",
+            due_on=timezone.localdate() + timedelta(days=10),
+            created_by=coach,
+        )
+    if not Referral.objects.filter(claimant=claimant).exists():
+        Referral.objects.create(
+            claimant=claimant,
+            offer=offer,
+            status="signposted",
+            created_by=coach,
+            last_update_on=timezone.localdate(),
+        )
     assert all([claimant, past, future, offer, referral]), "the demo must give the walk one of each record"
-    return World(coach, claimant, past, future, offer, referral, job)
+    return World(coach, claimant, past, future, offer, referral, job, step)
 
 
 def _waiting_award(world: World) -> int:
@@ -455,6 +488,9 @@ def url_kwargs(name: str, params: list[str], world: World) -> dict[str, Any] | N
         "appointments:rebook": {"pk": world.future.pk},
         "appointments:cancel": {"pk": world.future.pk},
         "appointments:outcome": {"pk": world.past.pk},
+        "appointments:self_assessment": {"pk": world.past.pk},
+        "appointments:link_actions": {"step_id": world.step.pk},
+        "provision:link_referrals": {"step_id": world.step.pk},
         "provision:find": {"claimant_pk": c.pk},
         "provision:refer": {"claimant_pk": c.pk, "offer_pk": world.offer.pk},
         "provision:referral_detail": {"pk": world.referral.pk},

@@ -39,6 +39,14 @@ from claimants.models.claimant import (
 )
 from claimants.models.earnings import EarningsRecord, EarningsSource
 from claimants.models.facts import VERSIONED_FACTS, ClaimantFacts, FactsOrigin
+from claimants.models.progression import (
+    PlanReview,
+    PlanRoute,
+    PlanStep,
+    PlanStepStatus,
+    ProgressionPlan,
+    SelfAssessment,
+)
 from claimants.models.support_fund import (
     AwardOutcome,
     AwardStatus,
@@ -83,8 +91,14 @@ __all__ = [
     "GroupChoices",
     "IwpOfferStatus",
     "PayFrequency",
+    "PlanReview",
+    "PlanRoute",
+    "PlanStep",
+    "PlanStepStatus",
+    "ProgressionPlan",
     "RegimeAssessment",
     "RegimeChoices",
+    "SelfAssessment",
     "SupportFundAward",
     "SupportFundBudget",
     "SupportFundPurpose",

@@ -154,6 +154,7 @@ TABLE_COLUMNS = (
     Column("cycling", "Cycling", {"show": "cycling"}),
     Column("iwp_eligible", "IWP eligible, not invited", {"iwp": IwpOfferStatus.ELIGIBLE}),
     Column("rose_3m", "Earnings rose (3 months)", {"show": "earnings_rose_3m"}),
+    Column("distance_improved_3m", "Self-assessment improved (3 months)", {"show": "distance_improved_3m"}),
     Column("many_coaches", "3+ coaches in 12 months", {"show": "many_coaches"}),
 )
 

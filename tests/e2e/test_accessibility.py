@@ -93,7 +93,10 @@ def _coach_starts() -> list[str]:
     waiting = ClaimantCommitment.objects.filter(claimant__in=mine, status=CommitmentStatus.ISSUED).first()
     accepted = mine.filter(commitments__status=CommitmentStatus.ACCEPTED).distinct()[:2]
     to_issue, to_discard = (commitment_start_draft(claimant=c, actor=coach) for c in accepted)
+    # A progression plan with steps still to do: its page links each step to the actions and referrals pages.
+    planned = mine.filter(progression_plan__steps__status="to_do").distinct().first()
     return [
+        reverse("claimants:progression", args=[planned.pk]),
         reverse("claimants:record", args=[restricted.pk]),
         reverse("claimants:commitment_version", args=[waiting.claimant_id, waiting.version]),
         reverse("claimants:commitment_version", args=[to_issue.claimant_id, to_issue.version]),
