@@ -6,7 +6,7 @@ class ClaimantsConfig(AppConfig):
     verbose_name = "Claimants and regimes"
 
     def ready(self) -> None:
-        from claimants import figures
+        from claimants import figures, timeline
         from claimants.progression import figures as progression_figures
         from claimants.record import caseload
         from claimants.regimes import uprating
@@ -18,4 +18,5 @@ class ClaimantsConfig(AppConfig):
         figures.register(registry)
         support_fund_figures.register(registry)
         progression_figures.register(registry, caseload.registry)
+        timeline.register()
         register_resumer(uprating.UPRATING_JOB_KIND, lambda job_id: uprating.uprating_resume(job_id=job_id))

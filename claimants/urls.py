@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:pk>/employment/", record.edit_employment, name="add_employment"),
     path("<int:pk>/employment/<int:employment_id>/", record.edit_employment, name="edit_employment"),
     path("<int:pk>/circumstances/new/", record.add_circumstance, name="add_circumstance"),
+    path("<int:pk>/timeline/", record.claimant_timeline, name="timeline"),
     path("<int:pk>/restricted/", record.reveal_sensitive, name="reveal_sensitive"),
     path("<int:pk>/reassign/", record.reassign, name="reassign"),
     path("<int:pk>/regime/", regimes.claimant_regime, name="claimant_regime"),

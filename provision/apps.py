@@ -7,7 +7,8 @@ class ProvisionConfig(AppConfig):
 
     def ready(self) -> None:
         from claimants.progression.links import registry as plan_links
-        from provision import dashboard, progression
+        from provision import dashboard, progression, timeline
 
         dashboard.register()
         progression.register(plan_links)
+        timeline.register()

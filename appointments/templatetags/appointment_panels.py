@@ -18,7 +18,6 @@ from django.utils.timezone import localtime
 
 from appointments import selectors
 from appointments.rules import outcome_open
-from claimants.record.voice import about
 
 register = template.Library()
 
@@ -77,13 +76,13 @@ def appointment_links(context: template.Context, appointment) -> SafeString | st
     )
 
 
-# The record's timeline shows this many appointments and its appointments card the first 10 of them.
+# The record's appointments card shows the first 10 of these (the timeline, ``iwp.timeline``, reads its own).
 RECENT_APPOINTMENTS = 15
 
 
 def _recent_appointments(context: template.Context, claimant) -> list:
-    """The claimant's latest appointments, read once per request: the record's card and timeline both show
-    them (kept on the request, which ends with the page, so a later request never sees a stale list)."""
+    """The claimant's latest appointments, read once per request (kept on the request, which ends with the
+    page, so a later request never sees a stale list)."""
     request = context.get("request")
     read = request.__dict__.setdefault("_iwp_recent_appointments", {}) if request is not None else {}
     if claimant.pk not in read:
@@ -111,43 +110,3 @@ def claimant_panels(context: template.Context, claimant) -> dict[str, Any]:
             request.user, claimant, appointments=_recent_appointments(context, claimant)
         ),
     }
-
-
-@register.inclusion_tag("appointments/_claimant_timeline.html", takes_context=True)
-def claimant_timeline(context: template.Context, claimant, regime_changes, limit: int = 15) -> dict[str, Any]:
-    """One MoJ timeline of appointments, case notes and regime changes, newest first."""
-    from datetime import datetime, time
-
-    from django.utils import timezone
-
-    events: list[dict[str, Any]] = []
-    appointments = (
-        _recent_appointments(context, claimant)[:limit]
-        if limit <= RECENT_APPOINTMENTS
-        else selectors.claimant_appointments(claimant, limit=limit)
-    )
-    for a in appointments:
-        events.append(
-            {
-                "at": a.starts_at,
-                "kind": "appointment",
-                "title": a.get_appointment_type_display(),
-                "text": f"{a.get_channel_display()} with {a.coach} – {a.get_status_display()}",
-            }
-        )
-    for note in selectors.claimant_notes(claimant, limit=limit):
-        events.append(
-            {"at": note.created_at, "kind": "note", "title": f"Note by {note.author}", "text": note.text}
-        )
-    for change in regime_changes:
-        at = timezone.make_aware(datetime.combine(change.period_start, time(0, 0)))
-        events.append(
-            {
-                "at": at,
-                "kind": "regime",
-                "text": about(" ".join(change.conclusion), claimant.first_name),
-                "title": f"{change.get_previous_regime_display()} → {change.get_regime_display()}",
-            }
-        )
-    events.sort(key=lambda e: e["at"], reverse=True)
-    return {"events": events[:limit]}

@@ -375,3 +375,66 @@ class ReassignForm(forms.Form):
             Field.textarea("handover_summary"),
             submit="Reassign",
         )
+
+
+# The timeline's dates: nothing on a claimant's record is older than Universal Credit, and appointments are booked
+# at most a year ahead.
+TIMELINE_DATE = dates.DateRange(
+    "the date",
+    earliest=lambda today: date(2013, 4, 29),
+    latest=lambda today: dates.add_years(today, 2),
+    too_early="{What} must be on or after {earliest}, when Universal Credit began",
+    too_late="{What} must be on or before {latest}",
+)
+
+
+class TimelineFilterForm(forms.Form):
+    """The whole timeline's filters (GET): which kinds of entry, and from and to which dates (inclusive).
+
+    Kinds nobody registered are dropped before binding (a stale bookmark still shows a timeline); no kind ticked
+    means every kind."""
+
+    kind = forms.MultipleChoiceField(
+        label="What to show",
+        help_text="Select all that apply. With none selected, everything is shown.",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    date_from = GovukDateField(
+        what="the date to show from",
+        date_range=TIMELINE_DATE,
+        label="From",
+        help_text="For example, 1 3 2026",
+        required=False,
+    )
+    date_to = GovukDateField(
+        what="the date to show up to",
+        date_range=TIMELINE_DATE,
+        label="To",
+        help_text="For example, 31 3 2026",
+        required=False,
+    )
+
+    def __init__(self, data=None, *, kinds: list[tuple[str, str]], **kwargs) -> None:
+        if data is not None:
+            known = {key for key, _ in kinds}
+            data = data.copy()
+            data.setlist("kind", [k for k in data.getlist("kind") if k in known])
+        super().__init__(data, **kwargs)
+        self.fields["kind"].choices = kinds
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.checkboxes("kind", legend_size=Size.SMALL, small=True),
+            _date("date_from"),
+            _date("date_to"),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("date_from"), cleaned.get("date_to")
+        if first and last and last < first:
+            self.add_error(
+                "date_to", "The date to show up to must be the same as or after the date to show from"
+            )
+        return cleaned

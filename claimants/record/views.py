@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -29,6 +31,7 @@ from claimants.record.forms import (
     ReassignForm,
     RegimeFactsForm,
     ShiftFormSet,
+    TimelineFilterForm,
 )
 from claimants.selectors import (
     CaseloadQuery,
@@ -37,9 +40,9 @@ from claimants.selectors import (
     claimants_visible_to,
     coaches_in_last_year,
     coaches_visible_to,
-    regime_changes,
     regime_history,
 )
+from iwp import timeline
 from iwp.access import has_role, role_required
 from iwp.input import once
 from iwp.models import Role, StaffMember
@@ -101,7 +104,44 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
             if current_assignment and current_assignment.handover_summary
             else None,
             "commitment": current_commitment(claimant),
-            "regime_changes": regime_changes(claimant, limit=10),
+            "timeline": timeline.read_timeline(claimant, request.user, limit=timeline.CARD_ENTRIES),
+        },
+    )
+
+
+@role_required(*CASEWORK_ROLES)
+def claimant_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """The whole timeline: every kind of entry, newest first, a page at a time, filtered by kind and dates
+    (GET, so a filtered timeline can be bookmarked). Bad dates are listed in the error summary, never a 500."""
+    claimant = get_object_or_404(claimants_visible_to(request.user).select_related("jobcentre"), pk=pk)
+    form = TimelineFilterForm(request.GET, kinds=timeline.registry.choices())
+    page = None
+    chosen: list[str] = []
+    if form.is_valid():
+        chosen = form.cleaned_data["kind"]
+        first, last = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+        page = timeline.read_timeline(
+            claimant,
+            request.user,
+            kinds=chosen or None,
+            since=timeline.day_start(first) if first else None,
+            until=timeline.day_start(last + timedelta(days=1)) if last else None,
+            limit=timeline.PAGE_ENTRIES,
+            cursor=timeline.Cursor.parse(request.GET.get("before"), request.GET.get("skip")),
+        )
+    labels = timeline.labels()
+    return render(
+        request,
+        "claimants/timeline.html",
+        {
+            "title": f"Timeline: {claimant.full_name}",
+            "claimant": claimant,
+            "form": form,
+            "page": page,
+            "has_restricted": bool(page and any(e.sensitive for e in page.entries)),
+            "older_than_newest": bool(request.GET.get("before")),
+            "chosen_labels": [labels[k] for k in chosen],
+            "can_see_sensitive": may_see_sensitive(request.user, claimant),
         },
     )
 

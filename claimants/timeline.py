@@ -1,0 +1,275 @@
+"""What the claimants app adds to the timeline (``iwp.timeline``): claimant commitments issued and accepted,
+handovers and absence cover, circumstances and easements, earnings recorded and regime changes.
+
+Each provider reads in a fixed number of queries (filtered, ordered and limited in SQL), newest first with ties
+broken by primary key, and names nothing restricted outside an entry marked ``sensitive``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.urls import reverse
+
+from claimants.commitments.selectors import may_see_restricted
+from claimants.models import (
+    Circumstance,
+    Claimant,
+    ClaimantCommitment,
+    CoachAssignment,
+    EarningsRecord,
+    Easement,
+    RegimeAssessment,
+)
+from claimants.record.voice import about
+from iwp import timeline
+from iwp.input.dates import long_date
+from iwp.models import CoachAbsence, StaffMember
+from iwp.timeline import TimelineEntry, day_bounds, day_start, newest
+
+
+def _between(qs: QuerySet, name: str, since: datetime | None, until: datetime | None) -> QuerySet:
+    if since is not None:
+        qs = qs.filter(**{f"{name}__gte": since})
+    if until is not None:
+        qs = qs.filter(**{f"{name}__lt": until})
+    return qs
+
+
+def _days_between(qs: QuerySet, name: str, since: datetime | None, until: datetime | None) -> QuerySet:
+    first, last = day_bounds(since, until)
+    if first is not None:
+        qs = qs.filter(**{f"{name}__gte": first})
+    if last is not None:
+        qs = qs.filter(**{f"{name}__lte": last})
+    return qs
+
+
+def _money(amount) -> str:
+    return f"£{amount:,.2f}"
+
+
+# --- Claimant commitments ---------------------------------------------------------------------------------
+
+
+def commitment_entries(
+    claimant: Claimant, user: StaffMember, since: datetime | None, until: datetime | None, limit: int
+) -> list[TimelineEntry]:
+    """Each version issued, and accepted. The requirements and easements stay on the commitment's own page
+    (they may hold restricted circumstances): the timeline says what happened and links there."""
+    rows = ClaimantCommitment.objects.filter(claimant=claimant).only(
+        "id", "claimant_id", "version", "issued_at", "accept_by", "accepted_at", "review_due"
+    )
+    issued = _between(rows.filter(issued_at__isnull=False), "issued_at", since, until)
+    accepted = _between(rows.filter(accepted_at__isnull=False), "accepted_at", since, until)
+    entries = []
+    for c in issued.order_by("-issued_at", "-pk")[:limit]:
+        url = reverse("claimants:commitment_version", args=[claimant.pk, c.version])
+        when = f"To be accepted by {long_date(c.accept_by)}." if c.accept_by else ""
+        entries.append(
+            TimelineEntry(
+                c.issued_at, "commitments", f"Claimant commitment version {c.version} issued", when, url
+            )
+        )
+    for c in accepted.order_by("-accepted_at", "-pk")[:limit]:
+        url = reverse("claimants:commitment_version", args=[claimant.pk, c.version])
+        review = f"Review due by {long_date(c.review_due)}." if c.review_due else ""
+        entries.append(
+            TimelineEntry(
+                c.accepted_at, "commitments", f"Claimant commitment version {c.version} accepted", review, url
+            )
+        )
+    return newest(entries, limit)
+
+
+# --- Handovers and cover ----------------------------------------------------------------------------------
+
+
+def handover_entries(
+    claimant: Claimant, user: StaffMember, since: datetime | None, until: datetime | None, limit: int
+) -> list[TimelineEntry]:
+    """Each change of work coach ("Handed over from A to B", with the reason; the handover summary only for those
+    who may read restricted information) and each absence of the claimant's coach that a colleague covered."""
+    rows = list(
+        _between(CoachAssignment.objects.filter(claimant=claimant), "assigned_at", None, until)
+        .select_related("coach", "assigned_by")
+        .order_by("-assigned_at", "-pk")[: limit + 1]  # one more: who had the claimant before the oldest
+    )
+    show_summary = may_see_restricted(user, claimant)
+    entries = []
+    for i, row in enumerate(rows[:limit]):
+        if since is not None and row.assigned_at < since:
+            break
+        before = rows[i + 1] if i + 1 < len(rows) else None
+        if before is None:
+            title = f"{row.coach} became the work coach"
+        elif before.coach_id == row.coach_id:
+            title = f"{row.coach} became the work coach again"
+        else:
+            title = f"Handed over from {before.coach} to {row.coach}"
+        lines = []
+        if row.reason:
+            lines.append(f"Reason: {row.reason}")
+        if row.assigned_by_id and row.assigned_by_id != row.coach_id:
+            lines.append(f"By {row.assigned_by}.")
+        if row.handover_summary:
+            lines.append(
+                f"Handover summary: {row.handover_summary}"
+                if show_summary
+                else "A handover summary was written for the new work coach."
+            )
+        entries.append(TimelineEntry(row.assigned_at, "handovers", title, "\n".join(lines)))
+    entries.extend(_cover_entries(claimant, since, until, limit))
+    return newest(entries, limit)
+
+
+def _cover_entries(
+    claimant: Claimant, since: datetime | None, until: datetime | None, limit: int
+) -> list[TimelineEntry]:
+    """Absences of a coach of this claimant, while they were this claimant's coach, with a named colleague
+    covering. What kind of absence it was is the coach's own business and is not shown."""
+    coached_then = CoachAssignment.objects.filter(
+        claimant=claimant,
+        coach_id=OuterRef("coach_id"),
+        assigned_at__date__lte=OuterRef("ends_on"),
+    ).filter(Q(unassigned_at__isnull=True) | Q(unassigned_at__date__gte=OuterRef("starts_on")))
+    absences = (
+        CoachAbsence.objects.filter(
+            covered_by__isnull=False,
+            coach_id__in=CoachAssignment.objects.filter(claimant=claimant).values("coach_id"),
+        )
+        .filter(Exists(coached_then))
+        .select_related("coach", "covered_by")
+    )
+    absences = _days_between(absences, "starts_on", since, until)
+    return [
+        TimelineEntry(
+            day_start(a.starts_on),
+            "handovers",
+            f"{a.covered_by} covered while {a.coach} was away",
+            f"{a.coach} was away from {long_date(a.starts_on)} to {long_date(a.ends_on)}; {a.covered_by} "
+            "took their appointments.",
+            all_day=True,
+        )
+        for a in absences.order_by("-starts_on", "-pk")[:limit]
+    ]
+
+
+# --- Circumstances and easements --------------------------------------------------------------------------
+
+
+def circumstance_entries(
+    claimant: Claimant, user: StaffMember, since: datetime | None, until: datetime | None, limit: int
+) -> list[TimelineEntry]:
+    """Circumstances and barriers recorded and resolved, and easements. A sensitive circumstance (health and
+    domestic abuse always) and a domestic-abuse easement are ``sensitive`` entries: the timeline only says that
+    restricted information was recorded, whoever reads it (the restricted page shows it, and audits the look)."""
+    rows = Circumstance.objects.filter(claimant=claimant)
+    entries = []
+    for c in _between(rows, "recorded_at", since, until).order_by("-recorded_at", "-pk")[:limit]:
+        entries.append(
+            TimelineEntry(
+                c.recorded_at,
+                "circumstances",
+                f"Circumstance recorded: {c.get_kind_display()}",
+                c.detail,
+                sensitive=c.sensitive,
+            )
+        )
+    resolved = _days_between(rows.filter(resolved_on__isnull=False), "resolved_on", since, until)
+    for c in resolved.order_by("-resolved_on", "-pk")[:limit]:
+        entries.append(
+            TimelineEntry(
+                day_start(c.resolved_on),
+                "circumstances",
+                f"Circumstance resolved: {c.get_kind_display()}",
+                sensitive=c.sensitive,
+                all_day=True,
+            )
+        )
+    easements = _between(Easement.objects.filter(claimant=claimant), "recorded_at", since, until)
+    for e in easements.order_by("-recorded_at", "-pk")[:limit]:
+        entries.append(
+            TimelineEntry(
+                e.recorded_at,
+                "circumstances",
+                f"Easement recorded: {e.get_kind_display()}",
+                f"From {long_date(e.starts_on)} to {long_date(e.ends_on)}."
+                + (f" {e.reason}" if e.reason else ""),
+                sensitive=e.sensitive,
+            )
+        )
+    return newest(entries, limit)
+
+
+# --- Earnings and regime changes --------------------------------------------------------------------------
+
+
+def earnings_entries(
+    claimant: Claimant, user: StaffMember, since: datetime | None, until: datetime | None, limit: int
+) -> list[TimelineEntry]:
+    """Each set of earnings received (the RTI feed, a self-report, a coach's entry), and each correction."""
+    earlier = EarningsRecord.objects.filter(
+        claimant_id=OuterRef("claimant_id"),
+        period_start=OuterRef("period_start"),
+        received_at__lt=OuterRef("received_at"),
+    )
+    rows = (
+        _between(EarningsRecord.objects.filter(claimant=claimant), "received_at", since, until)
+        .annotate(corrects=Exists(earlier))
+        .order_by("-received_at", "-pk")[:limit]
+    )
+    entries = []
+    for r in rows:
+        amounts = [f"{_money(r.employed_earnings)} from employment"]
+        if r.self_employed_earnings:
+            amounts.append(f"{_money(r.self_employed_earnings)} from self-employment")
+        entries.append(
+            TimelineEntry(
+                r.received_at,
+                "earnings",
+                "Earnings corrected" if r.corrects else "Earnings recorded",
+                f"{' and '.join(amounts)} in the assessment period from {long_date(r.period_start)} "
+                f"({r.get_source_display()}).",
+            )
+        )
+    return entries
+
+
+def regime_entries(
+    claimant: Claimant, user: StaffMember, since: datetime | None, until: datetime | None, limit: int
+) -> list[TimelineEntry]:
+    """Every recorded calculation that changed the regime, at the start of its assessment period."""
+    rows = (
+        RegimeAssessment.objects.filter(claimant=claimant)
+        .exclude(previous_regime="")
+        .exclude(regime=F("previous_regime"))
+        .only(
+            "id", "claimant_id", "period_start", "regime", "previous_regime", "partner_regime", "explanation"
+        )
+    )
+    rows = _days_between(rows, "period_start", since, until).order_by("-period_start", "-pk")[:limit]
+    url = reverse("claimants:claimant_regime", args=[claimant.pk])
+    return [
+        TimelineEntry(
+            day_start(r.period_start),
+            "regime",
+            f"Regime change: {r.get_previous_regime_display()} → {r.get_regime_display()}",
+            about(" ".join(r.conclusion), claimant.first_name),
+            url,
+            all_day=True,
+            date_prefix="Assessment period from",
+        )
+        for r in rows
+    ]
+
+
+def register(registry: timeline.TimelineRegistry | Any = None) -> None:
+    registry = registry or timeline.registry
+    registry.add("commitments", "Claimant commitments", commitment_entries, position=40)
+    registry.add("handovers", "Handovers and cover", handover_entries, position=60)
+    registry.add("circumstances", "Circumstances and easements", circumstance_entries, position=70)
+    registry.add("regime", "Regime changes", regime_entries, position=80)
+    registry.add("earnings", "Earnings recorded", earnings_entries, position=90)
