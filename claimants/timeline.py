@@ -97,7 +97,7 @@ def handover_entries(
         .select_related("coach", "assigned_by")
         .order_by("-assigned_at", "-pk")[: limit + 1]  # one more: who had the claimant before the oldest
     )
-    show_summary = may_see_restricted(user, claimant)
+    show_summary = user is not None and may_see_restricted(user, claimant)
     entries = []
     for i, row in enumerate(rows[:limit]):
         if since is not None and row.assigned_at < since:

@@ -424,6 +424,7 @@ class TimelineFilterForm(forms.Form):
         self.fields["kind"].choices = kinds
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.disable_csrf = True  # a GET form: no token in the address
         self.helper.layout = Layout(
             Field.checkboxes("kind", legend_size=Size.SMALL, small=True),
             _date("date_from"),
