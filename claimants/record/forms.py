@@ -431,6 +431,16 @@ class TimelineFilterForm(forms.Form):
             _date("date_to"),
         )
 
+    def error_links(self) -> list[tuple[str, str]]:
+        """(href, message) for the error summary, each to the first box of its question: the day of a date
+        (crispy-forms-gds would link a date's own errors to an id no element has)."""
+        first_box = {"date_from": "_0", "date_to": "_0", "kind": "_1"}
+        return [
+            (f"#{self[name].auto_id}{first_box.get(name, '')}", str(message))
+            for name in self.fields
+            for message in self.errors.get(name, [])
+        ]
+
     def clean(self):
         cleaned = super().clean()
         first, last = cleaned.get("date_from"), cleaned.get("date_to")

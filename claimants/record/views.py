@@ -137,6 +137,7 @@ def claimant_timeline(request: HttpRequest, pk: int) -> HttpResponse:
             "title": f"Timeline: {claimant.full_name}",
             "claimant": claimant,
             "form": form,
+            "error_links": form.error_links(),
             "page": page,
             "has_restricted": bool(page and any(e.sensitive for e in page.entries)),
             "older_than_newest": bool(request.GET.get("before")),
