@@ -31,8 +31,10 @@ A part that already has a function of the claimant returning dicts ``{at, kind, 
     timeline.registry.add_events("support_fund", "Flexible Support Fund", support_fund_timeline_events)
     timeline.registry.add_events("facts", "Facts changed", facts_timeline_events)  # at = the "from" date
 
-``at`` may be an aware datetime, or a date (shown without a time, from local midnight). One function returning
-several kinds can be registered once per filter with ``match="award"`` (only its events of that kind).
+``at`` may be an aware datetime, or a date (shown without a time, from local midnight); ``date_prefix`` (optional)
+is said before the date, for instance "From" for a fact that changed from a date. One function returning several
+kinds can be registered once per filter with ``match="award"`` (only its events of that kind). The claimant is
+all such a function is given: it must not put restricted detail in an event unless it marks it ``sensitive``.
 
 Reading
 -------
@@ -169,7 +171,8 @@ def events_provider(
     key: str, events: EventsFunction, *, match: str | Collection[str] | None = None
 ) -> Provider:
     """A provider made of a function of the claimant returning dicts ``{at, kind, title, text}`` (and optionally
-    ``url``, ``sensitive``): the core filters them by time and orders and limits them."""
+    ``url``, ``sensitive``, ``all_day``, ``date_prefix``): the core filters them by time and orders and limits
+    them."""
     wanted = {match} if isinstance(match, str) else (set(match) if match is not None else None)
 
     def provider(
@@ -191,6 +194,7 @@ def events_provider(
                     url=str(event.get("url") or ""),
                     sensitive=bool(event.get("sensitive", False)),
                     all_day=bool(event.get("all_day", all_day)),
+                    date_prefix=str(event.get("date_prefix") or ""),
                 )
             )
         return newest(entries, limit)
@@ -221,8 +225,8 @@ class Cursor:
             at = datetime.fromisoformat(before.strip().replace(" ", "+"))
         except ValueError:
             return None
-        if timezone.is_naive(at):
-            return None
+        if timezone.is_naive(at) or not 1900 <= at.year <= 9000:
+            return None  # no story is that old or that far ahead (and time zones overflow at the ends)
         count = int(skip) if skip and skip.isdigit() and len(skip) < 6 else 0
         return cls(at, count)
 

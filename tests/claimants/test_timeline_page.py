@@ -304,6 +304,41 @@ def test_bad_dates_get_an_error_message_not_a_500(client, story, params, message
     assert all(t.endswith("_0") for t in targets)
 
 
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize(
+    "box", ["date_from_0", "date_from_1", "date_from_2", "date_to_0", "date_to_1", "date_to_2"]
+)
+@pytest.mark.parametrize("value", ["\x00", HUGE, "-1", "0", "1e400", "x" * 10_000])
+def test_hostile_date_boxes_get_a_message_never_a_500(client, story, box, value):
+    params = {**govuk_date(box[:-2], "2025-03-01"), box: value}
+    response = _client(client, story.ben).get(_url(story, **params))
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "year, message", [("1900", "when Universal Credit began"), ("2099", "must be on or before")]
+)
+def test_dates_outside_any_story_are_refused(client, story, year, message):
+    response = _client(client, story.ben).get(_url(story, **govuk_date("date_to", f"{year}-01-05")))
+    assert message in unescape(response.content.decode())
+
+
+def test_hostile_kinds_and_cursors_are_ignored(client, story):
+    c = _client(client, story.ben)
+    for params in (
+        {"kind": ["\x00", HUGE, "x" * 10_000]},
+        {"before": "\x00", "skip": HUGE},
+        {"before": "2025-03-01T10:00:00+00:00", "skip": HUGE},
+        {"before": "9999-12-31T23:59:59.999999+00:00", "skip": "1"},
+        {"before": "0001-01-01T00:00:00+00:00"},
+    ):
+        assert client.get(_url(story, **params)).status_code == 200
+    assert len(items(_get(c, _url(story, kind=HUGE)))) == len(Story.EXPECTED)
+
+
 # --- Pages of the whole timeline --------------------------------------------------------------------------
 
 

@@ -51,6 +51,7 @@ def test_a_function_of_the_claimant_registers_in_one_line(kinds, db):
                 "kind": "self_assessment",
                 "title": "Self-assessment",
                 "text": "Score 3",
+                "date_prefix": "From",
             },
             {
                 "at": dt.datetime(2025, 3, 2, 9, 30),
@@ -79,6 +80,7 @@ def test_a_function_of_the_claimant_registers_in_one_line(kinds, db):
         ("progression", "Self-assessment", day_start(dt.date(2025, 3, 1)), True),
     ]
     assert "abuse" not in page.entries[0].text and page.entries[0].sensitive
+    assert page.entries[-1].date_prefix == "From"
     assert page.older is None
     # Filtered by time like any other kind.
     window = read_timeline(
