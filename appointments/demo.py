@@ -119,6 +119,10 @@ def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
                 what_changed="Still aiming for the same goal; agreed two actions for the next step.",
             )
             held.save(update_fields=["plan_review"])
+        # Written when the outcome was recorded, as the timeline tells it (not when the demo was loaded).
+        written = _at(last_week, 11, 35)
+        CaseNote.objects.filter(appointment=held).update(created_at=written)
+        AgreedAction.objects.filter(origin_appointment=held).update(created_at=written)
         _appointment(claimant, coach, _at(today + dt.timedelta(days=rng.randint(14, 50)), 10, 0), 30)
         made += 2
     _forward_diary_and_commitments(today)

@@ -46,6 +46,12 @@ def _period_starts(day: int) -> list[dt.date]:
     return starts[::-1]
 
 
+def _received(start: dt.date, latest: dt.datetime) -> dt.datetime:
+    """When the RTI feed brought an assessment period's earnings: about a month after it started (never later
+    than the demo's load), so the timeline tells them month by month as they arrived."""
+    return min(latest, timezone.make_aware(dt.datetime.combine(start + dt.timedelta(days=31), dt.time(7, 0))))
+
+
 def _pattern(kind: str, rng: random.Random, n: int) -> list[tuple[Decimal, int | None]]:
     """Monthly (employed pay, paydays) for a working pattern."""
 
@@ -250,7 +256,7 @@ def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
                     employed_earnings=pay,
                     paydays=paydays,
                     source=EarningsSource.RTI,
-                    received_at=received,
+                    received_at=_received(start, received),
                 )
     # Pair a few claimants of the same jobcentre as joint claimants (same assessment day, as on a joint claim).
     by_office: dict[int, list[Claimant]] = {}
@@ -272,7 +278,7 @@ def build(faker: Faker, rng: random.Random, result: DemoResult) -> None:
                     employed_earnings=pay,
                     paydays=paydays,
                     source=EarningsSource.RTI,
-                    received_at=received,
+                    received_at=_received(start, received),
                 )
     for claimant in created:
         facts_first_version(claimant=claimant)
