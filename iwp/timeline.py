@@ -45,15 +45,12 @@ length of the claimant's history.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.utils import timezone
-
-logger = logging.getLogger(__name__)
 
 RESTRICTED_TITLE = "Restricted information recorded"
 RESTRICTED_TEXT = "Only the claimant's work coach and team leader can see what it was."
