@@ -1,5 +1,6 @@
 """What the claimants app adds to the timeline (``iwp.timeline``): claimant commitments issued and accepted,
-handovers and absence cover, circumstances and easements, earnings recorded and regime changes.
+handovers and absence cover, circumstances and easements, earnings recorded and regime changes; and, in one line
+each, the progression plan and self-assessments and the Flexible Support Fund (their own selectors' events).
 
 Each provider reads in a fixed number of queries (filtered, ordered and limited in SQL), newest first with ties
 broken by primary key, and names nothing restricted outside an entry marked ``sensitive``.
@@ -267,7 +268,15 @@ def regime_entries(
 
 
 def register(registry: timeline.TimelineRegistry | Any = None) -> None:
+    from claimants.progression.selectors import progression_timeline_events
+    from claimants.support_fund.selectors import support_fund_timeline_events
+
     registry = registry or timeline.registry
+    # The other parts of issue #16 give their events as dicts of the claimant: one line each.
+    registry.add_events(
+        "progression", "Progression plan and self-assessments", progression_timeline_events, position=35
+    )
+    registry.add_events("support_fund", "Flexible Support Fund", support_fund_timeline_events, position=55)
     registry.add("commitments", "Claimant commitments", commitment_entries, position=40)
     registry.add("handovers", "Handovers and cover", handover_entries, position=60)
     registry.add("circumstances", "Circumstances and easements", circumstance_entries, position=70)

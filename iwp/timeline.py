@@ -31,7 +31,8 @@ A part that already has a function of the claimant returning dicts ``{at, kind, 
     timeline.registry.add_events("support_fund", "Flexible Support Fund", support_fund_timeline_events)
     timeline.registry.add_events("facts", "Facts changed", facts_timeline_events)  # at = the "from" date
 
-``at`` may be an aware datetime, or a date (shown without a time, from local midnight); ``date_prefix`` (optional)
+``at`` may be an aware datetime, or a date (shown without a time, from local midnight, as is a datetime at exactly
+local midnight unless the event says ``all_day: False``); ``date_prefix`` (optional)
 is said before the date, for instance "From" for a fact that changed from a date. One function returning several
 kinds can be registered once per filter with ``match="award"`` (only its events of that kind). The claimant is
 all such a function is given: it must not put restricted detail in an event unless it marks it ``sensitive``.
@@ -157,8 +158,11 @@ def newest(entries: Iterable[TimelineEntry], limit: int) -> list[TimelineEntry]:
 
 
 def _as_datetime(value: Any) -> tuple[datetime, bool]:
+    """An event's ``at`` and whether it is a date (a date, or a datetime at exactly local midnight: how a dated
+    event is usually given as a datetime)."""
     if isinstance(value, datetime):
-        return (timezone.make_aware(value) if timezone.is_naive(value) else value), False
+        at = timezone.make_aware(value) if timezone.is_naive(value) else value
+        return at, timezone.localtime(at).time() == time(0, 0)
     if isinstance(value, date):
         return day_start(value), True
     raise TypeError(f"A timeline event's 'at' must be a date or a datetime, not {value!r}")

@@ -180,6 +180,40 @@ def test_outcomes_cancellations_and_corrections_are_told(client, story):
     ]
 
 
+def test_the_plan_self_assessments_and_support_fund_join_the_story(client, story):
+    """The other parts of issue #16 register their events in one line each; they sit in the same list and
+    filter like any kind."""
+    from claimants.progression import rules
+    from claimants.progression.services import self_assessment_record
+    from claimants.support_fund.services import support_fund_request
+    from tests.claimants.support_fund_factories import default_rules
+
+    default_rules()
+    self_assessment_record(
+        claimant=story.claimant,
+        actor=story.ben,
+        assessed_on=dt.date(2025, 3, 11),
+        scores={q.key: 3 for q in rules.QUESTIONS},
+    )
+    support_fund_request(
+        claimant=story.claimant,
+        actor=story.ben,
+        purpose="training",
+        amount=Decimal("450.00"),
+        supplier="City College",
+    )
+    c = _client(client, story.ben)
+    found = items(_get(c, _url(story)))
+    assert (found[0]["kind"], found[0]["title"]) == ("support_fund", "Flexible Support Fund award requested")
+    assert "£450.00" in found[0]["text"] and "City College" in found[0]["text"]
+    titles = [(i["kind"], i["title"]) for i in found]
+    # Assessed on 11 March (recorded later): shown on that day, between the regime change and the earnings.
+    at = titles.index(("progression", "Self-assessment recorded by Ben Baker"))
+    assert titles[at - 1] == ("earnings", "Earnings recorded") and found[at]["when"] == "11 March 2025"
+    only = items(_get(c, _url(story, kind="support_fund")))
+    assert [i["title"] for i in only] == ["Flexible Support Fund award requested"]
+
+
 # --- Restricted information -------------------------------------------------------------------------------
 
 
