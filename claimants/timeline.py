@@ -19,9 +19,11 @@ from claimants.models import (
     Circumstance,
     Claimant,
     ClaimantCommitment,
+    ClaimantFacts,
     CoachAssignment,
     EarningsRecord,
     Easement,
+    FactsOrigin,
     RegimeAssessment,
 )
 from claimants.record.voice import about
@@ -267,6 +269,69 @@ def regime_entries(
     ]
 
 
+# --- Facts changed from a date ------------------------------------------------------------------------------
+
+
+def _fact_words(version: ClaimantFacts) -> list[str]:
+    """What a version changed, in a coach's words."""
+    changed = set(version.changed)
+    words = []
+    if changed & {"expected_hours", "expected_hours_reason"}:
+        reason = (
+            f" ({version.get_expected_hours_reason_display().lower()})"
+            if version.expected_hours_reason
+            else ""
+        )
+        words.append(f"expected hours {version.expected_hours.normalize():f}{reason}")
+    if "conditionality_group" in changed:
+        words.append(f"group: {version.get_conditionality_group_display()}")
+    if "apprentice" in changed:
+        words.append("an apprentice" if version.apprentice else "no longer an apprentice")
+    if changed & {"self_employed", "minimum_income_floor"}:
+        if version.self_employed:
+            words.append(
+                "self-employed" + (" with the Minimum Income Floor" if version.minimum_income_floor else "")
+            )
+        else:
+            words.append("not self-employed")
+    if changed & {"partner", "has_non_uc_partner", "non_uc_partner_date_of_birth"}:
+        if version.partner_id:
+            words.append(f"joint claim with {version.partner}")
+        elif version.has_non_uc_partner:
+            words.append("a partner not eligible for Universal Credit")
+        else:
+            words.append("single claim")
+    return words
+
+
+def facts_entries(
+    claimant: Claimant, user: StaffMember, since: datetime | None, until: datetime | None, limit: int
+) -> list[TimelineEntry]:
+    """Each change of the regime facts, when it was recorded, with the date it took effect from (issue #16).
+    The first version (the facts from the start of the claim) is not a change."""
+    rows = _between(
+        ClaimantFacts.objects.filter(claimant=claimant, effective_from__isnull=False),
+        "recorded_at",
+        since,
+        until,
+    ).select_related("recorded_by", "partner")
+    url = reverse("claimants:claimant_regime", args=[claimant.pk]) + "#facts-over-time"
+    entries = []
+    for v in rows.order_by("-recorded_at", "-pk")[:limit]:
+        words = _fact_words(v) or ["facts recorded"]
+        lines = [v.reason] if v.reason else []
+        by = f" by {v.recorded_by}" if v.recorded_by_id else ""
+        how = "Recorded" if v.origin == FactsOrigin.RECORDED else v.get_origin_display()
+        lines.append(
+            f"{how}{by}. Periods before {long_date(v.effective_from)} keep the facts they were decided with."
+        )
+        title = f"From {long_date(v.effective_from)}: {'; '.join(words)}"
+        entries.append(
+            TimelineEntry(v.recorded_at, "facts", title[0].upper() + title[1:], "\n".join(lines), url)
+        )
+    return newest(entries, limit)
+
+
 def register(registry: timeline.TimelineRegistry | Any = None) -> None:
     from claimants.progression.selectors import progression_timeline_events
     from claimants.support_fund.selectors import support_fund_timeline_events
@@ -280,5 +345,6 @@ def register(registry: timeline.TimelineRegistry | Any = None) -> None:
     registry.add("commitments", "Claimant commitments", commitment_entries, position=40)
     registry.add("handovers", "Handovers and cover", handover_entries, position=60)
     registry.add("circumstances", "Circumstances and easements", circumstance_entries, position=70)
+    registry.add("facts", "Facts the regime depends on", facts_entries, position=75)
     registry.add("regime", "Regime changes", regime_entries, position=80)
     registry.add("earnings", "Earnings recorded", earnings_entries, position=90)

@@ -287,3 +287,22 @@ def test_the_form_asks_from_when_and_a_coach_cannot_back_date(coach_client, work
     ok = coach_client.post(url, {k: v for k, v in data.items() if not k.startswith("effective_from")})
     assert ok.status_code == 302
     assert [v[0] for v in _versions(claimant)] == [None, period]
+
+
+def test_a_change_of_facts_is_on_the_timeline_with_its_from_date(coach_client, work_coach):
+    claimant = ClaimantFactory(jobcentre=work_coach.jobcentre, coach=work_coach, assessment_day=10)
+    claimant_update_facts(
+        claimant=claimant,
+        actor=work_coach,
+        reason="Started caring for her mother",
+        expected_hours=D(20),
+        expected_hours_reason="caring",
+    )
+    period = current_period_start(10, timezone.localdate())
+    page = coach_client.get(reverse("claimants:timeline", args=[claimant.pk]), {"kinds": "facts"})
+    text = BeautifulSoup(page.content, "html.parser").get_text(" ", strip=True)
+    assert f"From {period.day} {period:%B %Y}: expected hours 20 (caring responsibilities)" in text
+    assert "Started caring for her mother" in text
+    assert f"Periods before {period.day} {period:%B %Y} keep the facts they were decided with" in text
+    # The first version (the facts from the start of the claim) is not a change.
+    assert text.count("keep the facts they were decided with") == 1

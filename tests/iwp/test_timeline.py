@@ -35,6 +35,7 @@ def test_every_app_registers_its_kinds_in_order():
         "support_fund",
         "handovers",
         "circumstances",
+        "facts",
         "regime",
         "earnings",
     ]
