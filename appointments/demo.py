@@ -189,3 +189,26 @@ def _forward_diary_and_commitments(today: dt.date) -> None:
                 ),
             ]
         )
+    # Every coach has at least one commitment waiting for the claimant's acceptance (the demo shows that state on
+    # every caseload, whatever the random draws above gave).
+    waiting_coaches = set(
+        ClaimantCommitment.objects.filter(status=CommitmentStatus.ISSUED).values_list(
+            "claimant__coach_id", flat=True
+        )
+    )
+    for commitment in (
+        ClaimantCommitment.objects.filter(status=CommitmentStatus.ACCEPTED)
+        .select_related("claimant")
+        .exclude(claimant__coach_id__in=waiting_coaches)
+        .order_by("claimant__coach_id", "-issued_at", "pk")
+    ):
+        if commitment.claimant.coach_id in waiting_coaches:
+            continue
+        waiting_coaches.add(commitment.claimant.coach_id)
+        issued = today - dt.timedelta(days=3)
+        ClaimantCommitment.objects.filter(pk=commitment.pk).update(
+            status=CommitmentStatus.ISSUED,
+            issued_at=_at(issued, 10, 0),
+            accept_by=issued + dt.timedelta(days=7),
+            accepted_at=None,
+        )
