@@ -16,6 +16,7 @@ from iwp.access import ALL_ROLES, has_role, role_required
 from iwp.background import outbox
 from iwp.background.jobs import job_can_resume, job_resume
 from iwp.forms import SignInForm
+from iwp.middleware import TIMED_OUT, not_activity
 from iwp.models import BackgroundJob, BackgroundJobState, Role
 
 START_PAGES = {
@@ -30,6 +31,23 @@ class SignInView(auth_views.LoginView):
     form_class = SignInForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # After a time-out (iwp.middleware.SessionTimeoutMiddleware) the page says why, once.
+        reason = self.request.session.pop(TIMED_OUT, "")
+        if reason == "idle":
+            minutes = settings.IWP_IDLE_TIMEOUT_MINUTES
+            context["timed_out"] = (
+                f"You were signed out because you had not used the service for {minutes} minute"
+                f"{'s' if minutes != 1 else ''}. This keeps claimants' information safe on a shared screen."
+            )
+        elif reason == "absolute":
+            hours = settings.SESSION_COOKIE_AGE // 3600
+            context["timed_out"] = (
+                f"You were signed out because you had been signed in for {hours} hour{'s' if hours != 1 else ''}."
+            )
+        return context
 
 
 @role_required(*ALL_ROLES)
@@ -86,6 +104,7 @@ def job_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("iwp:job_detail", pk=job.pk)
 
 
+@not_activity  # polled by the progress bar: a page left open does not keep the session alive
 @never_cache
 @require_GET
 @role_required(*ALL_ROLES)
