@@ -6,8 +6,9 @@ class AppointmentsConfig(AppConfig):
     verbose_name = "Appointments and agreed actions"
 
     def ready(self) -> None:
-        from appointments import caseload, figures
+        from appointments import audit_log, caseload, figures
         from iwp.figures import registry
 
         caseload.register()
+        audit_log.register()  # the audit page's claimant filter
         figures.register(registry)

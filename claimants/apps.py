@@ -6,12 +6,13 @@ class ClaimantsConfig(AppConfig):
     verbose_name = "Claimants and regimes"
 
     def ready(self) -> None:
-        from claimants import figures
+        from claimants import audit_log, figures
         from claimants.record import caseload
         from claimants.regimes import uprating
         from iwp.background.jobs import register_resumer
         from iwp.figures import registry
 
         caseload.register_claimant_items()
+        audit_log.register()  # the audit page's claimant filter
         figures.register(registry)
         register_resumer(uprating.UPRATING_JOB_KIND, lambda job_id: uprating.uprating_resume(job_id=job_id))

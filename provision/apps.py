@@ -6,6 +6,7 @@ class ProvisionConfig(AppConfig):
     verbose_name = "Provision and referrals"
 
     def ready(self) -> None:
-        from provision import dashboard
+        from provision import audit_log, dashboard
 
         dashboard.register()
+        audit_log.register()  # the audit page's claimant filter

@@ -303,7 +303,7 @@ def import_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
     rows = list(importing.report_lines(run.report))
     response = csv_response(rows, filename=f"import-report-{run.pk}.csv")
     importing.audit_export(
-        actor=request.user, what="import_report", rows=len(rows), district=run.district, run=run.pk
+        actor=request.user, what="import_report", rows=len(rows) - 1, district=run.district, run=run.pk
     )
     return response
 
