@@ -47,6 +47,7 @@ NOT_PAGES = {
     "iwp:dashboard_export_figures": "CSV download",
     "iwp:dashboard_export_claimants": "CSV download",
     "provision:export": "CSV download",
+    "iwp:audit_log_csv": "CSV download (the audit log's filtered events)",
     "openreferral:services": "JSON API for other services",
     "openreferral:service": "JSON API for other services",
     "provision:import_report_csv": "CSV download (the import report's lines)",
