@@ -1,8 +1,9 @@
 """IWP Casework settings, read from the environment (django-environ).
 
-With no environment at all the app runs on its embedded default: a SQLite file and Celery tasks run
-eagerly in-process, so a laptop demo needs neither PostgreSQL nor Redis. Production (docker-compose)
-sets DATABASE_URL, REDIS_URL, DJANGO_SECRET_KEY, DJANGO_DEBUG=false and DJANGO_ALLOWED_HOSTS.
+The embedded default is a SQLite file and Celery tasks run eagerly in-process, so a laptop demo needs neither
+PostgreSQL nor Redis; with DEBUG off it also needs a signing key, or the demo's explicit opt-in to the built-in
+one (IWP_DEMO_INSECURE_KEY=true, scripts/demo.sh). Production (docker-compose) sets DATABASE_URL, REDIS_URL,
+DJANGO_SECRET_KEY, DJANGO_DEBUG=false and DJANGO_ALLOWED_HOSTS.
 """
 
 from pathlib import Path

@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from claimants.commitments.services import commitment_start_draft
+from claimants.commitments.services import commitment_issue, commitment_start_draft
 from claimants.models import Claimant, ClaimantCommitment, CommitmentStatus
 from claimants.regimes.uprating import UPRATING_JOB_KIND, uprating_run_inline
 from iwp.models import BackgroundJob, BackgroundJobState, StaffMember
@@ -92,8 +92,13 @@ def _coach_starts() -> list[str]:
     mine = Claimant.objects.filter(coach=coach).order_by("pk")
     restricted = mine.filter(circumstances__sensitive=True).first()
     waiting = ClaimantCommitment.objects.filter(claimant__in=mine, status=CommitmentStatus.ISSUED).first()
-    accepted = mine.filter(commitments__status=CommitmentStatus.ACCEPTED).distinct()[:2]
-    to_issue, to_discard = (commitment_start_draft(claimant=c, actor=coach) for c in accepted)
+    accepted = list(mine.filter(commitments__status=CommitmentStatus.ACCEPTED).distinct()[:3])
+    to_issue, to_discard = (commitment_start_draft(claimant=c, actor=coach) for c in accepted[:2])
+    if (
+        waiting is None
+    ):  # the demo's random draws depend on today's date: some days none of coach1's is waiting
+        draft = commitment_start_draft(claimant=accepted[2], actor=coach)
+        waiting = commitment_issue(commitment=draft, lock_version=draft.lock_version, actor=coach)
     return [
         reverse("claimants:record", args=[restricted.pk]),
         reverse("claimants:commitment_version", args=[waiting.claimant_id, waiting.version]),
