@@ -6,11 +6,12 @@ class AppointmentsConfig(AppConfig):
     verbose_name = "Appointments and agreed actions"
 
     def ready(self) -> None:
-        from appointments import caseload, figures, progression, timeline
+        from appointments import audit_log, caseload, figures, progression, timeline
         from claimants.progression.links import registry as plan_links
         from iwp.figures import registry
 
         caseload.register()
+        audit_log.register()  # the audit page's claimant filter
         figures.register(registry)
         progression.register(plan_links)
         timeline.register()

@@ -6,7 +6,7 @@ class ClaimantsConfig(AppConfig):
     verbose_name = "Claimants and regimes"
 
     def ready(self) -> None:
-        from claimants import figures, timeline
+        from claimants import audit_log, figures, timeline
         from claimants.progression import figures as progression_figures
         from claimants.record import caseload
         from claimants.regimes import uprating
@@ -15,6 +15,7 @@ class ClaimantsConfig(AppConfig):
         from iwp.figures import registry
 
         caseload.register_claimant_items()
+        audit_log.register()  # the audit page's claimant filter
         figures.register(registry)
         support_fund_figures.register(registry)
         progression_figures.register(registry, caseload.registry)

@@ -2,12 +2,13 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from iwp.admin_audit import AuditedAdminMixin, AuditedUserAdminMixin
 from iwp.input.fields import UkPostcodeField
 from iwp.models import AuditEvent, BackgroundJob, District, Jobcentre, Nation, StaffMember, Team
 
 
 @admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
+class DistrictAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ["name"]
 
 
@@ -30,7 +31,7 @@ class JobcentreForm(forms.ModelForm):
 
 
 @admin.register(Jobcentre)
-class JobcentreAdmin(admin.ModelAdmin):
+class JobcentreAdmin(AuditedAdminMixin, admin.ModelAdmin):
     form = JobcentreForm
     list_display = ["name", "district", "postcode", "nation"]
     list_filter = ["district", "nation"]
@@ -38,14 +39,16 @@ class JobcentreAdmin(admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "jobcentre", "target_caseload"]
     list_filter = ["jobcentre__district"]
     list_select_related = ["jobcentre"]
 
 
 @admin.register(StaffMember)
-class StaffMemberAdmin(UserAdmin):
+class StaffMemberAdmin(AuditedUserAdminMixin, UserAdmin):
+    """Staff accounts; every add, change (a new password included) and delete is audited."""
+
     list_display = ["username", "first_name", "last_name", "role", "jobcentre", "team", "is_active"]
     list_filter = ["role", "jobcentre__district", "is_active"]
     list_select_related = ["jobcentre", "team__jobcentre"]

@@ -120,10 +120,12 @@ class StaffMember(AbstractUser):
 
 
 class AuditVerb(models.TextChoices):
-    LOGGED_IN = "logged_in", "Logged in"
-    LOGGED_OUT = "logged_out", "Logged out"
+    LOGGED_IN = "logged_in", "Signed in"
+    LOGGED_OUT = "logged_out", "Signed out"
+    LOGIN_FAILED = "login_failed", "Sign-in failed"
     CREATED = "created", "Created"
     UPDATED = "updated", "Updated"
+    DELETED = "deleted", "Deleted"
     VIEWED_SENSITIVE = "viewed_sensitive", "Viewed sensitive information"
     REASSIGNED = "reassigned", "Reassigned"
     RECALCULATED = "recalculated", "Recalculated"
@@ -137,8 +139,36 @@ class AuditVerb(models.TextChoices):
     PAID = "paid", "Marked as paid"
 
 
+class AuditIsAppendOnly(RuntimeError):
+    """An audit event is never changed or deleted. The ORM refuses here; on PostgreSQL a trigger on the table
+    refuses UPDATE and DELETE from any client as well (migration ``0006_audit_append_only``)."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Reads and inserts only: every way the ORM updates or deletes rows raises ``AuditIsAppendOnly``."""
+
+    def _refuse(self, what: str):
+        raise AuditIsAppendOnly(f"audit events are append-only: {what} is refused")
+
+    def update(self, **kwargs):
+        self._refuse("update()")
+
+    def _update(self, values):  # Model.save() of an existing row and bulk_update() end here
+        self._refuse("an update")
+
+    def delete(self):
+        self._refuse("delete()")
+
+    def _raw_delete(self, using):  # the deletion collector's fast path
+        self._refuse("a delete")
+
+
 class AuditEvent(models.Model):
-    """Who did what to which record, written in the same transaction as the change (never edited)."""
+    """Who did what to which record, written in the same transaction as the change (never edited).
+
+    The target is a generic "app_label.model" and id, not a foreign key, so deleting a record never cascades
+    into its history; the actor is protected (a member of staff with audit events cannot be deleted).
+    """
 
     actor = models.ForeignKey(StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     verb = models.CharField(max_length=30, choices=AuditVerb.choices)
@@ -147,12 +177,24 @@ class AuditEvent(models.Model):
     payload = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["target_type", "target_id", "-at"], name="audit_target_idx")]
+        # Related-object lookups and deletion collectors use the guarded queryset too.
+        base_manager_name = "objects"
 
     def __str__(self) -> str:
         return f"{self.actor} {self.verb} {self.target_type}#{self.target_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AuditIsAppendOnly("audit events are append-only: saving an existing event is refused")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditIsAppendOnly("audit events are append-only: delete() is refused")
 
 
 class BackgroundJobState(models.TextChoices):

@@ -1,8 +1,9 @@
 """IWP Casework settings, read from the environment (django-environ).
 
-With no environment at all the app runs on its embedded default: a SQLite file and Celery tasks run
-eagerly in-process, so a laptop demo needs neither PostgreSQL nor Redis. Production (docker-compose)
-sets DATABASE_URL, REDIS_URL, DJANGO_SECRET_KEY, DJANGO_DEBUG=false and DJANGO_ALLOWED_HOSTS.
+The embedded default is a SQLite file and Celery tasks run eagerly in-process, so a laptop demo needs neither
+PostgreSQL nor Redis; with DEBUG off it also needs a signing key, or the demo's explicit opt-in to the built-in
+one (IWP_DEMO_INSECURE_KEY=true, scripts/demo.sh). Production (docker-compose) sets DATABASE_URL, REDIS_URL,
+DJANGO_SECRET_KEY, DJANGO_DEBUG=false and DJANGO_ALLOWED_HOSTS.
 """
 
 from pathlib import Path
@@ -10,17 +11,45 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env.str(
-    "DJANGO_SECRET_KEY",
-    # The embedded default is for a laptop only; `check --deploy` flags it and production sets its own.
-    default="django-insecure-embedded-default-do-not-use-in-production",
-)
+
+# --- Hardening (issue #15): the signing key --------------------------------------------------------------------
+# With DEBUG off the app refuses to start without a real DJANGO_SECRET_KEY: a key anyone can read (the one in this
+# file, the placeholder in .env.example) would let anyone forge a signed-in session. The one exception is `make
+# demo` (scripts/demo.sh), which runs with DEBUG off on purpose, to look like the service, on the laptop's SQLite
+# file, and says so with IWP_DEMO_INSECURE_KEY=true; the opt-in is refused on any other database. With DEBUG on
+# (a developer's laptop) the embedded key is used as before.
+INSECURE_DEMO_KEY = "django-insecure-embedded-default-do-not-use-in-production"
+PUBLISHED_KEYS = {"change-me-to-a-long-random-string"}  # .env.example's placeholder
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if not DEBUG and (SECRET_KEY in PUBLISHED_KEYS or SECRET_KEY.startswith("django-insecure")):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is a published placeholder: set it to a long random value, e.g. "
+        'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+    )
+if not SECRET_KEY:
+    _demo_opt_in = env.bool("IWP_DEMO_INSECURE_KEY", default=False)
+    _on_sqlite = env.str("DATABASE_URL", default="sqlite:").startswith("sqlite:")
+    if DEBUG or (_demo_opt_in and _on_sqlite):
+        SECRET_KEY = INSECURE_DEMO_KEY
+    else:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set and DEBUG is off: set DJANGO_SECRET_KEY to a long random value, e.g. "
+            'python -c "import secrets; print(secrets.token_urlsafe(50))". '
+            + (
+                "(IWP_DEMO_INSECURE_KEY=true is for the laptop demo on SQLite only.)"
+                if _demo_opt_in
+                else "(The laptop demo, `make demo`, opts in with IWP_DEMO_INSECURE_KEY=true.)"
+            )
+        )
+# --- end of the signing key -------------------------------------------------------------------------------------
+
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -54,6 +83,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Hardening (issue #15): Permissions-Policy on every response, Cache-Control: no-store on every response to a
+    # signed-in member of staff; then the idle and absolute session time-outs (before the login check, so a timed-out
+    # session is sent to sign in like any other).
+    "iwp.middleware.SecurityHeadersMiddleware",
+    "iwp.middleware.SessionTimeoutMiddleware",
     # Every page requires login unless a view opts out with @login_not_required (Django 5.1+).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -175,7 +209,39 @@ SESSION_COOKIE_SECURE = not DEBUG and env.bool("DJANGO_SECURE_COOKIES", default=
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = 60 * 60 * 9  # one working day
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Hardening (issue #15): proxy, sessions, headers ------------------------------------------------------------
+# X-Forwarded-Proto is believed only behind a TLS-terminating proxy that sets it (and strips what clients send):
+# DJANGO_TRUST_X_FORWARDED_PROTO=true. Trusted from any client, it let a plain-http request pass as https.
+if env.bool("DJANGO_TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Signed out after this many minutes without a request (the sign-in page says why), as well as SESSION_COOKIE_AGE
+# after signing in however active (iwp.middleware.SessionTimeoutMiddleware).
+IWP_IDLE_TIMEOUT_MINUTES = env.int("IWP_IDLE_TIMEOUT_MINUTES", default=30)
+if IWP_IDLE_TIMEOUT_MINUTES < 1:
+    raise ImproperlyConfigured("IWP_IDLE_TIMEOUT_MINUTES must be a whole number of minutes, 1 or more")
+# Features no page of ours uses, switched off for this origin and anything it might embed (Permissions-Policy).
+IWP_PERMISSIONS_POLICY = {
+    "accelerometer": "()",
+    "autoplay": "()",
+    "camera": "()",
+    "display-capture": "()",
+    "encrypted-media": "()",
+    "fullscreen": "()",
+    "geolocation": "()",
+    "gyroscope": "()",
+    "magnetometer": "()",
+    "microphone": "()",
+    "midi": "()",
+    "payment": "()",
+    "picture-in-picture": "()",
+    "publickey-credentials-get": "()",
+    "screen-wake-lock": "()",
+    "serial": "()",
+    "usb": "()",
+    "xr-spatial-tracking": "()",
+}
+# --- end of proxy, sessions, headers ----------------------------------------------------------------------------
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

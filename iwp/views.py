@@ -3,8 +3,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse
@@ -13,10 +21,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from iwp.access import ALL_ROLES, has_role, role_required
+from iwp.audit import audit_event
+from iwp.audit_log import audit_events, csv_rows, target_type_choices
 from iwp.background import outbox
 from iwp.background.jobs import job_can_resume, job_resume
-from iwp.forms import SignInForm
-from iwp.models import BackgroundJob, BackgroundJobState, Role
+from iwp.csv_export import csv_streaming_response
+from iwp.forms import AuditFilterForm, SignInForm
+from iwp.middleware import TIMED_OUT, not_activity
+from iwp.models import AuditVerb, BackgroundJob, BackgroundJobState, Role
 
 START_PAGES = {
     Role.WORK_COACH: "claimants:caseload",
@@ -31,6 +43,23 @@ class SignInView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # After a time-out (iwp.middleware.SessionTimeoutMiddleware) the page says why, once.
+        reason = self.request.session.pop(TIMED_OUT, "")
+        if reason == "idle":
+            minutes = settings.IWP_IDLE_TIMEOUT_MINUTES
+            context["timed_out"] = (
+                f"You were signed out because you had not used the service for {minutes} minute"
+                f"{'s' if minutes != 1 else ''}. This keeps claimants' information safe on a shared screen."
+            )
+        elif reason == "absolute":
+            hours = settings.SESSION_COOKIE_AGE // 3600
+            context["timed_out"] = (
+                f"You were signed out because you had been signed in for {hours} hour{'s' if hours != 1 else ''}."
+            )
+        return context
+
 
 @role_required(*ALL_ROLES)
 def home(request: HttpRequest) -> HttpResponse:
@@ -41,6 +70,56 @@ def home(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMINISTRATOR)
 def admin_home(request: HttpRequest) -> HttpResponse:
     return render(request, "iwp/admin_home.html", {"title": "Service administration"})
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@require_GET
+@role_required(Role.ADMINISTRATOR)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Every audit event, newest first, filtered by who, what, which claimant or record and when (issue #15)."""
+    form = AuditFilterForm(request.GET)
+    page = None
+    if form.is_valid():
+        page = Paginator(audit_events(form.filters()), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    kinds = dict(target_type_choices())
+    return render(
+        request,
+        "iwp/audit_log.html",
+        {
+            "title": "Audit log",
+            "form": form,
+            "page": page,
+            "rows": [(event, kinds.get(event.target_type, event.target_type)) for event in page or ()],
+            "csv_query": query.urlencode(),
+        },
+    )
+
+
+@require_GET
+@role_required(Role.ADMINISTRATOR)
+def audit_log_csv(request: HttpRequest) -> HttpResponse:
+    """The events the filters choose, as CSV (streamed). The export is itself audited, before it is sent."""
+    form = AuditFilterForm(request.GET)
+    if not form.is_valid():
+        lines = [f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()]
+        return HttpResponseBadRequest("\n".join(["Bad filters", *lines]), content_type="text/plain")
+    filters = form.filters()
+    events = audit_events(filters)
+    audit_event(
+        actor=request.user,
+        verb=AuditVerb.EXPORTED,
+        target_type="iwp.auditevent",
+        payload={
+            "what": "audit_log",
+            "rows": events.count(),
+            "filters": {k: str(v) for k, v in vars(filters).items() if v not in ("", None)},
+        },
+    )
+    return csv_streaming_response(csv_rows(events), filename="audit-log.csv")
 
 
 def _job_for(request: HttpRequest, pk: int) -> BackgroundJob:
@@ -86,6 +165,7 @@ def job_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("iwp:job_detail", pk=job.pk)
 
 
+@not_activity  # polled by the progress bar: a page left open does not keep the session alive
 @never_cache
 @require_GET
 @role_required(*ALL_ROLES)

@@ -3,6 +3,7 @@ delete (nothing on the provision list is hard-deleted)."""
 
 from django.contrib import admin
 
+from iwp.admin_audit import AuditedAdminMixin
 from provision.models import OpenReferralKey, Provider, ProvisionOffer
 
 
@@ -36,9 +37,9 @@ class ProvisionOfferAdmin(NoDeleteAdmin):
 
 
 @admin.register(OpenReferralKey)
-class OpenReferralKeyAdmin(admin.ModelAdmin):
+class OpenReferralKeyAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Keys are issued by ``manage.py openreferral_key issue`` (the key is shown once); here they are listed
-    and revoked (set "revoked at")."""
+    and revoked (set "revoked at"); a revocation is audited."""
 
     list_display = ["holder", "district", "prefix", "created_at", "revoked_at"]
     list_filter = ["district"]

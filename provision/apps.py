@@ -7,8 +7,9 @@ class ProvisionConfig(AppConfig):
 
     def ready(self) -> None:
         from claimants.progression.links import registry as plan_links
-        from provision import dashboard, progression, timeline
+        from provision import audit_log, dashboard, progression, timeline
 
         dashboard.register()
+        audit_log.register()  # the audit page's claimant filter
         progression.register(plan_links)
         timeline.register()

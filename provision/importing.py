@@ -31,7 +31,8 @@ from django import forms
 from django.db import connection, transaction
 from django.utils import timezone
 
-from iwp.audit import audit_record
+from iwp.audit import audit_event, audit_record
+from iwp.csv_export import csv_text
 from iwp.models import AuditVerb, District, StaffMember
 from provision import fields as f
 from provision.feed_reading import FeedRow, FileProblem, feed_rows, feed_services
@@ -1107,11 +1108,7 @@ def report_lines(report: dict[str, Any]) -> Iterable[list[str]]:
 
 
 def report_csv(report: dict[str, Any]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in report_lines(report):
-        writer.writerow([_safe_cell(c) for c in row])
-    return out.getvalue()
+    return csv_text(report_lines(report))
 
 
 # --- Export ---------------------------------------------------------------------------------------------
@@ -1161,13 +1158,30 @@ def export_rows(offers: Iterable[ProvisionOffer]) -> Iterable[list[str]]:
 
 
 def export_csv(offers: Iterable[ProvisionOffer]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in export_rows(offers):
-        writer.writerow([_safe_cell(c) for c in row])
-    return out.getvalue()
+    """The export as text; formula cells neutralised by the core's one CSV writer (``iwp.csv_export``)."""
+    return csv_text(export_rows(offers))
 
 
-def _safe_cell(value: str) -> str:
-    # Spreadsheet formula injection: a cell starting with = + - @ would run as a formula in Excel.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+def audit_export(
+    *,
+    actor: StaffMember | None,
+    what: str,
+    rows: int,
+    district: District | None = None,
+    via: str = "page",
+    **extra: Any,
+) -> None:
+    """Every download of provision data is audited (an export changes nothing, so it has its own transaction)."""
+    audit_event(
+        actor=actor,
+        verb=AuditVerb.EXPORTED,
+        target_type="provision.provisionoffer" if what != "import_report" else "provision.importrun",
+        target_id=extra.get("run", "") if what == "import_report" else (district.pk if district else ""),
+        payload={
+            "what": what,
+            "rows": rows,
+            "district": district.pk if district else None,
+            "via": via,
+            **extra,
+        },
+    )

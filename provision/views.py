@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from claimants.models import BarrierKind, RegimeChoices
 from claimants.progression.selectors import open_step_choices, step_in_plan_of, step_with_claimant
 from iwp.access import role_required
+from iwp.csv_export import csv_response
 from iwp.models import BackgroundJob, District, Role
 from provision import importing, jobs, matching, selectors, services
 from provision.forms import (
@@ -303,8 +304,11 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*EDIT)
 def import_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
-    response = HttpResponse(importing.report_csv(run.report), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-report-{run.pk}.csv"'
+    rows = list(importing.report_lines(run.report))
+    response = csv_response(rows, filename=f"import-report-{run.pk}.csv")
+    importing.audit_export(
+        actor=request.user, what="import_report", rows=len(rows) - 1, district=run.district, run=run.pk
+    )
     return response
 
 
@@ -334,8 +338,11 @@ def export_offers(request: HttpRequest) -> HttpResponse:
         .prefetch_related("sessions")
         .order_by("provider__name", "name")
     )
-    response = HttpResponse(importing.export_csv(offers), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="provision-list.csv"'
+    rows = list(importing.export_rows(offers))
+    response = csv_response(rows, filename="provision-list.csv")
+    # An administrator's export is every district's list (no district recorded).
+    district = None if request.user.effective_role == Role.ADMINISTRATOR else request.user.district
+    importing.audit_export(actor=request.user, what="provision_list", rows=len(rows) - 1, district=district)
     return response
 
 

@@ -34,6 +34,7 @@ RUN=$SERVICES_RUN
 DATABASE_URL=$(.venv/bin/python -m tests.bench.db recreate "$DATABASE_URL" "$bench_db")
 export DATABASE_URL
 export DJANGO_DEBUG=false DJANGO_LOG_LEVEL=WARNING BENCH_TMP="$RUN"
+export DJANGO_SECRET_KEY="${DJANGO_SECRET_KEY:-bench-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 .venv/bin/python manage.py migrate --noinput -v 0
 
 set +e

@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 unset DATABASE_URL REDIS_URL
-export DJANGO_DEBUG=false DJANGO_SECURE_COOKIES=false DJANGO_HSTS_SECONDS=0 IWP_STATIC_FINDERS=false
+# IWP_DEMO_INSECURE_KEY: the demo, and only the demo, runs with DEBUG off on the public built-in key (settings
+# refuse that anywhere else, and on any database but this SQLite file).
+export DJANGO_DEBUG=false DJANGO_SECURE_COOKIES=false DJANGO_HSTS_SECONDS=0 IWP_STATIC_FINDERS=false IWP_DEMO_INSECURE_KEY=true
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py collectstatic --noinput -v 0
 .venv/bin/python manage.py demo_data --if-empty

@@ -19,6 +19,9 @@ echo "ruff…"
 echo "import-linter (layers, DESIGN §1)…"
 .venv/bin/lint-imports --no-cache
 
+# A signing key made for this run: the settings refuse DEBUG off without one (tests/settings.py keeps it).
+export DJANGO_SECRET_KEY="${DJANGO_SECRET_KEY:-test-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+
 # Hashed static files as production serves them (the templates' {% static %} needs the manifest).
 .venv/bin/python manage.py collectstatic --noinput -v 0
 

@@ -4,14 +4,19 @@ against the real Redis, and Playwright driving Debian's Chromium."""
 from __future__ import annotations
 
 import importlib
+import logging
 import os
+import re
 import shutil
+import traceback
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test import Client
+from pytest_django.plugin import blocking_manager_key
 
+from claimants.models import NINO_RE, Claimant
 from iwp.celery import app as celery_app
 from tests import factories
 
@@ -172,3 +177,110 @@ def screenshot_dir() -> Path:
     path = ARTEFACTS / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# --- The logs of a whole run name nobody (issue #15) -----------------------------------------------------------
+#
+# Every log record any logger emits during the run is checked: a National Insurance number (claimants.models.NINO_RE,
+# with or without spaces, any case), an email address, or the full name of a claimant in the database at the time
+# fails the run at the end (pytest_sessionfinish), listing the records. Services log ids, never names.
+#
+# Records are caught where the logging module hands them to handlers (Logger.callHandlers), not by a handler on the
+# root logger: that sees loggers that do not propagate, and survives the Celery worker replacing the root logger's
+# handlers. Cheap: two regular expressions per record; names are looked up only for a test that logged a pair of
+# capitalised words, once at its end, while its data is still in the database.
+
+NINO_IN_TEXT = re.compile(
+    r"\b" + NINO_RE.pattern.strip("^$").replace(r"\d{6}", r"\s?\d{2}\s?\d{2}\s?\d{2}\s?") + r"\b",
+    re.IGNORECASE,
+)
+EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+NAME_PAIRS = re.compile(r"(?=\b([A-Z][\w'-]+),? ([A-Z][\w'-]+)\b)")
+
+
+class _LogScan:
+    def __init__(self) -> None:
+        self.findings: list[str] = []
+        self.test = "(outside a test)"
+        self.pairs: list[
+            tuple[str, str, str]
+        ] = []  # (first word, second word, record) logged by the current test
+        self.original = logging.Logger.callHandlers
+
+    def check(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+        except Exception:  # a broken record is the logging module's problem, not this check's
+            text = str(record.msg)
+        if record.exc_info and record.exc_info[1] is not None:
+            text += "\n" + "".join(traceback.format_exception_only(record.exc_info[1]))
+        for what, pattern in (
+            ("a National Insurance number", NINO_IN_TEXT),
+            ("an email address", EMAIL_IN_TEXT),
+        ):
+            if pattern.search(text):
+                self.findings.append(f"{self.test}: {record.name} logged {what}: {text[:300]!r}")
+        if len(self.pairs) < 10_000:
+            self.pairs += [(a, b, f"{record.name}: {text[:300]!r}") for a, b in NAME_PAIRS.findall(text)]
+
+    def check_names(self, config) -> None:
+        """The pairs of capitalised words the test logged, against the claimants in the database now."""
+        pairs, self.pairs = self.pairs, []
+        if not pairs:
+            return
+        try:
+            with config.stash[blocking_manager_key].unblock():
+                names = set(Claimant.objects.values_list("first_name", "last_name"))
+        except DatabaseError:
+            return  # the test left its transaction unusable; its data is gone with it
+        for a, b, record in pairs:
+            if (a, b) in names or (b, a) in names:
+                self.findings.append(f"{self.test}: logged the claimant {a} {b}: {record}")
+
+    def install(self) -> None:
+        scan, original = self, self.original
+
+        def call_handlers(logger: logging.Logger, record: logging.LogRecord) -> None:
+            scan.check(record)
+            original(logger, record)
+
+        logging.Logger.callHandlers = call_handlers  # type: ignore[method-assign]
+
+    def uninstall(self) -> None:
+        logging.Logger.callHandlers = self.original  # type: ignore[method-assign]
+
+
+_log_scan = _LogScan()
+
+
+def pytest_sessionstart(session) -> None:
+    _log_scan.install()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    _log_scan.test, _log_scan.pairs = item.nodeid, []
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    _log_scan.check_names(item.config)  # before the test's data is rolled back or flushed
+    yield
+    _log_scan.test = "(between tests)"
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    _log_scan.uninstall()
+    if not _log_scan.findings:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = ["Personal data in the logs of this run (log ids, not names, NINOs or email addresses):"]
+    lines += _log_scan.findings[:50]
+    if len(_log_scan.findings) > 50:
+        lines.append(f"… and {len(_log_scan.findings) - 50} more")
+    if reporter is not None:
+        reporter.section("log scan", sep="=", red=True, bold=True)
+        for line in lines:
+            reporter.write_line(line)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

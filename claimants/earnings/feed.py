@@ -20,7 +20,8 @@ Built for files of a million rows, in three phases:
    retried claimant by claimant; a claimant still in conflict is rejected with a reason. Recalculation (cause ``earnings``) is enqueued on commit, once per claimant whose earnings
    changed, in lists of ``RECALCULATION_CHUNK`` ids (task ``claimants.recalculate_claimants``).
 
-One audit event (``IMPORTED``) is written per file with the counts. Individual rows are not audited one by one: the
+One audit event (``IMPORTED``) is written per file read (at least one row) with the counts; a body that could not be
+read as a file of earnings, or had no rows, changes nothing and is not audited. Individual rows are not audited one by one: the
 rows themselves carry ``recorded_by`` and ``received_at``, and superseded rows are kept.
 
 The writes are plain SQL (``INSERT … SELECT`` and ``UPDATE … FROM`` against the staging table) rather than ORM
@@ -36,6 +37,7 @@ import csv
 import heapq
 import io
 import json
+import logging
 import os
 import re
 import time
@@ -58,6 +60,8 @@ from claimants.services import claimant_record_earnings, mark_regimes_stale
 from iwp.audit import audit_record
 from iwp.background.outbox import send_on_commit
 from iwp.models import AuditVerb, StaffMember
+
+logger = logging.getLogger(__name__)
 
 READ_BATCH_ROWS = 10_000
 APPLY_BATCH_ROWS = 20_000
@@ -927,12 +931,22 @@ def _finish_ingest(
     started: float,
 ) -> IngestResult:
     result.rejected = list(islice(heapq.merge(early, late), MAX_REJECTED_DETAILS))
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            verb=AuditVerb.IMPORTED,
-            target_type="claimants.earningsrecord",
-            payload={"feed": "earnings", **result.counts()},
+    if not result.applied and (result.error or not result.rows_read):
+        # Nothing was read — a body that is not a file of earnings at all (broken JSON, no header, the wrong
+        # columns, not UTF-8) or a file with no rows — so nothing happened to anyone's record: no audit event
+        # (fuzzing the API once wrote 13,900 of them). The caller still gets the error. Anything applied is
+        # always audited.
+        logger.info(
+            "earnings feed: nothing read, nothing audited (%s)",
+            "file not read" if result.error else "no rows",
         )
+    else:
+        with transaction.atomic():
+            audit_record(
+                actor=actor,
+                verb=AuditVerb.IMPORTED,
+                target_type="claimants.earningsrecord",
+                payload={"feed": "earnings", **result.counts()},
+            )
     result.timings["total"] = round(time.perf_counter() - started, 3)
     return result

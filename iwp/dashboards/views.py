@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -11,12 +10,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
-    StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,7 +24,8 @@ from claimants.models import IwpOfferStatus, RegimeChoices
 from claimants.record.caseload import registry as caseload_registry
 from claimants.selectors import CaseloadQuery, caseload_for
 from iwp.access import role_required
-from iwp.audit import audit_record
+from iwp.audit import audit_event
+from iwp.csv_export import csv_response, csv_streaming_response
 from iwp.dashboards import selectors as dash
 from iwp.dashboards.charts import trend_chart
 from iwp.dashboards.forms import AbsenceForm, BulkReassignForm, DashboardFilterForm, TeamMemberForm
@@ -283,29 +281,28 @@ def _districts(user: StaffMember):
 # --- CSV exports --------------------------------------------------------------------------------------------
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _bad_request(form: DashboardFilterForm) -> HttpResponse:
     lines = [f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()]
     return HttpResponseBadRequest("\n".join(["Bad export parameters", *lines]), content_type="text/plain")
 
 
-def _audit_export(request: HttpRequest, what: str, scope: dash.DashboardScope) -> None:
-    with transaction.atomic():
-        audit_record(
-            actor=request.user,
-            verb=AuditVerb.EXPORTED,
-            target_type="iwp.dashboards.selectors",
-            target_id=scope.team.pk if scope.team else (scope.district.pk if scope.district else ""),
-            payload={
-                "what": what,
-                "team": scope.team.pk if scope.team else None,
-                "district": scope.district.pk if scope.district else None,
-            },
-        )
+def _audit_export(
+    request: HttpRequest, what: str, scope: dash.DashboardScope, rows: int | None = None
+) -> None:
+    payload: dict[str, Any] = {
+        "what": what,
+        "team": scope.team.pk if scope.team else None,
+        "district": scope.district.pk if scope.district else None,
+    }
+    if rows is not None:
+        payload["rows"] = rows
+    audit_event(
+        actor=request.user,
+        verb=AuditVerb.EXPORTED,
+        target_type="iwp.dashboards.selectors",
+        target_id=scope.team.pk if scope.team else (scope.district.pk if scope.district else ""),
+        payload=payload,
+    )
 
 
 @require_GET
@@ -318,13 +315,10 @@ def export_figures(request: HttpRequest) -> HttpResponse:
     board = _build(request, form.cleaned_data)
     keys = [f.key.format(months=board.period.months) for g in board.groups for f in g.figures]
     labels = [f.label for g in board.groups for f in g.figures]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="dashboard-figures.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["Team", "Work coach", "Target caseload", *labels])
+    rows: list[list[Any]] = [["Team", "Work coach", "Target caseload", *labels]]
     if board.scope.is_team:
         for row in board.rows:
-            writer.writerow(
+            rows.append(
                 [
                     row.coach.team.name,
                     row.coach.get_full_name(),
@@ -335,7 +329,7 @@ def export_figures(request: HttpRequest) -> HttpResponse:
     else:
         for team in board.scope.teams:
             counts = board.team_totals.get(team.pk, {})
-            writer.writerow(
+            rows.append(
                 [
                     f"{team.name}, {team.jobcentre.name}",
                     "(all)",
@@ -343,10 +337,11 @@ def export_figures(request: HttpRequest) -> HttpResponse:
                     *(counts.get(k, 0) for k in keys),
                 ]
             )
-    writer.writerow(
+    rows.append(
         [board.scope.title, "(total)", board.target_caseload, *(board.totals.get(k, 0) for k in keys)]
     )
-    _audit_export(request, "figures", board.scope)
+    response = csv_response(rows, filename="dashboard-figures.csv")
+    _audit_export(request, "figures", board.scope, rows=len(rows) - 1)
     return response
 
 
@@ -387,12 +382,7 @@ def export_claimants(request: HttpRequest) -> HttpResponse:
     coaches = dash.coach_ids_in_scope(scope, coach_id=data.get("coach"))
     claimants = dash.claimants_of(coaches).order_by("coach__team__name", "coach_id", "last_name", "pk")
     _audit_export(request, "claimants", scope)
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in _claimant_rows(claimants)), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = 'attachment; filename="claimants.csv"'
-    return response
+    return csv_streaming_response(_claimant_rows(claimants), filename="claimants.csv")
 
 
 # --- Reassignment -------------------------------------------------------------------------------------------

@@ -353,8 +353,8 @@ def test_missing_required_column_rejects_the_file(header, missing):
     assert result.file_rejected and result.error
     assert f"missing the required column{'s' if ',' in missing else ''} {missing}" in result.error
     assert result.applied == 0 and EarningsRecord.objects.count() == 0
-    event = AuditEvent.objects.latest("pk")
-    assert event.verb == AuditVerb.IMPORTED and event.payload["file_rejected"] is True
+    # A file that could not be read changed nothing, so it is not audited (issue #15: fuzzing wrote junk events).
+    assert not AuditEvent.objects.filter(verb=AuditVerb.IMPORTED).exists()
 
 
 def test_header_is_case_and_bom_insensitive():
@@ -525,6 +525,59 @@ def test_api_accepts_csv(admin_client_iwp):
 def test_api_malformed_body_is_400(admin_client_iwp, body, content_type, query):
     response = admin_client_iwp.post(URL + query, body, content_type=content_type)
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("{not json", "application/json"),
+        (json.dumps({"rows": []}), "application/json"),
+        (json.dumps({"records": []}), "application/json"),
+        ("", "application/json"),
+        ("nino,employed_gross\n", "text/csv"),
+        (HEADER + "\n", "text/csv"),
+        (b"\xff\xfe\x00garbage", "text/csv"),
+    ],
+    ids=[
+        "broken-json",
+        "no-records-key",
+        "no-records",
+        "empty",
+        "missing-columns",
+        "header-only",
+        "not-utf8",
+    ],
+)
+def test_api_bodies_that_are_not_read_are_not_audited(admin_client_iwp, body, content_type):
+    """Issue #15: fuzzing the API wrote an audit event for every junk body; only a file actually read is audited."""
+    response = admin_client_iwp.post(URL, body, content_type=content_type)
+    assert response.status_code in (200, 400), response.content
+    assert not AuditEvent.objects.filter(verb=AuditVerb.IMPORTED).exists()
+    assert EarningsRecord.objects.count() == 0
+
+
+def test_api_file_read_is_audited_once_even_when_strict_mode_rejects_it(admin_client_iwp, administrator):
+    claimant = ClaimantFactory()
+    body = {
+        "records": [
+            {"nino": claimant.nino, "period_start": "2025-06-10", "employed_gross": "1"},
+            {"nino": "ZX999999A", "period_start": "2025-06-10", "employed_gross": "1"},
+        ]
+    }
+    response = admin_client_iwp.post(f"{URL}?mode=strict", body, content_type="application/json")
+    assert response.status_code == 422
+    event = AuditEvent.objects.get(verb=AuditVerb.IMPORTED)
+    assert event.actor == administrator
+    assert event.payload["rows_read"] == 2 and event.payload["file_rejected"] is True
+
+
+def test_page_upload_audits_a_file_read_and_not_a_file_unread(admin_client_iwp):
+    claimant = ClaimantFactory()
+    _upload(admin_client_iwp, "this is not,an earnings file\n1,2\n")
+    assert not AuditEvent.objects.filter(verb=AuditVerb.IMPORTED).exists()
+    _upload(admin_client_iwp, f"{HEADER}\n{claimant.nino},2025-06-10,5.00\n")
+    event = AuditEvent.objects.get(verb=AuditVerb.IMPORTED)
+    assert event.payload["applied"] == 1
 
 
 @pytest.mark.parametrize("role", ["work_coach", "team_leader", "progression_lead"])

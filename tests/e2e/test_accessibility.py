@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from claimants.commitments.services import commitment_start_draft
+from claimants.commitments.services import commitment_issue, commitment_start_draft
 from claimants.models import Claimant, ClaimantCommitment, CommitmentStatus
 from claimants.regimes.uprating import UPRATING_JOB_KIND, uprating_run_inline
 from iwp.models import BackgroundJob, BackgroundJobState, StaffMember
@@ -47,6 +47,7 @@ NOT_PAGES = {
     "iwp:dashboard_export_figures": "CSV download",
     "iwp:dashboard_export_claimants": "CSV download",
     "provision:export": "CSV download",
+    "iwp:audit_log_csv": "CSV download (the audit log's filtered events)",
     "openreferral:services": "JSON API for other services",
     "openreferral:service": "JSON API for other services",
     "provision:import_report_csv": "CSV download (the import report's lines)",
@@ -91,8 +92,13 @@ def _coach_starts() -> list[str]:
     mine = Claimant.objects.filter(coach=coach).order_by("pk")
     restricted = mine.filter(circumstances__sensitive=True).first()
     waiting = ClaimantCommitment.objects.filter(claimant__in=mine, status=CommitmentStatus.ISSUED).first()
-    accepted = mine.filter(commitments__status=CommitmentStatus.ACCEPTED).distinct()[:2]
-    to_issue, to_discard = (commitment_start_draft(claimant=c, actor=coach) for c in accepted)
+    accepted = list(mine.filter(commitments__status=CommitmentStatus.ACCEPTED).distinct()[:3])
+    to_issue, to_discard = (commitment_start_draft(claimant=c, actor=coach) for c in accepted[:2])
+    if (
+        waiting is None
+    ):  # the demo's random draws depend on today's date: some days none of coach1's is waiting
+        draft = commitment_start_draft(claimant=accepted[2], actor=coach)
+        waiting = commitment_issue(commitment=draft, lock_version=draft.lock_version, actor=coach)
     # A progression plan with steps still to do: its page links each step to the actions and referrals pages.
     planned = mine.filter(progression_plan__steps__status="to_do").distinct().first()
     return [

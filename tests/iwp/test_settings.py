@@ -34,6 +34,9 @@ print(json.dumps({
     "storage": settings.STORAGES["staticfiles"]["BACKEND"],
     "allowed_hosts": settings.ALLOWED_HOSTS,
     "middleware": settings.MIDDLEWARE,
+    "secret_key": settings.SECRET_KEY,
+    "proxy_ssl_header": settings.SECURE_PROXY_SSL_HEADER,
+    "idle_minutes": settings.IWP_IDLE_TIMEOUT_MINUTES,
 }))
 """
 
@@ -46,20 +49,36 @@ CONFIG_VARS = (
     "DJANGO_SECURE_COOKIES",
     "IWP_PLAIN_STATIC",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "IWP_DEMO_INSECURE_KEY",
+    "DJANGO_TRUST_X_FORWARDED_PROTO",
+    "IWP_IDLE_TIMEOUT_MINUTES",
 )
+# The laptop demo's opt-in to the built-in key with DEBUG off (scripts/demo.sh sets it).
+DEMO = {"IWP_DEMO_INSECURE_KEY": "true"}
+
+
+def _run_probe(**env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
+    clean.update(env, DJANGO_SETTINGS_MODULE="iwp.settings")
+    return subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True)
 
 
 def settings_with(**env: str) -> dict:
-    clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
-    clean.update(env, DJANGO_SETTINGS_MODULE="iwp.settings")
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, check=True
-    )
+    out = _run_probe(**env)
+    assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def settings_refused(**env: str) -> str:
+    """The settings refuse to load: the error Django raises, from stderr."""
+    out = _run_probe(**env)
+    assert out.returncode != 0, f"settings loaded with {env}"
+    assert "ImproperlyConfigured" in out.stderr, out.stderr
+    return out.stderr
+
+
 def test_embedded_default_is_sqlite_and_eager_tasks():
-    conf = settings_with()
+    conf = settings_with(**DEMO)
     assert conf["engine"] == "django.db.backends.sqlite3"
     assert conf["eager"] is True
     assert conf["eager_propagates"] is True
@@ -67,7 +86,11 @@ def test_embedded_default_is_sqlite_and_eager_tasks():
 
 
 def test_redis_url_gives_a_real_broker_and_postgres_url_gives_postgres():
-    conf = settings_with(REDIS_URL="redis://127.0.0.1:6379/3", DATABASE_URL="postgres://u:p@db:5432/iwp")
+    conf = settings_with(
+        REDIS_URL="redis://127.0.0.1:6379/3",
+        DATABASE_URL="postgres://u:p@db:5432/iwp",
+        DJANGO_SECRET_KEY="k" * 60,
+    )
     assert conf["engine"] == "django.db.backends.postgresql"
     assert conf["eager"] is False
     assert conf["broker"] == "redis://127.0.0.1:6379/3"
@@ -96,19 +119,26 @@ def test_debug_demo_relaxes_cookies_for_plain_http():
 
 
 def test_security_middleware_in_effect():
-    conf = settings_with()
+    conf = settings_with(**DEMO)
     mw = conf["middleware"]
     for required in (
         "django.middleware.csrf.CsrfViewMiddleware",
         "django.contrib.auth.middleware.LoginRequiredMiddleware",
         "csp.middleware.CSPMiddleware",
+        "iwp.middleware.SecurityHeadersMiddleware",
+        "iwp.middleware.SessionTimeoutMiddleware",
     ):
         assert required in mw
     assert mw[-1] == "axes.middleware.AxesMiddleware"
+    # The time-out runs after the session and user are known and before the login check sends a page to sign in.
+    authentication = mw.index("django.contrib.auth.middleware.AuthenticationMiddleware")
+    timeout = mw.index("iwp.middleware.SessionTimeoutMiddleware")
+    assert authentication < timeout < mw.index("django.contrib.auth.middleware.LoginRequiredMiddleware")
 
 
 def test_allowed_hosts_from_environment():
-    assert settings_with(DJANGO_ALLOWED_HOSTS="iwp.example,web")["allowed_hosts"] == ["iwp.example", "web"]
+    conf = settings_with(DJANGO_ALLOWED_HOSTS="iwp.example,web", **DEMO)
+    assert conf["allowed_hosts"] == ["iwp.example", "web"]
 
 
 def test_check_deploy_is_clean_with_production_environment():
@@ -162,3 +192,63 @@ def test_only_a_real_file_missing_from_the_manifest_is_a_warning(tmp_path, caplo
         storage.url("vendor/govuk/no-such-file.js.map")
     levels = {r.getMessage().split()[2]: r.levelname for r in caplog.records}
     assert levels == {"css/iwp.css": "WARNING", "vendor/govuk/no-such-file.js.map": "DEBUG"}
+
+
+# --- Hardening (issue #15) ------------------------------------------------------------------------------------------
+
+
+def test_debug_off_without_a_secret_key_refuses_to_start():
+    error = settings_refused(DJANGO_DEBUG="false")
+    assert "DJANGO_SECRET_KEY is not set and DEBUG is off" in error
+    # Unset DEBUG means off: the same.
+    assert "DJANGO_SECRET_KEY is not set" in settings_refused()
+
+
+def test_debug_off_with_the_published_placeholder_key_refuses_to_start():
+    assert "published placeholder" in settings_refused(DJANGO_SECRET_KEY="change-me-to-a-long-random-string")
+    assert "published placeholder" in settings_refused(
+        DJANGO_SECRET_KEY="django-insecure-embedded-default-do-not-use-in-production"
+    )
+
+
+def test_the_demo_opts_in_to_the_built_in_key_on_sqlite_only():
+    conf = settings_with(DJANGO_DEBUG="false", **DEMO)
+    assert conf["debug"] is False
+    assert conf["secret_key"] == "django-insecure-embedded-default-do-not-use-in-production"
+    error = settings_refused(DJANGO_DEBUG="false", DATABASE_URL="postgres://u:p@db:5432/iwp", **DEMO)
+    assert "for the laptop demo on SQLite only" in error
+    # A real key always wins over the opt-in.
+    assert settings_with(DJANGO_SECRET_KEY="r" * 60, **DEMO)["secret_key"] == "r" * 60
+
+
+def test_debug_on_keeps_the_laptop_key():
+    assert settings_with(DJANGO_DEBUG="true")["secret_key"].startswith("django-insecure")
+
+
+def test_the_demo_script_and_only_it_opts_in():
+    assert "IWP_DEMO_INSECURE_KEY=true" in (ROOT / "scripts" / "demo.sh").read_text()
+    for other in (
+        "scripts/test.sh",
+        "scripts/bench.sh",
+        "scripts/load.sh",
+        "docker-compose.yml",
+        "Dockerfile",
+    ):
+        assert "IWP_DEMO_INSECURE_KEY" not in (ROOT / other).read_text(), other
+    assert "IWP_DEMO_INSECURE_KEY" not in (ROOT / ".env.example").read_text()
+
+
+def test_x_forwarded_proto_is_believed_only_when_configured():
+    assert settings_with(DJANGO_SECRET_KEY="k" * 60)["proxy_ssl_header"] is None
+    assert (
+        settings_with(DJANGO_SECRET_KEY="k" * 60, DJANGO_TRUST_X_FORWARDED_PROTO="false")["proxy_ssl_header"]
+        is None
+    )
+    trusted = settings_with(DJANGO_SECRET_KEY="k" * 60, DJANGO_TRUST_X_FORWARDED_PROTO="true")
+    assert trusted["proxy_ssl_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+def test_idle_timeout_is_30_minutes_unless_configured():
+    assert settings_with(**DEMO)["idle_minutes"] == 30
+    assert settings_with(IWP_IDLE_TIMEOUT_MINUTES="5", **DEMO)["idle_minutes"] == 5
+    assert "IWP_IDLE_TIMEOUT_MINUTES" in settings_refused(IWP_IDLE_TIMEOUT_MINUTES="0", **DEMO)

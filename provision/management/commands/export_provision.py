@@ -14,8 +14,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from iwp.csv_export import csv_text
 from iwp.models import District
-from provision.importing import export_csv
+from provision.importing import audit_export, export_rows
 from provision.openreferral import selectors, serialise
 
 
@@ -47,7 +48,19 @@ class Command(BaseCommand):
         district = district_named(options["district"])
         offers = selectors.exportable_offers(district, include_archived=options["include_archived"])
         if options["format"] == "csv":
-            self.stdout.write(export_csv(offers), ending="")
-            return
-        document = serialise.services(offers, base_url=options["base_url"])
-        self.stdout.write(json.dumps(document, indent=2, ensure_ascii=False))
+            rows = list(export_rows(offers))
+            self.stdout.write(csv_text(rows), ending="")
+            count = len(rows) - 1
+        else:
+            document = serialise.services(offers, base_url=options["base_url"])
+            self.stdout.write(json.dumps(document, indent=2, ensure_ascii=False))
+            count = len(document)
+        # Audited like a download from the page; no member of staff is signed in to a command.
+        audit_export(
+            actor=None,
+            what="provision_list",
+            rows=count,
+            district=district,
+            via="command",
+            format=options["format"],
+        )
