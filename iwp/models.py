@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class District(models.Model):
@@ -175,7 +176,8 @@ class AuditEvent(models.Model):
     target_type = models.CharField(max_length=100, help_text="app_label.model of the record acted on")
     target_id = models.CharField(max_length=64, blank=True)
     payload = models.JSONField(default=dict, blank=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When it happened: now, unless a data load (the demo) says when its history happened; never changed after.
+    at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
 
     objects = AuditEventQuerySet.as_manager()
 

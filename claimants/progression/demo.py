@@ -161,12 +161,12 @@ def build(*, claimants: list[Claimant], today: dt.date | None = None) -> dict[st
     PlanStep.objects.bulk_create(steps)
     SelfAssessment.objects.bulk_create(rows)
     for plan, created in audit:
-        event = AuditEvent.objects.create(
+        AuditEvent.objects.create(
+            at=created,
             actor=plan.created_by,
             verb=AuditVerb.CREATED,
             target_type=ProgressionPlan._meta.label_lower,
             target_id=str(plan.pk),
             payload={"claimant": plan.claimant_id, "changes": [], "route": plan.route, "demo": True},
         )
-        AuditEvent.objects.filter(pk=event.pk).update(at=created)
     return {"progression plans": plans, "self-assessments": assessments}
