@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -28,15 +27,7 @@ from claimants.models import Claimant
 from iwp import timeline
 from iwp.input.dates import long_date
 from iwp.models import StaffMember
-from iwp.timeline import TimelineEntry, day_bounds, day_start, newest
-
-
-def _between(qs: QuerySet, name: str, since: datetime | None, until: datetime | None) -> QuerySet:
-    if since is not None:
-        qs = qs.filter(**{f"{name}__gte": since})
-    if until is not None:
-        qs = qs.filter(**{f"{name}__lt": until})
-    return qs
+from iwp.timeline import TimelineEntry, between, day_bounds, day_start, newest
 
 
 def _when(at: datetime) -> str:
@@ -64,7 +55,7 @@ def appointment_entries(
 ) -> list[TimelineEntry]:
     """Each appointment at its start (upcoming ones too), with its channel, coach, length and outcome."""
     now = timezone.now()
-    rows = _between(claimant.appointments.select_related("coach"), "starts_at", since, until)
+    rows = between(claimant.appointments.select_related("coach"), "starts_at", since, until)
     entries = []
     for a in rows.order_by("-starts_at", "-pk")[:limit]:
         lines = [
@@ -91,10 +82,10 @@ def contact_entries(
 ) -> list[TimelineEntry]:
     """After a missed appointment: each attempt to contact the claimant (how, and what happened) and each
     good-reason decision with its reason (research row 7: the reason is kept, and now seen)."""
-    attempts = _between(
+    attempts = between(
         ContactAttempt.objects.filter(appointment__claimant=claimant), "at", since, until
     ).select_related("appointment", "recorded_by")
-    decisions = _between(
+    decisions = between(
         GoodReasonDecision.objects.filter(appointment__claimant=claimant), "at", since, until
     ).select_related("appointment", "decided_by")
     entries = []
@@ -125,7 +116,7 @@ def contact_entries(
 def note_entries(
     claimant: Claimant, user: StaffMember, since: datetime | None, until: datetime | None, limit: int
 ) -> list[TimelineEntry]:
-    rows = _between(CaseNote.objects.filter(claimant=claimant), "created_at", since, until)
+    rows = between(CaseNote.objects.filter(claimant=claimant), "created_at", since, until)
     return [
         TimelineEntry(n.created_at, "notes", f"Note by {n.author}", n.text)
         for n in rows.select_related("author").order_by("-created_at", "-pk")[:limit]
@@ -138,7 +129,7 @@ def action_entries(
     """Each action agreed (with its due date), and each one done or not done (on the day it was closed)."""
     rows = AgreedAction.objects.filter(claimant=claimant)
     entries = []
-    for a in _between(rows, "created_at", since, until).order_by("-created_at", "-pk")[:limit]:
+    for a in between(rows, "created_at", since, until).order_by("-created_at", "-pk")[:limit]:
         due = f"Due by {long_date(a.due_on)}."
         entries.append(
             TimelineEntry(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 
 from claimants.commitments.selectors import may_see_restricted
@@ -30,24 +30,7 @@ from claimants.record.voice import about
 from iwp import timeline
 from iwp.input.dates import long_date
 from iwp.models import CoachAbsence, StaffMember
-from iwp.timeline import TimelineEntry, day_bounds, day_start, newest
-
-
-def _between(qs: QuerySet, name: str, since: datetime | None, until: datetime | None) -> QuerySet:
-    if since is not None:
-        qs = qs.filter(**{f"{name}__gte": since})
-    if until is not None:
-        qs = qs.filter(**{f"{name}__lt": until})
-    return qs
-
-
-def _days_between(qs: QuerySet, name: str, since: datetime | None, until: datetime | None) -> QuerySet:
-    first, last = day_bounds(since, until)
-    if first is not None:
-        qs = qs.filter(**{f"{name}__gte": first})
-    if last is not None:
-        qs = qs.filter(**{f"{name}__lte": last})
-    return qs
+from iwp.timeline import TimelineEntry, between, day_start, days_between, newest
 
 
 def _money(amount) -> str:
@@ -65,8 +48,8 @@ def commitment_entries(
     rows = ClaimantCommitment.objects.filter(claimant=claimant).only(
         "id", "claimant_id", "version", "issued_at", "accept_by", "accepted_at", "review_due"
     )
-    issued = _between(rows.filter(issued_at__isnull=False), "issued_at", since, until)
-    accepted = _between(rows.filter(accepted_at__isnull=False), "accepted_at", since, until)
+    issued = between(rows.filter(issued_at__isnull=False), "issued_at", since, until)
+    accepted = between(rows.filter(accepted_at__isnull=False), "accepted_at", since, until)
     entries = []
     for c in issued.order_by("-issued_at", "-pk")[:limit]:
         url = reverse("claimants:commitment_version", args=[claimant.pk, c.version])
@@ -96,7 +79,7 @@ def handover_entries(
     """Each change of work coach ("Handed over from A to B", with the reason; the handover summary only for those
     who may read restricted information) and each absence of the claimant's coach that a colleague covered."""
     rows = list(
-        _between(CoachAssignment.objects.filter(claimant=claimant), "assigned_at", None, until)
+        between(CoachAssignment.objects.filter(claimant=claimant), "assigned_at", None, until)
         .select_related("coach", "assigned_by")
         .order_by("-assigned_at", "-pk")[: limit + 1]  # one more: who had the claimant before the oldest
     )
@@ -146,7 +129,7 @@ def _cover_entries(
         .filter(Exists(coached_then))
         .select_related("coach", "covered_by")
     )
-    absences = _days_between(absences, "starts_on", since, until)
+    absences = days_between(absences, "starts_on", since, until)
     return [
         TimelineEntry(
             day_start(a.starts_on),
@@ -171,7 +154,7 @@ def circumstance_entries(
     restricted information was recorded, whoever reads it (the restricted page shows it, and audits the look)."""
     rows = Circumstance.objects.filter(claimant=claimant)
     entries = []
-    for c in _between(rows, "recorded_at", since, until).order_by("-recorded_at", "-pk")[:limit]:
+    for c in between(rows, "recorded_at", since, until).order_by("-recorded_at", "-pk")[:limit]:
         entries.append(
             TimelineEntry(
                 c.recorded_at,
@@ -181,7 +164,7 @@ def circumstance_entries(
                 sensitive=c.sensitive,
             )
         )
-    resolved = _days_between(rows.filter(resolved_on__isnull=False), "resolved_on", since, until)
+    resolved = days_between(rows.filter(resolved_on__isnull=False), "resolved_on", since, until)
     for c in resolved.order_by("-resolved_on", "-pk")[:limit]:
         entries.append(
             TimelineEntry(
@@ -192,7 +175,7 @@ def circumstance_entries(
                 all_day=True,
             )
         )
-    easements = _between(Easement.objects.filter(claimant=claimant), "recorded_at", since, until)
+    easements = between(Easement.objects.filter(claimant=claimant), "recorded_at", since, until)
     for e in easements.order_by("-recorded_at", "-pk")[:limit]:
         entries.append(
             TimelineEntry(
@@ -220,7 +203,7 @@ def earnings_entries(
         received_at__lt=OuterRef("received_at"),
     )
     rows = (
-        _between(EarningsRecord.objects.filter(claimant=claimant), "received_at", since, until)
+        between(EarningsRecord.objects.filter(claimant=claimant), "received_at", since, until)
         .annotate(corrects=Exists(earlier))
         .order_by("-received_at", "-pk")[:limit]
     )
@@ -253,7 +236,7 @@ def regime_entries(
             "id", "claimant_id", "period_start", "regime", "previous_regime", "partner_regime", "explanation"
         )
     )
-    rows = _days_between(rows, "period_start", since, until).order_by("-period_start", "-pk")[:limit]
+    rows = days_between(rows, "period_start", since, until).order_by("-period_start", "-pk")[:limit]
     url = reverse("claimants:claimant_regime", args=[claimant.pk])
     return [
         TimelineEntry(
@@ -309,7 +292,7 @@ def facts_entries(
 ) -> list[TimelineEntry]:
     """Each change of the regime facts, when it was recorded, with the date it took effect from (issue #16).
     The first version (the facts from the start of the claim) is not a change."""
-    rows = _between(
+    rows = between(
         ClaimantFacts.objects.filter(claimant=claimant, effective_from__isnull=False),
         "recorded_at",
         since,

@@ -152,6 +152,25 @@ def in_range(at: datetime, since: datetime | None, until: datetime | None) -> bo
     return (since is None or at >= since) and (until is None or at < until)
 
 
+def between(qs: Any, name: str, since: datetime | None, until: datetime | None) -> Any:
+    """A provider's queryset limited to ``since <= name < until`` (either bound may be None: open)."""
+    if since is not None:
+        qs = qs.filter(**{f"{name}__gte": since})
+    if until is not None:
+        qs = qs.filter(**{f"{name}__lt": until})
+    return qs
+
+
+def days_between(qs: Any, name: str, since: datetime | None, until: datetime | None) -> Any:
+    """The same for a date field: the dates whose local midnight lies in ``[since, until)``."""
+    first, last = day_bounds(since, until)
+    if first is not None:
+        qs = qs.filter(**{f"{name}__gte": first})
+    if last is not None:
+        qs = qs.filter(**{f"{name}__lte": last})
+    return qs
+
+
 def newest(entries: Iterable[TimelineEntry], limit: int) -> list[TimelineEntry]:
     """The ``limit`` newest entries, newest first; a stable sort, so ties keep the order they came in."""
     return sorted(entries, key=lambda e: e.at, reverse=True)[:limit]

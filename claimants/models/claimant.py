@@ -95,6 +95,33 @@ class SupportIntensity(models.TextChoices):
     QUARTERLY = "quarterly", "Light – every 3 months"
 
 
+def regime_fact_constraints(prefix: str) -> list[models.CheckConstraint]:
+    """The rules every set of regime facts keeps: on the claimant row (today's facts, no prefix) and on each
+    version of them (``ClaimantFacts``, prefix "facts_")."""
+    return [
+        models.CheckConstraint(
+            name=f"{prefix}reduced_hours_need_reason",
+            condition=Q(expected_hours__gte=35) | ~Q(expected_hours_reason=""),
+            violation_error_message="Give the reason when expected hours are below 35.",
+        ),
+        models.CheckConstraint(
+            name=f"{prefix}hours_in_week",
+            condition=Q(expected_hours__gte=0, expected_hours__lte=168),
+            violation_error_message="Expected hours must be between 0 and 168.",
+        ),
+        models.CheckConstraint(
+            name=f"{prefix}mif_only_self_employed",
+            condition=Q(minimum_income_floor=False) | Q(self_employed=True),
+            violation_error_message="The Minimum Income Floor applies only to self-employed claimants.",
+        ),
+        models.CheckConstraint(
+            name=f"{prefix}one_kind_of_partner",
+            condition=Q(partner__isnull=True) | Q(has_non_uc_partner=False),
+            violation_error_message="A partner is either a claimant or not eligible for UC, not both.",
+        ),
+    ]
+
+
 class Claimant(models.Model):
     nino = models.CharField(
         "National Insurance number", max_length=9, unique=True, validators=[validate_nino]
@@ -206,28 +233,7 @@ class Claimant(models.Model):
             models.Index(fields=["date_of_birth"], name="claimant_dob_idx"),
             models.Index(fields=["postcode_compact"], name="claimant_postcode_idx"),
         ]
-        constraints = [
-            models.CheckConstraint(
-                name="reduced_hours_need_reason",
-                condition=Q(expected_hours__gte=35) | ~Q(expected_hours_reason=""),
-                violation_error_message="Give the reason when expected hours are below 35.",
-            ),
-            models.CheckConstraint(
-                name="hours_in_week",
-                condition=Q(expected_hours__gte=0, expected_hours__lte=168),
-                violation_error_message="Expected hours must be between 0 and 168.",
-            ),
-            models.CheckConstraint(
-                name="mif_only_self_employed",
-                condition=Q(minimum_income_floor=False) | Q(self_employed=True),
-                violation_error_message="The Minimum Income Floor applies only to self-employed claimants.",
-            ),
-            models.CheckConstraint(
-                name="one_kind_of_partner",
-                condition=Q(partner__isnull=True) | Q(has_non_uc_partner=False),
-                violation_error_message="A partner is either a claimant or not eligible for UC, not both.",
-            ),
-        ]
+        constraints = regime_fact_constraints("")
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"

@@ -21,7 +21,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from claimants.models.claimant import HOURS, Claimant, ExpectedHoursReason, GroupChoices
+from claimants.models.claimant import (
+    HOURS,
+    Claimant,
+    ExpectedHoursReason,
+    GroupChoices,
+    regime_fact_constraints,
+)
 from claimants.regimes.engine import ConditionalityGroup
 from iwp.models import StaffMember
 
@@ -116,26 +122,7 @@ class ClaimantFacts(models.Model):
                 | Q(effective_to__gt=F("effective_from")),
                 violation_error_message="A version must end after it starts.",
             ),
-            models.CheckConstraint(
-                name="facts_reduced_hours_need_reason",
-                condition=Q(expected_hours__gte=35) | ~Q(expected_hours_reason=""),
-                violation_error_message="Give the reason when expected hours are below 35.",
-            ),
-            models.CheckConstraint(
-                name="facts_hours_in_week",
-                condition=Q(expected_hours__gte=0, expected_hours__lte=168),
-                violation_error_message="Expected hours must be between 0 and 168.",
-            ),
-            models.CheckConstraint(
-                name="facts_mif_only_self_employed",
-                condition=Q(minimum_income_floor=False) | Q(self_employed=True),
-                violation_error_message="The Minimum Income Floor applies only to self-employed claimants.",
-            ),
-            models.CheckConstraint(
-                name="facts_one_kind_of_partner",
-                condition=Q(partner__isnull=True) | Q(has_non_uc_partner=False),
-                violation_error_message="A partner is either a claimant or not eligible for UC, not both.",
-            ),
+            *regime_fact_constraints("facts_"),
         ]
 
     def __str__(self) -> str:
