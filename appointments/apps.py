@@ -6,8 +6,9 @@ class AppointmentsConfig(AppConfig):
     verbose_name = "Appointments and agreed actions"
 
     def ready(self) -> None:
-        from appointments import audit_log, caseload, figures, progression, timeline
+        from appointments import audit_log, caseload, figures, progression, retention, timeline
         from claimants.progression.links import registry as plan_links
+        from claimants.retention.registry import registry as retention_registry
         from iwp.figures import registry
 
         caseload.register()
@@ -15,3 +16,4 @@ class AppointmentsConfig(AppConfig):
         figures.register(registry)
         progression.register(plan_links)
         timeline.register()
+        retention.register(retention_registry)

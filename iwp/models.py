@@ -138,6 +138,9 @@ class AuditVerb(models.TextChoices):
     REFUSED = "refused", "Refused"
     WITHDRAWN = "withdrawn", "Withdrawn"
     PAID = "paid", "Marked as paid"
+    # Retention (issue #15): a claim closed, and a claimant's personal data anonymised by the retention job.
+    CLAIM_CLOSED = "claim_closed", "Claim closed"
+    ANONYMISED = "anonymised", "Anonymised (retention)"
 
 
 class AuditIsAppendOnly(RuntimeError):

@@ -221,6 +221,12 @@ IWP_IDLE_TIMEOUT_MINUTES = env.int("IWP_IDLE_TIMEOUT_MINUTES", default=30)
 if IWP_IDLE_TIMEOUT_MINUTES < 1:
     raise ImproperlyConfigured("IWP_IDLE_TIMEOUT_MINUTES must be a whole number of minutes, 1 or more")
 # Features no page of ours uses, switched off for this origin and anything it might embed (Permissions-Policy).
+# Retention (issue #15; claimants.retention, /work/notes/retention.md): a claimant whose claim closed this many
+# whole years ago or more is anonymised by the nightly job. Six years unless the data controller says otherwise.
+IWP_RETENTION_YEARS = env.int("IWP_RETENTION_YEARS", default=6)
+if IWP_RETENTION_YEARS < 1:
+    raise ImproperlyConfigured("IWP_RETENTION_YEARS must be a whole number of years, 1 or more")
+
 IWP_PERMISSIONS_POLICY = {
     "accelerometer": "()",
     "autoplay": "()",
@@ -336,6 +342,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "support-fund-outcomes-nightly": {
         "task": "claimants.support_fund_outcomes",
         "schedule": crontab(hour=3, minute=15),
+    },
+    # Retention: anonymise claimants whose claim closed IWP_RETENTION_YEARS ago (before the nightly summaries, which
+    # count the same figures either way). Safe to run twice: a lock and a marker for the day.
+    "retention-anonymise-nightly": {
+        "task": "claimants.retention_anonymise",
+        "schedule": crontab(hour=2, minute=30),
     },
     "dashboard-summaries-nightly": {
         "task": "iwp.refresh_dashboard_summaries",

@@ -7,9 +7,11 @@ class ProvisionConfig(AppConfig):
 
     def ready(self) -> None:
         from claimants.progression.links import registry as plan_links
-        from provision import audit_log, dashboard, progression, timeline
+        from claimants.retention.registry import registry as retention_registry
+        from provision import audit_log, dashboard, progression, retention, timeline
 
         dashboard.register()
         audit_log.register()  # the audit page's claimant filter
         progression.register(plan_links)
         timeline.register()
+        retention.register(retention_registry)

@@ -197,6 +197,11 @@ class Claimant(models.Model):
     support_intensity = models.CharField(
         max_length=12, choices=SupportIntensity.choices, default=SupportIntensity.EIGHT_WEEKLY
     )
+    # Retention (issue #15, ``claimants.retention``): the day the Universal Credit claim closed (None: open, or not
+    # known — never anonymised), written only by ``claimant_close_claim``; and when the retention job replaced the
+    # personal data with anonymised values (None: not anonymised).
+    claim_closed_on = models.DateField("Claim closed on", null=True, blank=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # "Needs recalculation since" (issue #14): set in the same transaction as any change the regime depends on,
@@ -232,6 +237,12 @@ class Claimant(models.Model):
             # Search by date of birth or postcode across an office, a district or the country.
             models.Index(fields=["date_of_birth"], name="claimant_dob_idx"),
             models.Index(fields=["postcode_compact"], name="claimant_postcode_idx"),
+            # The retention job's question: closed claims not yet anonymised, by closing date.
+            models.Index(
+                fields=["claim_closed_on"],
+                condition=Q(claim_closed_on__isnull=False, anonymised_at__isnull=True),
+                name="claimant_retention_due_idx",
+            ),
         ]
         constraints = regime_fact_constraints("")
 
