@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,13 +23,38 @@ from claimants.models import (
 )
 from claimants.record import caseload
 from claimants.record.search import ParsedSearch, parse_search
-from iwp.access import jobcentre_scope
+from claimants.regimes.selectors import assessment_period_problem
+from iwp.access import has_role, jobcentre_scope
 from iwp.models import Role, StaffMember
 
 
 def claimants_visible_to(user: StaffMember) -> QuerySet[Claimant]:
     """The one scoping rule for claimants: own jobcentre (coach, team leader), district (lead), all (admin)."""
     return Claimant.objects.filter(jobcentre_scope(user))
+
+
+def may_edit(user: StaffMember, claimant: Claimant) -> bool:
+    """Coaches edit their own caseload; team leaders their jobcentre's; administrators anyone's (the record's
+    pages and the API)."""
+    if has_role(user, Role.ADMINISTRATOR):
+        return True
+    if has_role(user, Role.TEAM_LEADER):
+        return user.jobcentre_id == claimant.jobcentre_id
+    return claimant.coach_id == user.pk
+
+
+def may_see_sensitive(user: StaffMember, claimant: Claimant) -> bool:
+    """Restricted items: the claimant's own coach, team leaders of the jobcentre, administrators."""
+    return may_edit(user, claimant)
+
+
+def earnings_period_problem(claimant: Claimant, start: date) -> str | None:
+    """Why ``start`` cannot be the first day of one of this claimant's assessment periods (they start on the
+    claimant's assessment day, or a shorter month's last day), or of any period that can be decided; or None."""
+    day = claimant.assessment_day
+    if start.day != min(day, calendar.monthrange(start.year, start.month)[1]):
+        return f"This claimant's assessment periods start on day {day} of the month"
+    return assessment_period_problem(start)
 
 
 @dataclass(frozen=True)

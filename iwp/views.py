@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from iwp.access import ALL_ROLES, has_role, role_required
 from iwp.background import outbox
-from iwp.background.jobs import job_can_resume, job_resume
+from iwp.background.jobs import job_can_resume, job_resume, jobs_visible_to
 from iwp.forms import SignInForm
 from iwp.models import BackgroundJob, BackgroundJobState, Role
 
@@ -44,11 +44,9 @@ def admin_home(request: HttpRequest) -> HttpResponse:
 
 
 def _job_for(request: HttpRequest, pk: int) -> BackgroundJob:
-    job = get_object_or_404(BackgroundJob, pk=pk)
-    # A job's progress is visible to whoever started it and to administrators.
-    if job.created_by_id != request.user.pk and not has_role(request.user, Role.ADMINISTRATOR):
-        raise Http404("No such job")  # 404, not 403: don't confirm it exists
-    return job
+    # A job's progress is visible to whoever started it and to administrators; 404, not 403: don't confirm it
+    # exists.
+    return get_object_or_404(jobs_visible_to(request.user), pk=pk)
 
 
 @role_required(*ALL_ROLES)

@@ -37,28 +37,16 @@ from claimants.selectors import (
     claimants_visible_to,
     coaches_in_last_year,
     coaches_visible_to,
+    may_edit,
+    may_see_sensitive,
     regime_changes,
     regime_history,
 )
 from iwp.access import has_role, role_required
 from iwp.input import once
-from iwp.models import Role, StaffMember
+from iwp.models import Role
 
 CASEWORK_ROLES = (Role.WORK_COACH, Role.TEAM_LEADER, Role.ADMINISTRATOR)
-
-
-def may_edit(user: StaffMember, claimant: Claimant) -> bool:
-    """Coaches edit their own caseload; team leaders their jobcentre's; administrators anyone's."""
-    if has_role(user, Role.ADMINISTRATOR):
-        return True
-    if has_role(user, Role.TEAM_LEADER):
-        return user.jobcentre_id == claimant.jobcentre_id
-    return claimant.coach_id == user.pk
-
-
-def may_see_sensitive(user: StaffMember, claimant: Claimant) -> bool:
-    """Restricted items: the claimant's own coach, team leaders of the jobcentre, administrators."""
-    return may_edit(user, claimant)
 
 
 def _editable(request: HttpRequest, pk: int) -> Claimant:
