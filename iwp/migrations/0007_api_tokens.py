@@ -31,7 +31,7 @@ def carry_over_drf_tokens(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('iwp', '0005_jobcentre_nation'),
+        ('iwp', '0006_audit_verbs_support_fund'),
     ]
 
     operations = [
