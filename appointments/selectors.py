@@ -63,6 +63,20 @@ def appointments_visible_to(user: StaffMember) -> QuerySet[Appointment]:
     )
 
 
+def agreed_actions_visible_to(user: StaffMember) -> QuerySet[AgreedAction]:
+    """Agreed actions of the claimants ``user`` may see (the claimant's scope, as for appointments)."""
+    return AgreedAction.objects.filter(jobcentre_scope(user, "claimant__jobcentre")).select_related(
+        *ACTION_RELATED
+    )
+
+
+def case_notes_visible_to(user: StaffMember) -> QuerySet[CaseNote]:
+    """Case notes of the claimants ``user`` may see (the claimant's scope, as for appointments)."""
+    return CaseNote.objects.filter(jobcentre_scope(user, "claimant__jobcentre")).select_related(
+        "claimant", "author"
+    )
+
+
 def bookable_claimants_for(user: StaffMember) -> QuerySet[Claimant]:
     """Claimants the user may book for: their own jobcentre's, for work coaches and team leaders only."""
     if not has_role(user, *BOOKING_ROLES) or not user.jobcentre_id:

@@ -18,15 +18,22 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.urls import path
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django_filters import rest_framework as filters
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_field,
+)
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -34,12 +41,16 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from iwp.api_schema import (  # noqa: F401 - the apps' api.py import these from here
+    ERROR_RESPONSES,
+    VALIDATION_DETAIL,
+    ConflictSerializer,
+    ErrorSerializer,
+    error_body,
+)
 from iwp.input.dates import DateRange
 
 log = logging.getLogger(__name__)
-
-VALIDATION_DETAIL = "Some values are missing or wrong: see errors."
-
 
 # --- The one error format ---------------------------------------------------------------------------------
 
@@ -95,12 +106,6 @@ def django_errors(error: DjangoValidationError) -> dict[str, Any]:
     return field_errors(error.message_dict if hasattr(error, "error_dict") else error.messages)
 
 
-def error_body(
-    detail: str, *, code: str, errors: dict[str, Any] | None = None, **extra: Any
-) -> dict[str, Any]:
-    return {**extra, "detail": detail, "code": code, "errors": errors or {}}
-
-
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler (status codes, ``WWW-Authenticate``, ``Retry-After``, ``Allow``), with every body in the one
     format. A service's Django ``ValidationError`` is the caller's bad input: a 400 with its field errors."""
@@ -125,158 +130,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
-class ErrorSerializer(serializers.Serializer):
-    """The body of every error answer."""
-
-    detail = serializers.CharField(help_text="What went wrong, in one sentence for a person.")
-    code = serializers.CharField(
-        help_text="What went wrong, for a program: invalid, parse_error, not_authenticated, "
-        "authentication_failed, permission_denied, not_found, method_not_allowed, conflict (or a more precise "
-        "conflict code), too_large, unsupported_media_type, throttled."
-    )
-    errors = serializers.DictField(
-        child=serializers.JSONField(),
-        help_text="Field errors, nested like the request body: a list of messages per field "
-        "(`non_field_errors` for the request as a whole). Empty when no field is at fault.",
-    )
-
-
-class BookingWarningSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text="Send this back in `confirmed_warnings` to book anyway.")
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
-class ConflictSerializer(ErrorSerializer):
-    """A 409: the error format; a refused booking adds the warnings to confirm."""
-
-    warnings = BookingWarningSerializer(many=True, required=False)
-
-
-def _example(status: int, detail: str, code: str, errors: dict | None = None) -> OpenApiExample:
-    return OpenApiExample(
-        code,
-        value=error_body(detail, code=code, errors=errors),
-        response_only=True,
-        status_codes=[str(status)],
-    )
-
-
-ERROR_RESPONSES: dict[int, OpenApiResponse] = {
-    400: OpenApiResponse(
-        ErrorSerializer,
-        "Bad input: the fields at fault in `errors` (a service's own rules answer here too), a body that is not "
-        "JSON, or a query parameter out of range.",
-        [_example(400, VALIDATION_DETAIL, "invalid", {"period_start": ["Enter the start of the period."]})],
-    ),
-    401: OpenApiResponse(
-        ErrorSerializer,
-        "No token (or session), or a token that is wrong, revoked or belongs to someone deactivated. "
-        "The `WWW-Authenticate` header names the scheme.",
-        [_example(401, "Authentication credentials were not provided.", "not_authenticated")],
-    ),
-    403: OpenApiResponse(
-        ErrorSerializer,
-        "Signed in, but your role may not do this (or, with a browser session, the CSRF token is missing).",
-        [_example(403, "You do not have permission to perform this action.", "permission_denied")],
-    ),
-    404: OpenApiResponse(
-        ErrorSerializer,
-        "No such record among those you may see (another office's records answer 404 too), or no such page.",
-        [_example(404, "Not found.", "not_found")],
-    ),
-    409: OpenApiResponse(
-        ConflictSerializer,
-        "The record is not in the state this needs: changed by someone else meanwhile, already done, or refused "
-        "by the rules of its life (a booking clash, a transition that is not allowed).",
-        [_example(409, "This version has already been issued, so it cannot be changed.", "not_editable")],
-    ),
-    413: OpenApiResponse(
-        ErrorSerializer,
-        "The request body is larger than the limit (see the API description).",
-        [_example(413, "The request body is too large: at most 102400 bytes.", "too_large")],
-    ),
-    415: OpenApiResponse(
-        ErrorSerializer,
-        "The body is not `application/json`.",
-        [_example(415, 'Unsupported media type "text/plain" in request.', "unsupported_media_type")],
-    ),
-    429: OpenApiResponse(
-        ErrorSerializer,
-        "Too many requests with this token: wait the seconds in `Retry-After`.",
-        [_example(429, "Request was throttled. Expected available in 20 seconds.", "throttled")],
-    ),
-}
-
-WWW_AUTHENTICATE = OpenApiParameter(
-    "WWW-Authenticate",
-    str,
-    OpenApiParameter.HEADER,
-    description="The authentication scheme to use: `Bearer`.",
-    response=[401],
-    required=True,
-)
-RETRY_AFTER = OpenApiParameter(
-    "Retry-After",
-    int,
-    OpenApiParameter.HEADER,
-    description="Seconds to wait before the token may call again.",
-    response=[429],
-)
-
-
-class ApiAutoSchema(AutoSchema):
-    """drf-spectacular's schema, with the error answers each operation can give added where they apply: every
-    operation needs authentication (401, 403) and tokens are throttled (429); writes read a JSON body (400, 413,
-    415); a path with an id can miss (404); a paginated, filtered list can refuse a filter or page (400, 404)."""
-
-    def get_override_parameters(self) -> list:
-        return [*super().get_override_parameters(), WWW_AUTHENTICATE, RETRY_AFTER]
-
-    def _error_codes(self) -> set[int]:
-        codes = {401, 403, 429}
-        if self.method in ("POST", "PUT", "PATCH"):
-            codes |= {400, 413, 415}
-        if "{" in self.path:
-            codes.add(404)
-        if (
-            self.method == "GET"
-            and self._is_list_view()
-            and (self._get_paginator() or self.get_filter_backends())
-        ):
-            codes |= {400, 404}
-        return codes
-
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
-        responses = super()._get_response_bodies(direction)
-        for code in sorted(self._error_codes()):
-            if str(code) not in responses:
-                responses[str(code)] = self._get_response_for_code(
-                    ERROR_RESPONSES[code], str(code), direction=direction
-                )
-        return responses
-
-
-# --- Authentication (the classes are in iwp.api_request) -------------------------------------------------
-
-
-class ApiTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "iwp.api_request.ApiTokenAuthentication"
-    name = "tokenAuth"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "A token from `manage.py api_token issue <username>`: it acts as that member of staff.",
-        }
-
-
 # --- Lists: pagination and filters ------------------------------------------------------------------------
 
 
 class StrictBooleanField(forms.NullBooleanField):
-    """``true`` or ``false`` (also ``1``/``0``); anything else is an error, never quietly ignored."""
+    """``true`` or ``false`` (also ``1``/``0``); anything else is an error, never quietly ignored (the usual
+    select widget would read an unknown word as "not given")."""
+
+    widget = forms.TextInput
 
     def to_python(self, value: Any) -> bool | None:
         if value in (None, ""):
@@ -294,6 +155,27 @@ class StrictBooleanField(forms.NullBooleanField):
 
 class StrictBooleanFilter(filters.BooleanFilter):
     field_class = StrictBooleanField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["widget"] = forms.TextInput  # the text as sent, for the field to judge
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(filters.NumberFilter):
+    """A record's id: a whole number from 1."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+def api_path(route: str, view: Any, name: str) -> Any:
+    """A URL for an API view: the login middleware's redirect is skipped, DRF authenticates (401 in the format)."""
+    return path(route, login_not_required(view), name=name)
 
 
 # --- Unknown API addresses answer in the format too -----------------------------------------------------
@@ -360,3 +242,13 @@ def validated(serializer_class: type[serializers.Serializer], data: Any, **conte
     serializer = serializer_class(data=data, context=context)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+@method_decorator(ensure_csrf_cookie, name="get")
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI for /api/v1/ at /api/docs/ (a page for signed-in staff: the URL conf wraps it in
+    ``login_required``, as DRF's views opt out of the login middleware). Its set-up script is a file of its own,
+    so the page keeps the Content Security Policy; the CSRF cookie is set so "Try it out" can write."""
+
+    template_name = "iwp/api_docs.html"
+    title = "IWP Casework API"
