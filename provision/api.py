@@ -16,7 +16,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -569,6 +569,10 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     @action(detail=True, methods=["post"], url_path="status")
     def set_status(self, request: Request, pk: str) -> Response:
         referral = self.get_object()
+        if not selectors.can_update_referral(request.user, referral):
+            raise PermissionDenied(
+                "Only those who may change the claimant's casework, or the district's progression lead, change a referral."
+            )
         data = validated(ReferralStatusSerializer, request.data)
         try:
             services.referral_change_status(

@@ -158,7 +158,7 @@ class CommitmentViewSet(ClaimantScoped, mixins.ListModelMixin, mixins.RetrieveMo
     )
     def create(self, request: Request, claimant_id: str) -> Response:
         try:
-            draft = commitment_start_draft(claimant=self.claimant(), actor=request.user)
+            draft = commitment_start_draft(claimant=self.claimant(edit=True), actor=request.user)
         except CommitmentDraftExists as exists:
             raise _refused(exists) from None
         response = self._version(draft.pk)
@@ -187,6 +187,7 @@ class CommitmentViewSet(ClaimantScoped, mixins.ListModelMixin, mixins.RetrieveMo
         ],
     )
     def update(self, request: Request, claimant_id: str, version: str) -> Response:
+        self.claimant(edit=True)  # may_edit: 403 for a claimant one may read but not change
         commitment = self.get_object()
         data = validated(DraftSerializer, request.data)
         try:
@@ -217,6 +218,7 @@ class CommitmentViewSet(ClaimantScoped, mixins.ListModelMixin, mixins.RetrieveMo
         return self._version(commitment.pk)
 
     def _act(self, serializer_class: type[serializers.Serializer], run: Any) -> Response:
+        self.claimant(edit=True)  # may_edit: 403 for a claimant one may read but not change
         commitment = self.get_object()
         data = validated(serializer_class, self.request.data)
         try:

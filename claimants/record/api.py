@@ -54,7 +54,14 @@ from claimants.models import (
     validate_nino,
 )
 from claimants.record.search import parse_search
-from claimants.selectors import claimants_visible_to, may_edit, may_see_sensitive, search_condition
+from claimants.selectors import (
+    CASEWORK_ROLES,
+    NOT_YOURS,
+    claimants_visible_to,
+    may_edit,
+    may_see_sensitive,
+    search_condition,
+)
 from iwp.access import require_role
 from iwp.api import (
     ApiViewSet,
@@ -69,8 +76,6 @@ from iwp.input import dates
 from iwp.input.fields import normalise_uk_postcode
 from iwp.models import Role, StaffMember
 
-CASEWORK_ROLES = (Role.WORK_COACH, Role.TEAM_LEADER, Role.ADMINISTRATOR)
-NOT_YOURS = "This claimant is not on your caseload: you may read their record but not change it."
 CLAIMANT_ID = OpenApiParameter("claimant_id", int, OpenApiParameter.PATH, description="The claimant's id.")
 
 

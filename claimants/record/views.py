@@ -31,9 +31,11 @@ from claimants.record.forms import (
     ShiftFormSet,
 )
 from claimants.selectors import (
+    CASEWORK_ROLES,
     CaseloadQuery,
     caseload_for,
     claimant_record,
+    claimant_to_edit,
     claimants_visible_to,
     coaches_in_last_year,
     coaches_visible_to,
@@ -46,14 +48,9 @@ from iwp.access import has_role, role_required
 from iwp.input import once
 from iwp.models import Role
 
-CASEWORK_ROLES = (Role.WORK_COACH, Role.TEAM_LEADER, Role.ADMINISTRATOR)
-
 
 def _editable(request: HttpRequest, pk: int) -> Claimant:
-    claimant = get_object_or_404(claimants_visible_to(request.user), pk=pk)
-    if not may_edit(request.user, claimant):
-        raise Http404("Not on your caseload")
-    return claimant
+    return claimant_to_edit(request.user, pk, related=())
 
 
 def _form_page(request: HttpRequest, claimant: Claimant | None, title: str, form, **extra) -> HttpResponse:

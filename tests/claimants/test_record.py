@@ -70,7 +70,9 @@ def test_coach_can_read_but_not_edit_a_colleagues_claimant(client, work_coach, m
     colleague = WorkCoachFactory(team=work_coach.team)
     client.force_login(colleague)
     assert client.get(reverse("claimants:record", args=[mine.pk])).status_code == 200
-    assert client.get(reverse("claimants:record_earnings", args=[mine.pk])).status_code == 404
+    # Visible but not theirs to change: 403 (the one rule, claimants.selectors.may_edit; it was a 404 here while
+    # other write pages said 403).
+    assert client.get(reverse("claimants:record_earnings", args=[mine.pk])).status_code == 403
 
 
 def test_create_claimant_with_bad_nino_shows_error_summary(coach_client, work_coach):
