@@ -18,7 +18,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -368,6 +368,15 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     queryset = Appointment.objects.none()
     filterset_class = AppointmentFilter
 
+    def _managed(self) -> Appointment:
+        """The appointment, if the user may change it (``selectors.can_manage``, i.e. ``may_edit`` on the
+        claimant or the appointment is theirs): checked before the body is read, so a refusal is a 403, not a
+        400."""
+        appointment = self.get_object()
+        if not selectors.can_manage(self.request.user, appointment):
+            raise PermissionDenied("You cannot change this appointment.")
+        return appointment
+
     def get_queryset(self) -> QuerySet[Appointment]:
         _readable(self.request.user)
         rows = selectors.appointments_visible_to(self.request.user).order_by("starts_at", "pk")
@@ -420,7 +429,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     )
     @action(detail=True, methods=["post"])
     def rebook(self, request: Request, pk: str) -> Response:
-        appointment = self.get_object()
+        appointment = self._managed()
         data = validated(RebookSerializer, request.data)
         coach = _coach(data.get("coach"), request.user, appointment.claimant, default=appointment.coach)
         try:
@@ -451,7 +460,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
-        appointment = self.get_object()
+        appointment = self._managed()
         data = validated(CancelSerializer, request.data)
         try:
             services.appointment_cancel(
@@ -488,7 +497,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     )
     @action(detail=True, methods=["post"])
     def outcome(self, request: Request, pk: str) -> Response:
-        appointment = self.get_object()
+        appointment = self._managed()
         data = validated(OutcomeSerializer, request.data)
         _check_attempt(data["contact_attempt"], appointment)
         next_input = None
@@ -551,7 +560,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     )
     @action(detail=True, methods=["post"], url_path="contact-attempts")
     def contact_attempts(self, request: Request, pk: str) -> Response:
-        appointment = self.get_object()
+        appointment = self._managed()
         data = validated(ContactOnlySerializer, request.data)
         _check_attempt(data["contact_attempt"], appointment)
         reason = data["good_reason"]
@@ -638,6 +647,8 @@ class AgreedActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str) -> Response:
         item = self.get_object()
+        if not selectors.can_book_for(request.user, item.claimant):  # before validation: a refusal is a 403
+            raise PermissionDenied("You cannot change this claimant's actions.")
         data = validated(CloseActionSerializer, request.data)
         try:
             services.agreed_action_close(action=item, actor=request.user, done=data["done"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -32,6 +32,7 @@ from claimants.record.forms import (
 )
 from claimants.selectors import (
     CASEWORK_ROLES,
+    NOT_YOURS,
     CaseloadQuery,
     caseload_for,
     claimant_record,
@@ -96,7 +97,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
 def reveal_sensitive(request: HttpRequest, pk: int) -> HttpResponse:
     claimant = get_object_or_404(claimants_visible_to(request.user), pk=pk)
     if not may_see_sensitive(request.user, claimant):
-        raise Http404("Restricted")
+        raise PermissionDenied(NOT_YOURS)  # visible but not theirs: 403, as in the API
     items = services.sensitive_circumstances_view(claimant=claimant, actor=request.user)
     return render(
         request,

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from iwp.access import require_role
 from iwp.api import ApiViewSet, IdFilter, RangedDateField, StrictBooleanFilter, validated
 from iwp.dashboards.selectors import dashboard_teams, team_members
 from iwp.dashboards.services import (
@@ -29,7 +30,7 @@ from iwp.dashboards.services import (
     team_add_member,
 )
 from iwp.input import dates
-from iwp.models import AbsenceKind, CoachAbsence, StaffMember, Team
+from iwp.models import AbsenceKind, CoachAbsence, Role, StaffMember, Team
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -247,6 +248,10 @@ class ReassignmentView(APIView):
         tags=["teams"],
     )
     def post(self, request: Request) -> Response:
+        # Before the body is read: a role that leads no team is refused (403), not told what to type (400).
+        require_role(
+            request.user, Role.TEAM_LEADER, Role.ADMINISTRATOR, message="Only team leaders move claimants."
+        )
         data = validated(ReassignmentSerializer, request.data)
         to_coach = coaches_managed_by(request.user).filter(pk=data["to_coach"]).first()
         if to_coach is None:

@@ -53,7 +53,9 @@ def test_restricted_information_is_audited_and_limited(coach_client, mine, work_
     assert "Do not phone" not in str(event.payload)
     colleague = WorkCoachFactory(team=work_coach.team)
     client.force_login(colleague)
-    assert client.post(reverse("claimants:reveal_sensitive", args=[mine.pk])).status_code == 404
+    assert (
+        client.post(reverse("claimants:reveal_sensitive", args=[mine.pk])).status_code == 403
+    )  # visible, not theirs (may_edit): 403, as in the API (was 404)
     page = client.get(reverse("claimants:record", args=[mine.pk])).content.decode()
     assert "Only the claimant's work coach and team leader can see these" in page
     assert reverse("claimants:reveal_sensitive", args=[mine.pk]) not in page
