@@ -48,7 +48,21 @@ from appointments.rules import (
 )
 from claimants.models import BarrierKind
 from iwp.access import require_role
-from iwp.api import ApiViewSet, IdFilter, RangedDateField, StrictBooleanFilter, conflict, validated
+from iwp.api import (
+    ApiFilterSet,
+    ApiViewSet,
+    IdFilter,
+    JsonBooleanField,
+    JsonCharField,
+    JsonChoiceField,
+    JsonIntegerField,
+    RangedDateField,
+    ReadModelSerializer,
+    StrictBooleanFilter,
+    conflict,
+    validated,
+)
+from iwp.api_schema import errors
 from iwp.input import dates
 from iwp.models import Role, StaffMember
 
@@ -63,25 +77,25 @@ def _readable(user: StaffMember) -> None:
 
 
 class PersonSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
+    id = JsonIntegerField()
+    name = JsonCharField()
 
 
-class ContactAttemptSerializer(serializers.ModelSerializer):
+class ContactAttemptSerializer(ReadModelSerializer):
     class Meta:
         model = ContactAttempt
         fields = ["id", "at", "method", "result", "recorded_at"]
         read_only_fields = fields
 
 
-class GoodReasonDecisionSerializer(serializers.ModelSerializer):
+class GoodReasonDecisionSerializer(ReadModelSerializer):
     class Meta:
         model = GoodReasonDecision
         fields = ["id", "decision", "reason", "at"]
         read_only_fields = fields
 
 
-class AppointmentSerializer(serializers.ModelSerializer):
+class AppointmentSerializer(ReadModelSerializer):
     claimant = serializers.SerializerMethodField()
     coach = serializers.SerializerMethodField()
 
@@ -126,7 +140,7 @@ class AppointmentDetailSerializer(AppointmentSerializer):
         read_only_fields = fields
 
 
-class AppointmentFilter(filters.FilterSet):
+class AppointmentFilter(ApiFilterSet):
     claimant = IdFilter(field_name="claimant_id")
     coach = IdFilter(field_name="coach_id")
     status = filters.ChoiceFilter(choices=AppointmentStatus.choices)
@@ -151,54 +165,54 @@ class AppointmentFilter(filters.FilterSet):
 
 
 class BookingSerializer(serializers.Serializer):
-    appointment_type = serializers.ChoiceField(AppointmentType.choices)
-    channel = serializers.ChoiceField(Channel.choices)
+    appointment_type = JsonChoiceField(AppointmentType.choices)
+    channel = JsonChoiceField(Channel.choices)
     starts_at = serializers.DateTimeField(help_text="ISO date and time; without an offset it is UK time.")
-    length_minutes = serializers.ChoiceField(LengthChoices.choices)
-    coach = serializers.IntegerField(
+    length_minutes = JsonChoiceField(LengthChoices.choices)
+    coach = JsonIntegerField(
         min_value=1,
         required=False,
         allow_null=True,
         help_text="Who runs it (a work coach or team leader of the claimant's jobcentre); default: you if you are "
         "a work coach, else the claimant's coach.",
     )
-    private_room = serializers.BooleanField(default=False)
-    short_notice_consent = serializers.BooleanField(
+    private_room = JsonBooleanField(default=False)
+    short_notice_consent = JsonBooleanField(
         default=False, help_text="The claimant agreed to less than the minimum notice."
     )
     confirmed_warnings = serializers.ListField(
-        child=serializers.CharField(max_length=200),
+        child=JsonCharField(max_length=200),
         max_length=20,
         default=list,
         help_text="Keys of the warnings a 409 listed, to book anyway (with `override_reason`).",
     )
-    override_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    override_reason = JsonCharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class NewBookingSerializer(BookingSerializer):
-    claimant = serializers.IntegerField(min_value=1, help_text="The claimant's id (your jobcentre's).")
+    claimant = JsonIntegerField(min_value=1, help_text="The claimant's id (your jobcentre's).")
 
 
 class RebookSerializer(BookingSerializer):
-    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    reason = JsonCharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class CancelSerializer(serializers.Serializer):
-    by = serializers.ChoiceField([(s.value, s.value) for s in CANCELLED_STATUSES])
-    reason = serializers.CharField(max_length=300)
+    by = JsonChoiceField([(s.value, s.value) for s in CANCELLED_STATUSES])
+    reason = JsonCharField(max_length=300)
 
 
 class ContactAttemptInputSerializer(serializers.Serializer):
     at = serializers.DateTimeField(
         help_text="When you tried: after the appointment started, not in the future."
     )
-    method = serializers.ChoiceField(ContactMethod.choices)
-    result = serializers.CharField(max_length=300, help_text="What happened when you tried.")
+    method = JsonChoiceField(ContactMethod.choices)
+    result = JsonCharField(max_length=300, help_text="What happened when you tried.")
 
 
 class GoodReasonInputSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(GoodReasonDecisionChoices.choices)
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    decision = JsonChoiceField(GoodReasonDecisionChoices.choices)
+    reason = JsonCharField(max_length=2000, required=False, allow_blank=True, default="")
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         problem = good_reason_problem(data["decision"], data["reason"])
@@ -208,11 +222,11 @@ class GoodReasonInputSerializer(serializers.Serializer):
 
 
 class ActionInputSerializer(serializers.Serializer):
-    category = serializers.ChoiceField(ActionCategory.choices)
-    description = serializers.CharField(max_length=300)
+    category = JsonChoiceField(ActionCategory.choices)
+    description = JsonCharField(max_length=300)
     due_on = RangedDateField(date_range=dates.ACTION_DUE)
     follow_up_on = RangedDateField(date_range=dates.FOLLOW_UP, required=False, allow_null=True, default=None)
-    plan_step = serializers.IntegerField(
+    plan_step = JsonIntegerField(
         min_value=1,
         required=False,
         allow_null=True,
@@ -246,15 +260,15 @@ def _check_attempt(
 class OutcomeSerializer(serializers.Serializer):
     """What happened, all or nothing (the outcome page)."""
 
-    outcome = serializers.ChoiceField(
+    outcome = JsonChoiceField(
         [(s.value, s.value) for s in OUTCOME_STATUSES] + [(s.value, s.value) for s in CANCELLED_STATUSES]
     )
     contact_attempt = ContactAttemptInputSerializer(required=False, allow_null=True, default=None)
     good_reason = GoodReasonInputSerializer(required=False, allow_null=True, default=None)
-    cancelled_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    cancelled_reason = JsonCharField(max_length=300, required=False, allow_blank=True, default="")
+    note = JsonCharField(max_length=5000, required=False, allow_blank=True, default="")
     barriers = serializers.ListField(
-        child=serializers.ChoiceField(BarrierKind.choices), max_length=len(BarrierKind), default=list
+        child=JsonChoiceField(BarrierKind.choices), max_length=len(BarrierKind), default=list
     )
     actions = ActionInputSerializer(many=True, required=False, default=list, max_length=3)
     next_appointment = NextAppointmentSerializer(required=False, allow_null=True, default=None)
@@ -265,16 +279,16 @@ class ContactOnlySerializer(serializers.Serializer):
 
     contact_attempt = ContactAttemptInputSerializer()
     good_reason = GoodReasonInputSerializer(required=False, allow_null=True, default=None)
-    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    note = JsonCharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
 class OutcomeResultSerializer(serializers.Serializer):
     appointment = AppointmentDetailSerializer()
     next_appointment = AppointmentSerializer(allow_null=True)
-    note = serializers.IntegerField(allow_null=True, help_text="The case note's id, if a note was written.")
-    actions = serializers.ListField(child=serializers.IntegerField(), help_text="The agreed actions' ids.")
-    barriers_added = serializers.ListField(child=serializers.CharField())
-    barriers_already_recorded = serializers.ListField(child=serializers.CharField())
+    note = JsonIntegerField(allow_null=True, help_text="The case note's id, if a note was written.")
+    actions = serializers.ListField(child=JsonIntegerField(), help_text="The agreed actions' ids.")
+    barriers_added = serializers.ListField(child=JsonCharField())
+    barriers_already_recorded = serializers.ListField(child=JsonCharField())
 
 
 def _booking_refused(refusal: services.BookingRefused, *, prefix: str = "") -> Exception:
@@ -400,7 +414,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
         "usual coach) are a 409 listing them — send their keys in `confirmed_warnings` with an "
         "`override_reason` to book anyway.",
         request=NewBookingSerializer,
-        responses={201: AppointmentDetailSerializer},
+        responses={201: AppointmentDetailSerializer, **errors(404, 409)},
         examples=[BOOK_EXAMPLE],
     )
     def create(self, request: Request) -> Response:
@@ -425,7 +439,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
         description="A new appointment is booked (`rebooked_from` the old one) and the old one becomes "
         "rescheduled; the booking rules decide as for a new booking.",
         request=RebookSerializer,
-        responses={201: AppointmentDetailSerializer},
+        responses={201: AppointmentDetailSerializer, **errors(409)},
     )
     @action(detail=True, methods=["post"])
     def rebook(self, request: Request, pk: str) -> Response:
@@ -449,7 +463,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     @extend_schema(
         summary="Cancel an appointment",
         request=CancelSerializer,
-        responses={200: AppointmentDetailSerializer},
+        responses={200: AppointmentDetailSerializer, **errors(409)},
         examples=[
             OpenApiExample(
                 "By the claimant",
@@ -476,7 +490,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
         "attend needs them), a case note, barriers (as circumstances; health and domestic abuse restricted), up "
         "to 3 agreed actions and the next appointment. The status registry's guards refuse what cannot be (409).",
         request=OutcomeSerializer,
-        responses={200: OutcomeResultSerializer},
+        responses={200: OutcomeResultSerializer, **errors(409)},
         examples=[
             OpenApiExample(
                 "Attended, with an action",
@@ -556,7 +570,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
         description="For a claimant who did not come: the attempt (and a good-reason decision or not yet, and a "
         "note) is kept; the appointment stays booked, on the list of outcomes to record.",
         request=ContactOnlySerializer,
-        responses={201: AppointmentDetailSerializer},
+        responses={201: AppointmentDetailSerializer, **errors(409)},
     )
     @action(detail=True, methods=["post"], url_path="contact-attempts")
     def contact_attempts(self, request: Request, pk: str) -> Response:
@@ -580,7 +594,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
 # --- Agreed actions and case notes ------------------------------------------------------------------------
 
 
-class AgreedActionSerializer(serializers.ModelSerializer):
+class AgreedActionSerializer(ReadModelSerializer):
     claimant = serializers.SerializerMethodField()
 
     class Meta:
@@ -605,7 +619,7 @@ class AgreedActionSerializer(serializers.ModelSerializer):
         return {"id": item.claimant_id, "name": item.claimant.full_name}
 
 
-class AgreedActionFilter(filters.FilterSet):
+class AgreedActionFilter(ApiFilterSet):
     claimant = IdFilter(field_name="claimant_id")
     status = filters.ChoiceFilter(choices=ActionStatus.choices)
     category = filters.ChoiceFilter(choices=ActionCategory.choices)
@@ -623,7 +637,7 @@ class AgreedActionFilter(filters.FilterSet):
 
 
 class CloseActionSerializer(serializers.Serializer):
-    done = serializers.BooleanField(help_text="true: done; false: not done.")
+    done = JsonBooleanField(help_text="true: done; false: not done.")
 
 
 @extend_schema_view(
@@ -642,7 +656,7 @@ class AgreedActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
     @extend_schema(
         summary="Close an agreed action (done or not done)",
         request=CloseActionSerializer,
-        responses={200: AgreedActionSerializer},
+        responses={200: AgreedActionSerializer, **errors(409)},
     )
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str) -> Response:
@@ -657,7 +671,7 @@ class AgreedActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
         return Response(AgreedActionSerializer(self.get_queryset().get(pk=item.pk)).data)
 
 
-class CaseNoteSerializer(serializers.ModelSerializer):
+class CaseNoteSerializer(ReadModelSerializer):
     claimant = serializers.SerializerMethodField()
     author = serializers.SerializerMethodField()
 
@@ -675,7 +689,7 @@ class CaseNoteSerializer(serializers.ModelSerializer):
         return {"id": note.author_id, "name": note.author.get_full_name()}
 
 
-class CaseNoteFilter(filters.FilterSet):
+class CaseNoteFilter(ApiFilterSet):
     claimant = IdFilter(field_name="claimant_id")
     appointment = IdFilter(field_name="appointment_id")
     written_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")

@@ -104,7 +104,7 @@ class BoundedJSONParser(JSONParser):
 
 def _whole_number(raw: str, name: str, maximum: int | None = None) -> int:
     text = raw.strip()
-    value = int(text) if text.isdigit() and len(text) < 10 else 0
+    value = int(text) if text.isascii() and text.isdigit() else 0
     if value < 1 or (maximum is not None and value > maximum):
         upper = f" to {maximum}" if maximum is not None else " or more"
         raise exceptions.ValidationError({name: [f"Enter a whole number from 1{upper}."]})

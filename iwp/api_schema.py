@@ -145,6 +145,28 @@ class ApiAutoSchema(AutoSchema):
             codes |= {400, 404}
         return codes
 
+    def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> dict:
+        """Money and hours (DecimalField) as DRF reads them: text like ``"952.38"`` — at least one digit, no minus
+        sign where the field cannot be negative — and, in a request, a JSON number too."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if not isinstance(field, serializers.DecimalField) or schema.get("format") != "decimal":
+            return schema
+        whole, places = field.max_whole_digits, field.decimal_places
+        signed = field.min_value is None or field.min_value < 0
+        digits = rf"\d{{1,{whole}}}" if whole else r"\d+"
+        fraction = rf"(?:\.\d{{1,{places}}})?" if places else ""
+        schema["pattern"] = "^" + ("-?" if signed else "") + digits + fraction + "$"
+        if direction != "request":
+            return schema
+        number: dict[str, Any] = {"type": "number"}
+        if field.min_value is not None:
+            number["minimum"] = float(field.min_value)
+        if field.max_value is not None:
+            number["maximum"] = float(field.max_value)
+        text = {k: v for k, v in schema.items() if k in ("type", "format", "pattern")}
+        rest = {k: v for k, v in schema.items() if k not in ("type", "format", "pattern")}
+        return {"oneOf": [text, number], **rest}
+
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         for code in sorted(self._error_codes()):
@@ -173,3 +195,22 @@ def only_this_api(
     """drf-spectacular preprocessing hook: the schema describes /api/v1/ only (the Open Referral UK feed follows
     its own published profile, with its own district keys)."""
     return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """The standard error answers for these status codes, for an operation's ``responses``."""
+    return {code: ERROR_RESPONSES[code] for code in codes}
+
+
+def ids_in_paths_are_whole_numbers(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: an id in a path is a whole number from 1 (the routes take digits only;
+    anything else is the API's 404)."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "path" and (
+                    schema.get("type") == "integer" or schema.get("pattern") == "^[0-9]+$"
+                ):
+                    parameter["schema"] = {"type": "integer", "minimum": 1}
+    return result

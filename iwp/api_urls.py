@@ -54,5 +54,5 @@ urlpatterns: list = [
     api_path("reassignments/", ReassignmentView.as_view(), name="api-reassignments"),
     *router.urls,
     # Any other address under /api/v1/: the API's 404 (in its error format), not the pages' HTML one.
-    re_path(r"^.*$", login_not_required(ApiNotFound.as_view()), name="api-not-found"),
+    re_path(r"^[\s\S]*\Z", login_not_required(ApiNotFound.as_view()), name="api-not-found"),
 ]

@@ -228,6 +228,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["iwp.access.IsStaffMember"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "PREPROCESSING_HOOKS": ["iwp.api_schema.only_this_api"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "iwp.api_schema.ids_in_paths_are_whole_numbers",
+    ],
     # One name per set of choices, whatever the field is called.
     "ENUM_NAME_OVERRIDES": {
         "RegimeEnum": "claimants.models.RegimeChoices",

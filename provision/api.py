@@ -23,14 +23,23 @@ from rest_framework.response import Response
 from claimants.models import BarrierKind, RegimeChoices, Weekday
 from iwp.access import require_role
 from iwp.api import (
+    ApiFilterSet,
     ApiViewSet,
+    HourMinuteField,
     IdFilter,
+    JsonBooleanField,
+    JsonCharField,
+    JsonChoiceField,
+    JsonDecimalField,
+    JsonIntegerField,
     NormalisedCharField,
     RangedDateField,
+    ReadModelSerializer,
     StrictBooleanFilter,
     conflict,
     validated,
 )
+from iwp.api_schema import errors
 from iwp.input import dates
 from iwp.input.fields import normalise_uk_postcode
 from iwp.models import District, Role
@@ -57,10 +66,10 @@ def _readable(user: Any) -> None:
 # --- Offers ---------------------------------------------------------------------------------------------
 
 
-class SessionSerializer(serializers.ModelSerializer):
-    weekday = serializers.ChoiceField(Weekday.choices, help_text="0 Monday … 6 Sunday.")
-    starts_at = serializers.TimeField(format="%H:%M")
-    ends_at = serializers.TimeField(format="%H:%M")
+class SessionSerializer(ReadModelSerializer):
+    weekday = JsonChoiceField(Weekday.choices, help_text="0 Monday … 6 Sunday.")
+    starts_at = HourMinuteField()
+    ends_at = HourMinuteField()
     valid_from = serializers.DateField(required=False, allow_null=True, default=None)
     valid_to = serializers.DateField(required=False, allow_null=True, default=None)
 
@@ -81,17 +90,17 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class UptakeSerializer(serializers.Serializer):
-    referred = serializers.IntegerField(source="n_referred")
-    signposted = serializers.IntegerField(source="n_signposted")
-    started = serializers.IntegerField(source="n_started")
-    completed = serializers.IntegerField(source="n_completed")
-    declined = serializers.IntegerField(source="n_declined")
-    in_limbo = serializers.IntegerField(source="n_limbo")
+    referred = JsonIntegerField(source="n_referred")
+    signposted = JsonIntegerField(source="n_signposted")
+    started = JsonIntegerField(source="n_started")
+    completed = JsonIntegerField(source="n_completed")
+    declined = JsonIntegerField(source="n_declined")
+    in_limbo = JsonIntegerField(source="n_limbo")
 
 
-class OfferSerializer(serializers.ModelSerializer):
-    district = serializers.CharField(source="district.name")
-    provider = serializers.CharField(source="provider.name")
+class OfferSerializer(ReadModelSerializer):
+    district = JsonCharField(source="district.name")
+    provider = JsonCharField(source="provider.name")
     sessions = SessionSerializer(many=True)
     uptake = UptakeSerializer(source="*")
 
@@ -138,51 +147,43 @@ class OfferSerializer(serializers.ModelSerializer):
 class OfferInputSerializer(serializers.Serializer):
     """An offer as a lead describes it (the offer page). ``regimes``: empty for every regime, null if not known."""
 
-    district = serializers.IntegerField(
+    district = JsonIntegerField(
         min_value=1,
         required=False,
         help_text="Administrators: the district's list to add to (leads: their own).",
     )
-    provider_name = serializers.CharField(max_length=160)
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(
-        max_length=DESCRIPTION_MAX, required=False, allow_blank=True, default=""
-    )
-    category = serializers.ChoiceField(Category.choices)
+    provider_name = JsonCharField(max_length=160)
+    name = JsonCharField(max_length=200)
+    description = JsonCharField(max_length=DESCRIPTION_MAX, required=False, allow_blank=True, default="")
+    category = JsonChoiceField(Category.choices)
     barriers = serializers.ListField(
-        child=serializers.ChoiceField(BarrierKind.choices), max_length=len(BarrierKind), default=list
+        child=JsonChoiceField(BarrierKind.choices), max_length=len(BarrierKind), default=list
     )
     regimes = serializers.ListField(
-        child=serializers.ChoiceField(RegimeChoices.choices),
+        child=JsonChoiceField(RegimeChoices.choices),
         max_length=len(RegimeChoices),
         allow_null=True,
         default=list,
     )
-    min_age = serializers.IntegerField(
-        min_value=0, max_value=120, required=False, allow_null=True, default=None
-    )
-    max_age = serializers.IntegerField(
-        min_value=0, max_value=120, required=False, allow_null=True, default=None
-    )
-    ages_known = serializers.BooleanField(default=True)
-    other_eligibility = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
-    delivery_mode = serializers.ChoiceField(DeliveryMode.choices, default=DeliveryMode.IN_PERSON)
-    self_paced = serializers.BooleanField(default=False)
-    sessions_known = serializers.BooleanField(default=True)
+    min_age = JsonIntegerField(min_value=0, max_value=120, required=False, allow_null=True, default=None)
+    max_age = JsonIntegerField(min_value=0, max_value=120, required=False, allow_null=True, default=None)
+    ages_known = JsonBooleanField(default=True)
+    other_eligibility = JsonCharField(max_length=1000, required=False, allow_blank=True, default="")
+    delivery_mode = JsonChoiceField(DeliveryMode.choices, default=DeliveryMode.IN_PERSON)
+    self_paced = JsonBooleanField(default=False)
+    sessions_known = JsonBooleanField(default=True)
     sessions = SessionSerializer(
         many=True, required=False, max_length=14, help_text="The weekly sessions (replace the recorded ones)."
     )
-    location = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    location = JsonCharField(max_length=300, required=False, allow_blank=True, default="")
     postcode = NormalisedCharField(
         normalise=normalise_uk_postcode, max_length=10, required=False, allow_blank=True, default=""
     )
-    capacity = serializers.IntegerField(
+    capacity = JsonIntegerField(min_value=0, max_value=100_000, required=False, allow_null=True, default=None)
+    places_left = JsonIntegerField(
         min_value=0, max_value=100_000, required=False, allow_null=True, default=None
     )
-    places_left = serializers.IntegerField(
-        min_value=0, max_value=100_000, required=False, allow_null=True, default=None
-    )
-    cost = serializers.DecimalField(
+    cost = JsonDecimalField(
         max_digits=8,
         decimal_places=2,
         min_value=0,
@@ -192,11 +193,11 @@ class OfferInputSerializer(serializers.Serializer):
         default=0,
         help_text="0 is free; null means not known.",
     )
-    referral_route = serializers.ChoiceField(ReferralRoute.choices, default=ReferralRoute.DIRECT)
-    contact = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    referral_route = JsonChoiceField(ReferralRoute.choices, default=ReferralRoute.DIRECT)
+    contact = JsonCharField(max_length=300, required=False, allow_blank=True, default="")
     review_by = RangedDateField(date_range=dates.OFFER_REVIEW, required=False, allow_null=True, default=None)
-    limbo_days = serializers.IntegerField(min_value=1, max_value=60, default=10)
-    external_id = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    limbo_days = JsonIntegerField(min_value=1, max_value=60, default=10)
+    external_id = JsonCharField(max_length=120, required=False, allow_blank=True, default="")
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         offer: ProvisionOffer | None = self.context.get("offer")
@@ -231,13 +232,13 @@ def _offer_data(data: dict[str, Any]) -> tuple[str | None, dict[str, Any], list 
 
 
 class OfferStatusSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(OfferStatus.choices)
-    reason = serializers.CharField(
+    status = JsonChoiceField(OfferStatus.choices)
+    reason = JsonCharField(
         max_length=300, required=False, allow_blank=True, default="", help_text="Needed to archive."
     )
 
 
-class OfferFilter(filters.FilterSet):
+class OfferFilter(ApiFilterSet):
     status = filters.ChoiceFilter(
         choices=OfferStatus.choices, help_text="Default: every status but archived."
     )
@@ -408,8 +409,8 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
 # --- Referrals ------------------------------------------------------------------------------------------
 
 
-class StatusChangeSerializer(serializers.ModelSerializer):
-    by = serializers.CharField(source="by.get_full_name")
+class StatusChangeSerializer(ReadModelSerializer):
+    by = JsonCharField(source="by.get_full_name")
 
     class Meta:
         model = ReferralStatusChange
@@ -417,12 +418,12 @@ class StatusChangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReferralSerializer(serializers.ModelSerializer):
-    claimant = serializers.IntegerField(source="claimant_id")
-    claimant_name = serializers.CharField(source="claimant.full_name")
-    offer = serializers.IntegerField(source="offer_id")
-    offer_name = serializers.CharField(source="offer.name")
-    provider = serializers.CharField(source="offer.provider.name")
+class ReferralSerializer(ReadModelSerializer):
+    claimant = JsonIntegerField(source="claimant_id")
+    claimant_name = JsonCharField(source="claimant.full_name")
+    offer = JsonIntegerField(source="offer_id")
+    offer_name = JsonCharField(source="offer.name")
+    provider = JsonCharField(source="offer.provider.name")
     next_statuses = serializers.SerializerMethodField(help_text="Where the referral may go from its status.")
 
     class Meta:
@@ -458,23 +459,19 @@ class ReferralDetailSerializer(ReferralSerializer):
 
 
 class ReferralInputSerializer(serializers.Serializer):
-    claimant = serializers.IntegerField(min_value=1, help_text="A claimant of your jobcentre.")
-    offer = serializers.IntegerField(
-        min_value=1, help_text="An active offer on the claimant's district list."
-    )
-    refer = serializers.BooleanField(help_text="true: refer; false: signpost (information given).")
-    shared_summary = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
-    consent_to_share = serializers.BooleanField(
-        default=False, help_text="The claimant agreed to share the summary."
-    )
+    claimant = JsonIntegerField(min_value=1, help_text="A claimant of your jobcentre.")
+    offer = JsonIntegerField(min_value=1, help_text="An active offer on the claimant's district list.")
+    refer = JsonBooleanField(help_text="true: refer; false: signpost (information given).")
+    shared_summary = JsonCharField(max_length=4000, required=False, allow_blank=True, default="")
+    consent_to_share = JsonBooleanField(default=False, help_text="The claimant agreed to share the summary.")
 
 
 class ReferralStatusSerializer(serializers.Serializer):
-    to_status = serializers.ChoiceField(ReferralStatus.choices)
-    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    to_status = JsonChoiceField(ReferralStatus.choices)
+    note = JsonCharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class ReferralFilter(filters.FilterSet):
+class ReferralFilter(ApiFilterSet):
     claimant = IdFilter(field_name="claimant_id")
     offer = IdFilter(field_name="offer_id")
     status = filters.ChoiceFilter(choices=ReferralStatus.choices)
@@ -520,7 +517,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     @extend_schema(
         summary="Signpost or refer a claimant",
         request=ReferralInputSerializer,
-        responses={201: ReferralDetailSerializer},
+        responses={201: ReferralDetailSerializer, **errors(404)},
         examples=[
             OpenApiExample(
                 "A referral with a summary",
@@ -564,7 +561,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         description="The status moves only along its allowed transitions (see `next_statuses`); anything else "
         "is a 409.",
         request=ReferralStatusSerializer,
-        responses={200: ReferralDetailSerializer},
+        responses={200: ReferralDetailSerializer, **errors(409)},
     )
     @action(detail=True, methods=["post"], url_path="status")
     def set_status(self, request: Request, pk: str) -> Response:

@@ -28,21 +28,32 @@ from claimants.commitments.services import (
 )
 from claimants.models import ClaimantCommitment, CommitmentItem, ExpectedHoursReason
 from claimants.record.api import ClaimantScoped
-from iwp.api import ApiViewSet, conflict, validated
+from iwp.api import (
+    ApiViewSet,
+    JsonBooleanField,
+    JsonCharField,
+    JsonChoiceField,
+    JsonDecimalField,
+    JsonIntegerField,
+    ReadModelSerializer,
+    conflict,
+    validated,
+)
+from iwp.api_schema import errors
 
 CLAIMANT_ID = OpenApiParameter("claimant_id", int, OpenApiParameter.PATH, description="The claimant's id.")
 VERSION = OpenApiParameter("version", int, OpenApiParameter.PATH, description="The version number (from 1).")
 
 
-class CommitmentItemSerializer(serializers.ModelSerializer):
+class CommitmentItemSerializer(ReadModelSerializer):
     class Meta:
         model = CommitmentItem
         fields = ["id", "side", "text", "by_date", "done_on"]
         read_only_fields = fields
 
 
-class CommitmentSerializer(serializers.ModelSerializer):
-    is_overdue = serializers.BooleanField(help_text="Issued and not accepted by the accept-by date.")
+class CommitmentSerializer(ReadModelSerializer):
+    is_overdue = JsonBooleanField(help_text="Issued and not accepted by the accept-by date.")
     expected_hours_reason = serializers.SerializerMethodField(
         help_text="Why fewer than 35 hours: a reason code."
     )
@@ -80,7 +91,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
 
 
 class LockSerializer(serializers.Serializer):
-    lock_version = serializers.IntegerField(
+    lock_version = JsonIntegerField(
         min_value=0, help_text="The `lock_version` you read: if it has moved on, nothing is saved (409)."
     )
 
@@ -90,24 +101,22 @@ class IssueSerializer(LockSerializer):
 
 
 class ItemChangeSerializer(serializers.Serializer):
-    id = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
-    side = serializers.ChoiceField(CommitmentItem.Side.choices)
-    text = serializers.CharField(max_length=300, allow_blank=True, default="")
+    id = JsonIntegerField(min_value=1, required=False, allow_null=True, default=None)
+    side = JsonChoiceField(CommitmentItem.Side.choices)
+    text = JsonCharField(max_length=300, allow_blank=True, default="")
     by_date = serializers.DateField(required=False, allow_null=True, default=None)
-    remove = serializers.BooleanField(default=False)
+    remove = JsonBooleanField(default=False)
 
 
 class DraftSerializer(LockSerializer):
-    expected_hours = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=168)
-    expected_hours_reason = serializers.ChoiceField(
+    expected_hours = JsonDecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=168)
+    expected_hours_reason = JsonChoiceField(
         [("", "Not reduced"), *ExpectedHoursReason.choices], required=False, allow_blank=True, default=""
     )
-    expected_hours_detail = serializers.CharField(
-        max_length=150, required=False, allow_blank=True, default=""
-    )
-    work_search_hours = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=168)
-    requirements = serializers.CharField(max_length=10000)
-    easements_note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    expected_hours_detail = JsonCharField(max_length=150, required=False, allow_blank=True, default="")
+    work_search_hours = JsonDecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=168)
+    requirements = JsonCharField(max_length=10000)
+    easements_note = JsonCharField(max_length=5000, required=False, allow_blank=True, default="")
     review_due = serializers.DateField(required=False, allow_null=True, default=None)
     items = ItemChangeSerializer(
         many=True,
@@ -154,7 +163,7 @@ class CommitmentViewSet(ClaimantScoped, mixins.ListModelMixin, mixins.RetrieveMo
         description="A draft beside the version in force, copying its terms and open lines (a first commitment "
         "starts from the claimant's expected hours). 409 if a draft is already in progress.",
         request=None,
-        responses={201: CommitmentSerializer},
+        responses={201: CommitmentSerializer, **errors(409)},
     )
     def create(self, request: Request, claimant_id: str) -> Response:
         try:
@@ -170,7 +179,7 @@ class CommitmentViewSet(ClaimantScoped, mixins.ListModelMixin, mixins.RetrieveMo
         description="The terms and the lines together, or nothing. Only a draft can be changed (409 otherwise).",
         parameters=[VERSION],
         request=DraftSerializer,
-        responses={200: CommitmentSerializer},
+        responses={200: CommitmentSerializer, **errors(409)},
         examples=[
             OpenApiExample(
                 "Terms and a line",
@@ -234,7 +243,7 @@ class CommitmentViewSet(ClaimantScoped, mixins.ListModelMixin, mixins.RetrieveMo
         "period (the regime is recalculated).",
         parameters=[VERSION],
         request=IssueSerializer,
-        responses={200: CommitmentSerializer},
+        responses={200: CommitmentSerializer, **errors(409)},
     )
     @action(detail=True, methods=["post"])
     def issue(self, request: Request, claimant_id: str, version: str) -> Response:
@@ -250,7 +259,7 @@ class CommitmentViewSet(ClaimantScoped, mixins.ListModelMixin, mixins.RetrieveMo
         summary="Record the claimant's acceptance",
         parameters=[VERSION],
         request=LockSerializer,
-        responses={200: CommitmentSerializer},
+        responses={200: CommitmentSerializer, **errors(409)},
     )
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, claimant_id: str, version: str) -> Response:
@@ -267,7 +276,7 @@ class CommitmentViewSet(ClaimantScoped, mixins.ListModelMixin, mixins.RetrieveMo
         description="The draft and its lines go; the version in force is untouched.",
         parameters=[VERSION],
         request=LockSerializer,
-        responses={204: None},
+        responses={204: None, **errors(409)},
     )
     @action(detail=True, methods=["post"])
     def discard(self, request: Request, claimant_id: str, version: str) -> Response:

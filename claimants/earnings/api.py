@@ -40,7 +40,19 @@ from claimants.record.api import ClaimantScoped
 from claimants.selectors import earnings_period_problem
 from claimants.services import claimant_record_earnings
 from iwp.access import has_role
-from iwp.api import ApiViewSet, ErrorSerializer, RangedDateField, StrictBooleanFilter, error_body, validated
+from iwp.api import (
+    ApiFilterSet,
+    ApiViewSet,
+    ErrorSerializer,
+    JsonCharField,
+    JsonDecimalField,
+    JsonIntegerField,
+    RangedDateField,
+    ReadModelSerializer,
+    StrictBooleanFilter,
+    error_body,
+    validated,
+)
 from iwp.api_request import RequestTooLarge
 from iwp.input import dates
 from iwp.models import Role
@@ -120,8 +132,8 @@ class EarningsFeedView(APIView):
 # --- One claimant's earnings (issue #15) ------------------------------------------------------------------
 
 
-class EarningsRecordSerializer(serializers.ModelSerializer):
-    recorded_by = serializers.CharField(source="recorded_by.get_full_name", allow_null=True, default=None)
+class EarningsRecordSerializer(ReadModelSerializer):
+    recorded_by = JsonCharField(source="recorded_by.get_full_name", allow_null=True, default=None)
 
     class Meta:
         model = EarningsRecord
@@ -149,19 +161,17 @@ class EarningsInputSerializer(serializers.Serializer):
         date_range=dates.ASSESSMENT_PERIOD_START,
         help_text="The first day of the assessment period: the claimant's assessment day.",
     )
-    employed_earnings = serializers.DecimalField(
+    employed_earnings = JsonDecimalField(
         max_digits=8, decimal_places=2, min_value=Decimal(0), max_value=Decimal("999999.99")
     )
-    self_employed_earnings = serializers.DecimalField(
+    self_employed_earnings = JsonDecimalField(
         max_digits=8,
         decimal_places=2,
         min_value=Decimal(0),
         max_value=Decimal("999999.99"),
         default=Decimal(0),
     )
-    paydays = serializers.IntegerField(
-        min_value=0, max_value=31, required=False, allow_null=True, default=None
-    )
+    paydays = JsonIntegerField(min_value=0, max_value=31, required=False, allow_null=True, default=None)
 
     def validate_period_start(self, start: date) -> date:
         problem = earnings_period_problem(self.context["claimant"], start)
@@ -170,7 +180,7 @@ class EarningsInputSerializer(serializers.Serializer):
         return start
 
 
-class EarningsFilter(filters.FilterSet):
+class EarningsFilter(ApiFilterSet):
     include_superseded = StrictBooleanFilter(
         method="superseded", help_text="Also the figures later corrected (kept, marked not current)."
     )

@@ -64,10 +64,19 @@ from claimants.selectors import (
 )
 from iwp.access import require_role
 from iwp.api import (
+    ApiFilterSet,
     ApiViewSet,
+    HourMinuteField,
     IdFilter,
+    JsonBooleanField,
+    JsonCharField,
+    JsonChoiceField,
+    JsonDecimalField,
+    JsonEmailField,
+    JsonIntegerField,
     NormalisedCharField,
     RangedDateField,
+    ReadModelSerializer,
     StrictBooleanFilter,
     today,
     validated,
@@ -115,14 +124,14 @@ class ClaimantScoped:
 
 
 class StaffBriefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField(source="get_full_name")
+    id = JsonIntegerField()
+    name = JsonCharField(source="get_full_name")
 
 
-class ClaimantSummarySerializer(serializers.ModelSerializer):
+class ClaimantSummarySerializer(ReadModelSerializer):
     """A claimant in a list: who, where, and the regime figures lists are filtered by."""
 
-    jobcentre = serializers.CharField(source="jobcentre.name")
+    jobcentre = JsonCharField(source="jobcentre.name")
     coach = StaffBriefSerializer(allow_null=True, help_text="The usual work coach (null: none yet).")
 
     class Meta:
@@ -147,19 +156,19 @@ class ClaimantSummarySerializer(serializers.ModelSerializer):
 
 
 class CyclingSerializer(serializers.Serializer):
-    flagged = serializers.BooleanField(source="regime_cycling")
-    seasonal = serializers.BooleanField(source="cycling_seasonal")
-    marginal = serializers.BooleanField(source="cycling_marginal")
-    pay_cycle = serializers.BooleanField(source="cycling_pay_cycle")
-    explanation = serializers.ListField(child=serializers.CharField(), source="cycling_explanation")
+    flagged = JsonBooleanField(source="regime_cycling")
+    seasonal = JsonBooleanField(source="cycling_seasonal")
+    marginal = JsonBooleanField(source="cycling_marginal")
+    pay_cycle = JsonBooleanField(source="cycling_pay_cycle")
+    explanation = serializers.ListField(child=JsonCharField(), source="cycling_explanation")
 
 
-class FactsVersionSerializer(serializers.ModelSerializer):
+class FactsVersionSerializer(ReadModelSerializer):
     """One version of the claimant's regime facts, in force from ``effective_from`` (null: from the start of the
     claim) until ``effective_to`` (exclusive; null: still in force)."""
 
-    partner = serializers.IntegerField(source="partner_id", allow_null=True)
-    recorded_by = serializers.CharField(source="recorded_by.get_full_name", allow_null=True, default=None)
+    partner = JsonIntegerField(source="partner_id", allow_null=True)
+    recorded_by = JsonCharField(source="recorded_by.get_full_name", allow_null=True, default=None)
 
     class Meta:
         model = ClaimantFacts
@@ -178,7 +187,7 @@ class FactsVersionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(ReadModelSerializer):
     """The latest calculation for one assessment period, with the facts version it was decided with."""
 
     facts_version = serializers.SerializerMethodField()
@@ -218,7 +227,7 @@ class ClaimantDetailSerializer(ClaimantSummarySerializer):
     IWP offer, and the regime facts over time."""
 
     cycling = CyclingSerializer(source="*")
-    partner = serializers.IntegerField(source="partner_id", allow_null=True)
+    partner = JsonIntegerField(source="partner_id", allow_null=True)
     regime_stale = serializers.SerializerMethodField(
         help_text="True while a change waits for its recalculation (the regime shown may be about to change)."
     )
@@ -275,24 +284,22 @@ def with_history(claimant: Claimant, *, periods: int = 12) -> Claimant:
 class ClaimantDetailsSerializer(serializers.Serializer):
     """Personal and contact details (the "Change personal details" page)."""
 
-    nino = serializers.CharField(
+    nino = JsonCharField(
         max_length=13, help_text="National Insurance number, e.g. AB123456C (spaces allowed)."
     )
-    first_name = serializers.CharField(max_length=100)
-    last_name = serializers.CharField(max_length=100)
+    first_name = JsonCharField(max_length=100)
+    last_name = JsonCharField(max_length=100)
     date_of_birth = RangedDateField(date_range=dates.DATE_OF_BIRTH, help_text="ISO date; aged 16 to 100.")
     postcode = NormalisedCharField(
         normalise=normalise_uk_postcode, max_length=10, required=False, allow_blank=True
     )
-    contact_preference = serializers.ChoiceField(ContactPreference.choices, default=ContactPreference.JOURNAL)
-    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    contact_preference = JsonChoiceField(ContactPreference.choices, default=ContactPreference.JOURNAL)
+    email = JsonEmailField(max_length=254, required=False, allow_blank=True)
     phone = NormalisedCharField(normalise=normalise_uk_phone, max_length=20, required=False, allow_blank=True)
-    interpreter_language = serializers.CharField(max_length=60, required=False, allow_blank=True)
-    digitally_excluded = serializers.BooleanField(default=False)
-    assessment_day = serializers.IntegerField(min_value=1, max_value=31, default=1)
-    support_intensity = serializers.ChoiceField(
-        SupportIntensity.choices, default=SupportIntensity.EIGHT_WEEKLY
-    )
+    interpreter_language = JsonCharField(max_length=60, required=False, allow_blank=True)
+    digitally_excluded = JsonBooleanField(default=False)
+    assessment_day = JsonIntegerField(min_value=1, max_value=31, default=1)
+    support_intensity = JsonChoiceField(SupportIntensity.choices, default=SupportIntensity.EIGHT_WEEKLY)
 
     def validate_nino(self, value: str) -> str:
         nino = normalise_nino(value)
@@ -328,18 +335,18 @@ class RegimeFactsSerializer(serializers.Serializer):
         help_text="From when the change applies; default the start of the current assessment period. Only "
         "administrators may back-date into an earlier period.",
     )
-    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    conditionality_group = serializers.ChoiceField(GroupChoices.choices, required=False)
-    expected_hours = serializers.DecimalField(
+    reason = JsonCharField(max_length=200, required=False, allow_blank=True, default="")
+    conditionality_group = JsonChoiceField(GroupChoices.choices, required=False)
+    expected_hours = JsonDecimalField(
         max_digits=5, decimal_places=2, min_value=0, max_value=168, required=False
     )
-    expected_hours_reason = serializers.ChoiceField(
+    expected_hours_reason = JsonChoiceField(
         [("", "Not reduced"), *ExpectedHoursReason.choices], required=False, allow_blank=True
     )
-    apprentice = serializers.BooleanField(required=False)
-    self_employed = serializers.BooleanField(required=False)
-    minimum_income_floor = serializers.BooleanField(required=False)
-    has_non_uc_partner = serializers.BooleanField(required=False)
+    apprentice = JsonBooleanField(required=False)
+    self_employed = JsonBooleanField(required=False)
+    minimum_income_floor = JsonBooleanField(required=False)
+    has_non_uc_partner = JsonBooleanField(required=False)
     non_uc_partner_date_of_birth = RangedDateField(
         date_range=dates.DATE_OF_BIRTH.named("the partner's date of birth"), required=False, allow_null=True
     )
@@ -371,7 +378,7 @@ class RegimeFactsSerializer(serializers.Serializer):
 
 class FactsChangeResultSerializer(serializers.Serializer):
     changed = serializers.ListField(
-        child=serializers.CharField(), help_text="The facts that changed (empty: they were already so)."
+        child=JsonCharField(), help_text="The facts that changed (empty: they were already so)."
     )
     facts_versions = FactsVersionSerializer(many=True)
 
@@ -381,12 +388,12 @@ class ReassignSerializer(serializers.Serializer):
         queryset=StaffMember.objects.filter(role=Role.WORK_COACH, is_active=True),
         help_text="The new work coach (a work coach of the claimant's jobcentre).",
     )
-    reason = serializers.CharField(max_length=200)
-    handover_summary = serializers.CharField(max_length=4000)
+    reason = JsonCharField(max_length=200)
+    handover_summary = JsonCharField(max_length=4000)
 
 
-class CircumstanceSerializer(serializers.ModelSerializer):
-    recorded_by = serializers.CharField(source="recorded_by.get_full_name", allow_null=True, default=None)
+class CircumstanceSerializer(ReadModelSerializer):
+    recorded_by = JsonCharField(source="recorded_by.get_full_name", allow_null=True, default=None)
 
     class Meta:
         model = Circumstance
@@ -395,16 +402,16 @@ class CircumstanceSerializer(serializers.ModelSerializer):
 
 
 class CircumstanceInputSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(BarrierKind.choices)
-    detail = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    sensitive = serializers.BooleanField(
+    kind = JsonChoiceField(BarrierKind.choices)
+    detail = JsonCharField(max_length=2000, required=False, allow_blank=True, default="")
+    sensitive = JsonBooleanField(
         default=False,
         help_text="Restrict it: shown only when asked, and each look is audited (health and "
         "domestic abuse always are).",
     )
 
 
-class ClaimantFilter(filters.FilterSet):
+class ClaimantFilter(ApiFilterSet):
     q = filters.CharFilter(
         method="search",
         max_length=60,
@@ -574,7 +581,7 @@ class ClaimantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         request=None,
         responses={200: CircumstanceSerializer(many=True)},
     )
-    @action(detail=True, methods=["post"], url_path="restricted")
+    @action(detail=True, methods=["post"], url_path="restricted", pagination_class=None, filterset_class=None)
     def restricted(self, request: Request, claimant_id: str) -> Response:
         claimant = claimant_for(request, claimant_id)
         if not may_see_sensitive(request.user, claimant):
@@ -637,17 +644,17 @@ class CircumstanceViewSet(ClaimantScoped, mixins.ListModelMixin, ApiViewSet):
         return Response(CircumstanceSerializer(circumstance).data, status=status.HTTP_201_CREATED)
 
 
-class ShiftSerializer(serializers.ModelSerializer):
-    weekday = serializers.ChoiceField(Weekday.choices, help_text="0 Monday … 6 Sunday.")
-    starts_at = serializers.TimeField(format="%H:%M", help_text="HH:MM")
-    ends_at = serializers.TimeField(format="%H:%M", help_text="HH:MM, after the start.")
+class ShiftSerializer(ReadModelSerializer):
+    weekday = JsonChoiceField(Weekday.choices, help_text="0 Monday … 6 Sunday.")
+    starts_at = HourMinuteField(help_text="HH:MM")
+    ends_at = HourMinuteField(help_text="HH:MM, after the start.")
 
     class Meta:
         model = BusyTime
         fields = ["weekday", "starts_at", "ends_at"]
 
 
-class EmploymentSerializer(serializers.ModelSerializer):
+class EmploymentSerializer(ReadModelSerializer):
     shifts = ShiftSerializer(many=True, read_only=True)
 
     class Meta:
@@ -668,10 +675,10 @@ class EmploymentSerializer(serializers.ModelSerializer):
 
 
 class EmploymentInputSerializer(serializers.Serializer):
-    employer = serializers.CharField(max_length=120)
-    sector = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
-    contract_type = serializers.ChoiceField(ContractType.choices)
-    hours_per_week = serializers.DecimalField(
+    employer = JsonCharField(max_length=120)
+    sector = JsonCharField(max_length=80, required=False, allow_blank=True, default="")
+    contract_type = JsonChoiceField(ContractType.choices)
+    hours_per_week = JsonDecimalField(
         max_digits=5,
         decimal_places=2,
         min_value=0,
@@ -680,10 +687,10 @@ class EmploymentInputSerializer(serializers.Serializer):
         allow_null=True,
         default=None,
     )
-    hourly_pay = serializers.DecimalField(
+    hourly_pay = JsonDecimalField(
         max_digits=6, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
     )
-    pay_frequency = serializers.ChoiceField(PayFrequency.choices, default=PayFrequency.MONTHLY)
+    pay_frequency = JsonChoiceField(PayFrequency.choices, default=PayFrequency.MONTHLY)
     started_on = RangedDateField(
         date_range=dates.EMPLOYMENT_START, required=False, allow_null=True, default=None
     )

@@ -24,6 +24,7 @@ from claimants.models import (
     validate_nino,
 )
 from claimants.selectors import earnings_period_problem
+from claimants.services import shift_problem
 from iwp.input import dates
 from iwp.input.fields import GovukDateField, GovukTimeField, UkPostcodeField
 from iwp.models import Role, StaffMember
@@ -302,8 +303,9 @@ class ShiftForm(forms.Form):
         parts = [cleaned.get("weekday") not in (None, ""), cleaned.get("starts_at"), cleaned.get("ends_at")]
         if any(parts) and not all(parts):
             raise ValidationError("Give the day, start and end time of the shift")
-        if all(parts) and cleaned["ends_at"] <= cleaned["starts_at"]:
-            self.add_error("ends_at", "The shift must end after it starts")
+        problem = shift_problem(cleaned["starts_at"], cleaned["ends_at"]) if all(parts) else None
+        if problem:
+            self.add_error("ends_at", problem)
         return cleaned
 
 

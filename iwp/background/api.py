@@ -14,20 +14,29 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from iwp.access import require_role
-from iwp.api import ApiViewSet, conflict
+from iwp.api import (
+    ApiFilterSet,
+    ApiViewSet,
+    JsonBooleanField,
+    JsonCharField,
+    JsonIntegerField,
+    ReadModelSerializer,
+    conflict,
+)
+from iwp.api_schema import errors
 from iwp.background.jobs import job_can_resume, job_resume, jobs_visible_to
 from iwp.models import BackgroundJob, BackgroundJobState, Role
 
 
 class JobEventSerializer(serializers.Serializer):
-    at = serializers.CharField(help_text="ISO date and time.")
-    what = serializers.CharField()
+    at = JsonCharField(help_text="ISO date and time.")
+    what = JsonCharField()
 
 
-class JobSerializer(serializers.ModelSerializer):
-    percent = serializers.IntegerField(help_text="Done, as a whole percentage of the total.")
-    finished = serializers.BooleanField()
-    stalled = serializers.BooleanField(source="is_stalled", help_text="Running, but no progress for a while.")
+class JobSerializer(ReadModelSerializer):
+    percent = JsonIntegerField(help_text="Done, as a whole percentage of the total.")
+    finished = JsonBooleanField()
+    stalled = JsonBooleanField(source="is_stalled", help_text="Running, but no progress for a while.")
     events = serializers.SerializerMethodField(help_text="What happened to the job, when (resumed, failed…).")
 
     class Meta:
@@ -61,7 +70,7 @@ class JobSerializer(serializers.ModelSerializer):
         ]
 
 
-class JobFilter(filters.FilterSet):
+class JobFilter(ApiFilterSet):
     state = filters.ChoiceFilter(choices=BackgroundJobState.choices)
     kind = filters.CharFilter(max_length=60)
 
@@ -89,7 +98,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         summary="Resume a failed or stalled job (administrators)",
         description="The parts already done are kept; the rest are sent again. 409 if this job cannot be resumed.",
         request=None,
-        responses={200: JobSerializer},
+        responses={200: JobSerializer, **errors(409)},
     )
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk: str) -> Response:

@@ -20,7 +20,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from iwp.access import require_role
-from iwp.api import ApiViewSet, IdFilter, RangedDateField, StrictBooleanFilter, validated
+from iwp.api import (
+    ApiFilterSet,
+    ApiViewSet,
+    IdFilter,
+    JsonCharField,
+    JsonChoiceField,
+    JsonIntegerField,
+    RangedDateField,
+    ReadModelSerializer,
+    StrictBooleanFilter,
+    validated,
+)
+from iwp.api_schema import errors
 from iwp.dashboards.selectors import dashboard_teams, team_members
 from iwp.dashboards.services import (
     MAX_REASSIGN,
@@ -33,8 +45,8 @@ from iwp.input import dates
 from iwp.models import AbsenceKind, CoachAbsence, Role, StaffMember, Team
 
 
-class TeamSerializer(serializers.ModelSerializer):
-    jobcentre = serializers.CharField(source="jobcentre.name")
+class TeamSerializer(ReadModelSerializer):
+    jobcentre = JsonCharField(source="jobcentre.name")
 
     class Meta:
         model = Team
@@ -42,9 +54,9 @@ class TeamSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AbsenceSerializer(serializers.ModelSerializer):
-    coach_name = serializers.CharField(source="coach.get_full_name")
-    covered_by_name = serializers.CharField(source="covered_by.get_full_name", allow_null=True, default=None)
+class AbsenceSerializer(ReadModelSerializer):
+    coach_name = JsonCharField(source="coach.get_full_name")
+    covered_by_name = JsonCharField(source="covered_by.get_full_name", allow_null=True, default=None)
 
     class Meta:
         model = CoachAbsence
@@ -64,9 +76,9 @@ class AbsenceSerializer(serializers.ModelSerializer):
 
 
 class MemberSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="coach.pk")
-    name = serializers.CharField(source="coach.get_full_name")
-    claimants = serializers.IntegerField(help_text="Claimants on their caseload.")
+    id = JsonIntegerField(source="coach.pk")
+    name = JsonCharField(source="coach.get_full_name")
+    claimants = JsonIntegerField(help_text="Claimants on their caseload.")
     absence = AbsenceSerializer(allow_null=True, help_text="Away today: the absence, else null.")
 
 
@@ -79,7 +91,7 @@ class TeamDetailSerializer(TeamSerializer):
 
 
 class AddMemberSerializer(serializers.Serializer):
-    coach = serializers.IntegerField(min_value=1, help_text="A work coach of the team's jobcentre.")
+    coach = JsonIntegerField(min_value=1, help_text="A work coach of the team's jobcentre.")
 
 
 @extend_schema_view(
@@ -122,25 +134,25 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
 
 
 class AbsenceInputSerializer(serializers.Serializer):
-    coach = serializers.IntegerField(min_value=1, help_text="A work coach in a team you lead.")
-    kind = serializers.ChoiceField(AbsenceKind.choices)
+    coach = JsonIntegerField(min_value=1, help_text="A work coach in a team you lead.")
+    kind = JsonChoiceField(AbsenceKind.choices)
     starts_on = RangedDateField(date_range=dates.ABSENCE_START)
     ends_on = serializers.DateField(
         help_text="The last day away (inclusive); at most 12 months after the first."
     )
-    covered_by = serializers.IntegerField(
+    covered_by = JsonIntegerField(
         min_value=1,
         required=False,
         allow_null=True,
         default=None,
         help_text="A colleague in the same jobcentre, at work throughout: the coach's booked appointments move to them.",
     )
-    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    note = JsonCharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class AbsenceResultSerializer(AbsenceSerializer):
     appointments_moved = serializers.ListField(
-        child=serializers.IntegerField(), help_text="Ids of the appointments moved to the colleague covering."
+        child=JsonIntegerField(), help_text="Ids of the appointments moved to the colleague covering."
     )
 
     class Meta(AbsenceSerializer.Meta):
@@ -148,7 +160,7 @@ class AbsenceResultSerializer(AbsenceSerializer):
         read_only_fields = fields
 
 
-class AbsenceFilter(filters.FilterSet):
+class AbsenceFilter(ApiFilterSet):
     coach = IdFilter(field_name="coach_id")
     kind = filters.ChoiceFilter(choices=AbsenceKind.choices)
     current = StrictBooleanFilter(method="filter_current", help_text="Not yet over (ending today or later).")
@@ -180,7 +192,7 @@ class AbsenceViewSet(mixins.ListModelMixin, ApiViewSet):
     @extend_schema(
         summary="Record a coach's absence (with cover)",
         request=AbsenceInputSerializer,
-        responses={201: AbsenceResultSerializer},
+        responses={201: AbsenceResultSerializer, **errors(404)},
         examples=[
             OpenApiExample(
                 "A week's leave, covered",
@@ -221,19 +233,19 @@ class AbsenceViewSet(mixins.ListModelMixin, ApiViewSet):
 
 class ReassignmentSerializer(serializers.Serializer):
     claimants = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=JsonIntegerField(min_value=1),
         min_length=1,
         max_length=MAX_REASSIGN,
         help_text=f"The claimants' ids (at most {MAX_REASSIGN}): all in teams you lead, or none moves.",
     )
-    to_coach = serializers.IntegerField(min_value=1, help_text="A work coach in a team you lead.")
-    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    handover_note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    to_coach = JsonIntegerField(min_value=1, help_text="A work coach in a team you lead.")
+    reason = JsonCharField(max_length=200, required=False, allow_blank=True, default="")
+    handover_note = JsonCharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class ReassignmentResultSerializer(serializers.Serializer):
-    moved = serializers.IntegerField()
-    to_coach = serializers.IntegerField()
+    moved = JsonIntegerField()
+    to_coach = JsonIntegerField()
 
 
 class ReassignmentView(APIView):
