@@ -75,11 +75,20 @@ class AbsenceSerializer(ReadModelSerializer):
         read_only_fields = fields
 
 
+class TodaysAbsenceSerializer(ReadModelSerializer):
+    covered_by_name = JsonCharField(source="covered_by.get_full_name", allow_null=True, default=None)
+
+    class Meta:
+        model = CoachAbsence
+        fields = ["id", "kind", "starts_on", "ends_on", "covered_by", "covered_by_name", "note"]
+        read_only_fields = fields
+
+
 class MemberSerializer(serializers.Serializer):
     id = JsonIntegerField(source="coach.pk")
     name = JsonCharField(source="coach.get_full_name")
     claimants = JsonIntegerField(help_text="Claimants on their caseload.")
-    absence = AbsenceSerializer(allow_null=True, help_text="Away today: the absence, else null.")
+    absence = TodaysAbsenceSerializer(allow_null=True, help_text="Away today: the absence, else null.")
 
 
 class TeamDetailSerializer(TeamSerializer):

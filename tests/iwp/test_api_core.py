@@ -310,3 +310,19 @@ def test_a_coach_and_a_claimant_elsewhere(work_coach):
     """Fixture sanity: another office's coach is not in this one."""
     other = WorkCoachFactory(team=TeamFactory())
     assert other.jobcentre_id != work_coach.jobcentre_id
+
+
+def test_the_earnings_feed_answers_in_the_format_and_has_its_own_limit(administrator, api_for, settings):
+    client = api_for(administrator)
+    unreadable = client.post("/api/v1/earnings-feed/", "nino,employed_gross\n", content_type="text/csv")
+    body = assert_error(unreadable, 400, "unreadable_file")
+    assert "rows_read" in body  # the report's keys beside the format's
+    assert (
+        "mode"
+        in assert_error(
+            client.post("/api/v1/earnings-feed/?mode=sometimes", {"records": []}, format="json"), 400
+        )["errors"]
+    )
+    settings.IWP_EARNINGS_FEED_MAX_BYTES = 100
+    big = "nino,period_start,employed_gross\n" + "AB123456C,2025-06-10,1.00\n" * 20
+    assert_error(client.post("/api/v1/earnings-feed/", big, content_type="text/csv"), 413, "too_large")
