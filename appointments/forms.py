@@ -30,7 +30,16 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from appointments.models import ActionCategory, AppointmentType, Channel, ContactMethod, LengthChoices
-from appointments.rules import GOOD_REASON_LABELS, STATUS_REGISTRY, GoodReason, IssueCode, Status
+from appointments.rules import (
+    GOOD_REASON_LABELS,
+    STATUS_REGISTRY,
+    GoodReason,
+    IssueCode,
+    Status,
+    contact_attempt_problem,
+    follow_up_problem,
+    good_reason_problem,
+)
 from appointments.selectors import LONDON, min_notice_hours
 from appointments.services import (
     ActionInput,
@@ -510,12 +519,9 @@ class OutcomeForm(forms.Form):
                     self.add_error("contact_time", exc)
                 else:
                     self._check_contact_time(data)
-        decision = data.get("good_reason_decision")
-        if (
-            decision in (GoodReason.ACCEPTED, GoodReason.NOT_ACCEPTED)
-            and not data.get("good_reason_text", "").strip()
-        ):
-            self.add_error("good_reason_text", "Give the reason for your good-reason decision")
+        problem = good_reason_problem(data.get("good_reason_decision"), data.get("good_reason_text", ""))
+        if problem:
+            self.add_error("good_reason_text", problem)
         if outcome == "cancelled":
             if not data.get("cancelled_by"):
                 self.add_error("cancelled_by", "Select who cancelled the appointment")
@@ -526,16 +532,10 @@ class OutcomeForm(forms.Form):
     def _check_contact_time(self, data: dict[str, Any]) -> None:
         """A contact attempt follows the missed appointment and has already happened."""
         at = data["contact_at"]
-        if at > timezone.now():
-            self.add_error("contact_time", "The contact attempt must be in the past: give when you tried")
-            del data["contact_at"]
-        elif self.appointment_start is not None and at < self.appointment_start:
-            start = self.appointment_start.astimezone(LONDON)
-            self.add_error(
-                "contact_date",
-                f"The contact attempt must be after the appointment started ({start.day} {start:%B %Y} at "
-                f"{start:%H:%M})",
-            )
+        problem = contact_attempt_problem(at, now=timezone.now(), appointment_start=self.appointment_start)
+        if problem:
+            # Too late is a matter of the time typed; too early, of the day.
+            self.add_error("contact_time" if at > timezone.now() else "contact_date", problem)
             del data["contact_at"]
 
     @property
@@ -609,9 +609,9 @@ class AgreedActionForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        due, follow = data.get("due_on"), data.get("follow_up_on")
-        if due and follow and follow < due:
-            self.add_error("follow_up_on", "The follow-up date must be on or after the due date")
+        problem = follow_up_problem(data.get("due_on"), data.get("follow_up_on"))
+        if problem:
+            self.add_error("follow_up_on", problem)
         return data
 
     def as_input(self) -> ActionInput:

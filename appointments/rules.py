@@ -608,3 +608,32 @@ def transition_problems(current: str, target: str, facts: OutcomeFacts) -> tuple
         return (GuardFailure("outcome", f"This appointment is already recorded as {label}."),)
     problems = (guard(facts) for guard in STATUS_REGISTRY[target_s].guards)
     return tuple(p for p in problems if p is not None)
+
+
+# --- What a person records about an appointment (the outcome page and the API) ---------------------------
+
+
+def contact_attempt_problem(at: datetime, *, now: datetime, appointment_start: datetime | None) -> str | None:
+    """A contact attempt follows the missed appointment and has already happened."""
+    if at > now:
+        return "The contact attempt must be in the past: give when you tried"
+    if appointment_start is not None and at < appointment_start:
+        start = appointment_start.astimezone(ZoneInfo(LONDON))
+        return (
+            f"The contact attempt must be after the appointment started ({start.day} {start:%B %Y} at "
+            f"{start:%H:%M})"
+        )
+    return None
+
+
+def good_reason_problem(decision: str | None, reason: str) -> str | None:
+    """A decision on good reason says why (only "not decided yet" may wait for one)."""
+    if decision in (GoodReason.ACCEPTED, GoodReason.NOT_ACCEPTED) and not (reason or "").strip():
+        return "Give the reason for your good-reason decision"
+    return None
+
+
+def follow_up_problem(due_on: date | None, follow_up_on: date | None) -> str | None:
+    if due_on and follow_up_on and follow_up_on < due_on:
+        return "The follow-up date must be on or after the due date"
+    return None

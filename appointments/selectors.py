@@ -30,6 +30,7 @@ from appointments.rules import (
     suggest_next_appointment,
 )
 from claimants.models import BusyTime, Claimant
+from claimants.selectors import claimants_editable_by, may_edit
 from iwp.access import has_role, jobcentre_scope
 from iwp.models import Role, StaffMember
 
@@ -63,28 +64,43 @@ def appointments_visible_to(user: StaffMember) -> QuerySet[Appointment]:
     )
 
 
-def bookable_claimants_for(user: StaffMember) -> QuerySet[Claimant]:
-    """Claimants the user may book for: their own jobcentre's, for work coaches and team leaders only."""
-    if not has_role(user, *BOOKING_ROLES) or not user.jobcentre_id:
-        return Claimant.objects.none()
-    return Claimant.objects.filter(jobcentre_id=user.jobcentre_id).select_related("coach")
-
-
-def can_book_for(user: StaffMember, claimant: Claimant) -> bool:
-    return (
-        has_role(user, *BOOKING_ROLES)
-        and bool(user.jobcentre_id)
-        and user.jobcentre_id == claimant.jobcentre_id
+def agreed_actions_visible_to(user: StaffMember) -> QuerySet[AgreedAction]:
+    """Agreed actions of the claimants ``user`` may see (the claimant's scope, as for appointments)."""
+    return AgreedAction.objects.filter(jobcentre_scope(user, "claimant__jobcentre")).select_related(
+        *ACTION_RELATED
     )
 
 
+def case_notes_visible_to(user: StaffMember) -> QuerySet[CaseNote]:
+    """Case notes of the claimants ``user`` may see (the claimant's scope, as for appointments)."""
+    return CaseNote.objects.filter(jobcentre_scope(user, "claimant__jobcentre")).select_related(
+        "claimant", "author"
+    )
+
+
+def bookable_claimants_for(user: StaffMember) -> QuerySet[Claimant]:
+    """Claimants the user may book for: work coaches and team leaders, for the claimants whose casework they may
+    change (``claimants.selectors.may_edit``: own or covered caseload; a team leader's jobcentre)."""
+    if not has_role(user, *BOOKING_ROLES):
+        return Claimant.objects.none()
+    return claimants_editable_by(user).select_related("coach")
+
+
+def can_book_for(user: StaffMember, claimant: Claimant) -> bool:
+    """Book, and change agreed actions and notes: a booking role and ``may_edit``."""
+    return has_role(user, *BOOKING_ROLES) and may_edit(user, claimant)
+
+
 def can_manage(user: StaffMember, appointment: Appointment) -> bool:
-    """Rebook, cancel or record the outcome of this appointment."""
-    if not can_book_for(user, appointment.claimant):
-        return False
-    if user.effective_role == Role.TEAM_LEADER:
+    """Rebook, cancel or record the outcome of this appointment: whoever may change the claimant's casework, or
+    the coach the appointment is with (in the claimant's jobcentre: a colleague it was moved to for cover)."""
+    if can_book_for(user, appointment.claimant):
         return True
-    return user.pk in (appointment.coach_id, appointment.claimant.coach_id)
+    return (
+        has_role(user, *BOOKING_ROLES)
+        and appointment.coach_id == user.pk
+        and user.jobcentre_id == appointment.claimant.jobcentre_id
+    )
 
 
 def coaches_in_jobcentre(jobcentre_id: int | None) -> QuerySet[StaffMember]:

@@ -38,6 +38,7 @@ from appointments.rules import GoodReason, Status, outcome_open
 from claimants.progression.forms import SelfAssessmentForm
 from claimants.progression.rules import HIGHEST_TOTAL, LOWEST_TOTAL
 from claimants.progression.selectors import open_step_choices, plan_for, step_with_claimant
+from claimants.selectors import claimant_to_edit, may_edit
 from iwp.access import role_required
 from iwp.input import once
 from iwp.models import Role, StaffMember
@@ -47,7 +48,8 @@ LONDON = selectors.LONDON
 
 
 def _claimant_for(request: HttpRequest, claimant_id: int):
-    return get_object_or_404(selectors.bookable_claimants_for(request.user), pk=claimant_id)
+    """The claimant to book for or plan with: 404 outside the reading rule, 403 unless ``may_edit``."""
+    return claimant_to_edit(request.user, claimant_id, related=("coach",))
 
 
 def _appointment_for(request: HttpRequest, pk: int) -> Appointment:
@@ -361,9 +363,8 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
             + error_links(next_form),
             "plan_form": plan_form,
             "has_plan": has_plan,
-            # The plan is changed by the claimant's coach and the jobcentre's team leaders (not a covering coach).
-            "can_change_plan": request.user.effective_role == Role.TEAM_LEADER
-            or claimant.coach_id == request.user.pk,
+            # The plan is changed by whoever may change the claimant's casework (may_edit).
+            "can_change_plan": may_edit(request.user, claimant),
             "open_actions": selectors.claimant_actions(claimant, limit=5),
             "more_actions_open": more_actions_open,
             "blank_outcome_form": blank_outcome_form(form),

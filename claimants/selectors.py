@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Case, F, FloatField, Func, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Length
+from django.http import Http404
 from django.utils import timezone
 
 from claimants.facts.selectors import fact_versions, version_on
@@ -22,13 +25,103 @@ from claimants.models import (
 )
 from claimants.record import caseload
 from claimants.record.search import ParsedSearch, parse_search
-from iwp.access import jobcentre_scope
-from iwp.models import Role, StaffMember
+from claimants.regimes.selectors import assessment_period_problem
+from iwp.access import has_role, jobcentre_scope, writes_in_jobcentre
+from iwp.models import CoachAbsence, Role, StaffMember
+
+# Who works on claimants' records at all. Progression leads work on provision (403 on casework).
+CASEWORK_ROLES = (Role.WORK_COACH, Role.TEAM_LEADER, Role.ADMINISTRATOR)
 
 
 def claimants_visible_to(user: StaffMember) -> QuerySet[Claimant]:
-    """The one scoping rule for claimants: own jobcentre (coach, team leader), district (lead), all (admin)."""
+    """The one reading rule for claimants: own jobcentre (coach, team leader), district (district leader, lead),
+    all (admin). A claimant outside it does not exist for the user (404)."""
     return Claimant.objects.filter(jobcentre_scope(user))
+
+
+def covered_coach_ids(user: StaffMember, *, today: date | None = None) -> set[int]:
+    """Colleagues whose absence ``user`` is covering today (``CoachAbsence.covered_by``): their caseload is, for
+    the absence, the covering coach's to work on."""
+    if not has_role(user, Role.WORK_COACH):
+        return set()
+    today = today or timezone.localdate()
+    return set(
+        CoachAbsence.objects.filter(covered_by=user, starts_on__lte=today, ends_on__gte=today).values_list(
+            "coach_id", flat=True
+        )
+    )
+
+
+def may_edit(user: StaffMember, claimant: Claimant) -> bool:
+    """The one writing rule for a claimant's casework (details, earnings, employment, circumstances, commitment,
+    plan, self-assessment, appointments, actions, notes, referrals, support fund requests), pages and API alike:
+
+    - administrators: anyone;
+    - team leaders, district leaders included: their own jobcentre (a district leader reads the district but
+      changes only their own jobcentre's casework);
+    - work coaches: their own caseload, and a colleague's caseload while covering that colleague's absence;
+    - progression leads: no casework.
+
+    Visible but not editable is 403; not visible is 404 (``claimants_visible_to``)."""
+    if writes_in_jobcentre(user, claimant.jobcentre_id):
+        return True
+    if not has_role(user, Role.WORK_COACH) or user.jobcentre_id != claimant.jobcentre_id:
+        return False
+    return claimant.coach_id is not None and (
+        claimant.coach_id == user.pk or claimant.coach_id in covered_coach_ids(user)
+    )
+
+
+def claimants_editable_by(user: StaffMember) -> QuerySet[Claimant]:
+    """``may_edit`` as a queryset (lists of claimants one may book for, refer, and so on)."""
+    if has_role(user, Role.ADMINISTRATOR):
+        return Claimant.objects.all()
+    if has_role(user, Role.TEAM_LEADER):
+        return (
+            Claimant.objects.filter(jobcentre_id=user.jobcentre_id)
+            if user.jobcentre_id
+            else Claimant.objects.none()
+        )
+    if has_role(user, Role.WORK_COACH) and user.jobcentre_id:
+        return Claimant.objects.filter(
+            jobcentre_id=user.jobcentre_id, coach_id__in=[user.pk, *covered_coach_ids(user)]
+        )
+    return Claimant.objects.none()
+
+
+NOT_YOURS = "This claimant is not on your caseload: you may read their record but not change it."
+
+
+def claimant_to_edit(
+    user: StaffMember, pk: object, *, related: tuple[str, ...] = ("coach", "jobcentre")
+) -> Claimant:
+    """The claimant ``pk`` for a page or endpoint that changes their casework: 404 unless ``user`` may see them,
+    403 unless they may change them. Every write path that names a claimant goes through here."""
+    claimant = claimants_visible_to(user).select_related(*related).filter(pk=pk).first()
+    if claimant is None:
+        raise Http404("No such claimant among those you may see.")
+    require_edit(user, claimant)
+    return claimant
+
+
+def require_edit(user: StaffMember, claimant: Claimant) -> None:
+    """403 unless ``user`` may change ``claimant``'s casework (for a claimant reached through another object)."""
+    if not may_edit(user, claimant):
+        raise PermissionDenied(NOT_YOURS)
+
+
+def may_see_sensitive(user: StaffMember, claimant: Claimant) -> bool:
+    """Restricted items: whoever may change the record (``may_edit``)."""
+    return may_edit(user, claimant)
+
+
+def earnings_period_problem(claimant: Claimant, start: date) -> str | None:
+    """Why ``start`` cannot be the first day of one of this claimant's assessment periods (they start on the
+    claimant's assessment day, or a shorter month's last day), or of any period that can be decided; or None."""
+    day = claimant.assessment_day
+    if start.day != min(day, calendar.monthrange(start.year, start.month)[1]):
+        return f"This claimant's assessment periods start on day {day} of the month"
+    return assessment_period_problem(start)
 
 
 @dataclass(frozen=True)

@@ -362,6 +362,13 @@ def sensitive_circumstances_view(*, claimant: Claimant, actor: StaffMember) -> l
     return items
 
 
+def shift_problem(starts_at: Any, ends_at: Any) -> str | None:
+    """A weekly shift ends after it starts (the employment page and the API)."""
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        return "The shift must end after it starts"
+    return None
+
+
 def employment_save(
     *,
     claimant: Claimant,
@@ -370,7 +377,15 @@ def employment_save(
     fields: dict[str, Any],
     shifts: list[dict[str, Any]],
 ) -> Employment:
-    """Create or update an employment and replace its weekly shifts, in one transaction."""
+    """Create or update an employment and replace its weekly shifts, in one transaction. A shift that does not
+    end after it starts is refused (ValidationError naming it) before anything is written."""
+    problems = {
+        f"shifts.{n}.ends_at": problem
+        for n, shift in enumerate(shifts)
+        if (problem := shift_problem(shift.get("starts_at"), shift.get("ends_at")))
+    }
+    if problems:
+        raise ValidationError(problems)
     with transaction.atomic():
         employment = employment or Employment(claimant=claimant)
         for name, value in fields.items():

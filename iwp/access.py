@@ -71,3 +71,18 @@ def jobcentre_scope(user: StaffMember, field: str = "jobcentre") -> Q:
             Q(**{f"{field}__district_id": user.jobcentre.district_id}) if user.jobcentre_id else Q(pk__in=[])
         )
     return Q(**{f"{field}_id": user.jobcentre_id}) if user.jobcentre_id else Q(pk__in=[])
+
+
+def writes_in_jobcentre(user: Any, jobcentre_id: int | None) -> bool:
+    """The office half of the one write rule (``claimants.selectors.may_edit``): administrators write anywhere;
+    team leaders, district leaders included (they *read* their district), write their own jobcentre's casework
+    and manage its coaches; nobody else writes for a whole office."""
+    if has_role(user, Role.ADMINISTRATOR):
+        return True
+    return has_role(user, Role.TEAM_LEADER) and bool(user.jobcentre_id) and user.jobcentre_id == jobcentre_id
+
+
+def require_role(user: Any, *roles: str, message: str = "Your role cannot do this.") -> None:
+    """For API actions whose roles differ from the viewset's: a 403 in the API's error format."""
+    if not has_role(user, *roles):
+        raise PermissionDenied(message)

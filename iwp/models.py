@@ -436,3 +436,26 @@ class TaskIntent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}{tuple(self.args)} ({'sent' if self.dispatched_at else 'waiting'})"
+
+
+class ApiToken(models.Model):
+    """A key a system uses to call the REST API as one member of staff (``manage.py api_token issue``). The key is
+    shown once when issued; only its SHA-256 is stored, so a copy of the database opens nothing. The key acts
+    with its member of staff's role and office, and stops working when it is revoked or they are deactivated."""
+
+    user = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(
+        max_length=120, blank=True, help_text="What the key is for, e.g. ‘nightly report’"
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False, help_text="The key's first characters")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, help_text="Set to stop the key working")
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.prefix}…)"

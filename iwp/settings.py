@@ -63,8 +63,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by us (no CDN: the CSP allows only our own)
     "crispy_forms",
     "crispy_forms_gds",
     "axes",
@@ -256,24 +257,72 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
+    # Tokens first: a request with no credentials is then a 401 with ``WWW-Authenticate: Bearer``, not a 403.
+    # Browser sessions work too (the docs page), with CSRF enforced on writes.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "iwp.api_request.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     # Closed by default: every endpoint needs a logged-in member of staff.
     "DEFAULT_PERMISSION_CLASSES": ["iwp.access.IsStaffMember"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "iwp.api_schema.ApiAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["iwp.api_request.BoundedJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "iwp.api_request.ApiPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["iwp.api_request.TokenRateThrottle"],
     "EXCEPTION_HANDLER": "iwp.api.exception_handler",
 }
+# Calls a token may make (DRF's rate syntax: n/second, n/minute, n/hour, n/day); sessions are not throttled.
+IWP_API_TOKEN_RATE = env.str("IWP_API_TOKEN_RATE", default="120/minute")
+# The largest JSON body the API reads (a bulk reassignment of 200 claimants is about 2 KB): larger is a 413.
+IWP_API_MAX_BODY_BYTES = env.int("IWP_API_MAX_BODY_BYTES", default=100 * 1024)
+# The earnings feed takes a month's RTI file, so its own, larger limit.
+IWP_EARNINGS_FEED_MAX_BYTES = env.int("IWP_EARNINGS_FEED_MAX_BYTES", default=50 * 1024 * 1024)
 # Where the Open Referral UK feed is published (/openreferral/…): the export command writes service URLs from
 # it. The API answers with its own address instead.
 OPENREFERRAL_BASE_URL = env.str("OPENREFERRAL_BASE_URL", default="http://localhost:8000")
 SPECTACULAR_SETTINGS = {
     "TITLE": "IWP Casework API",
     "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "The casework service over REST, for other DWP systems and for teams building their own reports. "
+        "Every call acts as one member of staff and sees what they would see on the pages.\n\n"
+        "**Authentication**: `Authorization: Bearer <token>` (a token from `manage.py api_token issue "
+        "<username>`); a browser signed in to the service may call it too (CSRF token needed for writes).\n\n"
+        '**Errors** all have one body: `{"detail": "…", "code": "…", "errors": {"field": '
+        '["message"]}}`.\n\n'
+        "**Lists** are paginated (`?page=`, `?page_size=` up to 200) and filtered by the parameters each lists.\n\n"
+        "**Limits**: JSON bodies up to 100 KiB (413 beyond); each token may make 120 calls a minute (429 with "
+        "`Retry-After` beyond)."
+    ),
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["iwp.access.IsStaffMember"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "PREPROCESSING_HOOKS": ["iwp.api_schema.only_this_api"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "iwp.api_schema.ids_in_paths_are_whole_numbers",
+    ],
+    # One name per set of choices, whatever the field is called.
+    "ENUM_NAME_OVERRIDES": {
+        "RegimeEnum": "claimants.models.RegimeChoices",
+        "BarrierKindEnum": "claimants.models.BarrierKind",
+        "AbsenceKindEnum": "iwp.models.AbsenceKind",
+        "ActionCategoryEnum": "appointments.models.ActionCategory",
+        "OfferCategoryEnum": "provision.models.Category",
+        "AppointmentStatusEnum": "appointments.models.AppointmentStatus",
+        "ActionStatusEnum": "appointments.models.ActionStatus",
+        "OfferStatusEnum": "provision.models.OfferStatus",
+        "ReferralStatusEnum": "provision.models.ReferralStatus",
+        "CommitmentStatusEnum": "claimants.models.CommitmentStatus",
+        "JobStateEnum": "iwp.models.BackgroundJobState",
+    },
+    # Separate request and response components: read-only fields never appear in a request body.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False},
 }
 
 # Celery: a real broker when REDIS_URL is set; otherwise tasks run eagerly in-process (embedded default).

@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import include, path
 
 from iwp import views
+from iwp.api import ApiDocsView
 from iwp.dashboards import views as dashboard_views
 
 iwp_patterns = [
@@ -32,6 +33,8 @@ urlpatterns = [
     path("claimants/", include("claimants.urls")),
     path("appointments/", include("appointments.urls")),
     path("provision/", include("provision.urls")),
+    # The REST API's documentation (Swagger UI), a page for signed-in staff; the API itself answers under /api/v1/.
+    path("api/docs/", login_required(ApiDocsView.as_view(url_name="api-schema")), name="api_docs"),
     path("api/v1/", include("iwp.api_urls")),
     # The Open Referral UK feed for other services (a district key, not a staff login): JSON, not pages.
     path("openreferral/", include("provision.openreferral.urls")),

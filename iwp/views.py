@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
@@ -24,7 +23,7 @@ from iwp.access import ALL_ROLES, has_role, role_required
 from iwp.audit import audit_event
 from iwp.audit_log import audit_events, csv_rows, target_type_choices
 from iwp.background import outbox
-from iwp.background.jobs import job_can_resume, job_resume
+from iwp.background.jobs import job_can_resume, job_resume, jobs_visible_to
 from iwp.csv_export import csv_streaming_response
 from iwp.forms import AuditFilterForm, SignInForm
 from iwp.middleware import TIMED_OUT, not_activity
@@ -123,11 +122,9 @@ def audit_log_csv(request: HttpRequest) -> HttpResponse:
 
 
 def _job_for(request: HttpRequest, pk: int) -> BackgroundJob:
-    job = get_object_or_404(BackgroundJob, pk=pk)
-    # A job's progress is visible to whoever started it and to administrators.
-    if job.created_by_id != request.user.pk and not has_role(request.user, Role.ADMINISTRATOR):
-        raise Http404("No such job")  # 404, not 403: don't confirm it exists
-    return job
+    # A job's progress is visible to whoever started it and to administrators; 404, not 403: don't confirm it
+    # exists.
+    return get_object_or_404(jobs_visible_to(request.user), pk=pk)
 
 
 @role_required(*ALL_ROLES)

@@ -14,7 +14,7 @@ from iwp.input import dates
 from iwp.input.fields import GovukDateField, UkPostcodeField
 from provision.models import Category, DeliveryMode, ProvisionOffer, ReferralRoute, ReferralStatus
 from provision.selectors import TRANSITIONS
-from provision.services import SessionInput
+from provision.services import SessionInput, offer_problems, session_problems
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 DESCRIPTION_MAX = 5_000  # what an offer page shows in full; imports keep longer texts on the record
@@ -73,11 +73,11 @@ class SessionForm(forms.Form):
             self.add_error("starts_at", "Enter the time the session starts, for example 18:00")
         if ends is None:
             self.add_error("ends_at", "Enter the time the session ends, for example 20:00")
-        if starts is not None and ends is not None and ends <= starts:
-            self.add_error("ends_at", "The session must end after it starts")
-        first, last = data.get("valid_from"), data.get("valid_to")
-        if first is not None and last is not None and last < first:
-            self.add_error("valid_to", "The last date must be on or after the first date")
+        problems = session_problems(
+            starts_at=starts, ends_at=ends, valid_from=data.get("valid_from"), valid_to=data.get("valid_to")
+        )
+        for name, message in problems.items():
+            self.add_error(name, message)
         return data
 
     def session(self) -> SessionInput | None:
@@ -285,25 +285,19 @@ class OfferForm(forms.ModelForm):
         data["sessions"] = given = self._sessions_given()
         if given is None:  # the rows were not sent: the sessions stay as they are
             given = list(self.instance.sessions.all()) if self.instance.pk else []
-        if data.get("self_paced") and given:
-            self.add_error(
-                "self_paced", "A self-paced offer has no sessions: empty the sessions or untick this"
-            )
-        cap, left = data.get("capacity"), data.get("places_left")
-        if cap is not None and left is not None and left > cap:
-            self.add_error("places_left", "Places left cannot be more than the capacity")
-        lo, hi = data.get("min_age"), data.get("max_age")
-        if lo is not None and hi is not None and hi < lo:
-            self.add_error("max_age", "The maximum age must not be below the minimum age")
-        if data.get("ages_unknown") and (lo is not None or hi is not None):
-            self.add_error(
-                "ages_unknown", "Untick this box, or empty the ages: they cannot be both given and not known"
-            )
-        if data.get("sessions_unknown") and given:
-            self.add_error(
-                "sessions_unknown",
-                "Untick this box, or empty the sessions: they cannot be both given and not known",
-            )
+        problems = offer_problems(
+            self_paced=bool(data.get("self_paced")),
+            has_sessions=bool(given),
+            capacity=data.get("capacity"),
+            places_left=data.get("places_left"),
+            min_age=data.get("min_age"),
+            max_age=data.get("max_age"),
+            ages_known=not data.get("ages_unknown"),
+            sessions_known=not data.get("sessions_unknown"),
+        )
+        boxes = {"ages_known": "ages_unknown", "sessions_known": "sessions_unknown"}
+        for name, message in problems.items():
+            self.add_error(boxes.get(name, name), message)
         if data.get("regimes_unknown") and data.get("regimes"):
             self.add_error(
                 "regimes_unknown",

@@ -19,6 +19,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from claimants.models import BusyTime, Claimant
+from claimants.selectors import claimants_editable_by, may_edit
 from iwp.access import has_role, jobcentre_scope
 from iwp.models import Role, StaffMember
 from provision import matching
@@ -491,9 +492,11 @@ def referral_summary_draft(claimant: Claimant, *, today: date | None = None) -> 
 
 
 def claimants_referable_by(user: StaffMember) -> QuerySet[Claimant]:
+    """Claimants ``user`` may signpost or refer: work coaches and team leaders, for the claimants whose casework
+    they may change (``claimants.selectors.may_edit``)."""
     if not has_role(user, *REFER_ROLES):
         return Claimant.objects.none()
-    return Claimant.objects.filter(jobcentre_scope(user)).select_related("jobcentre", "coach")
+    return claimants_editable_by(user).select_related("jobcentre", "coach")
 
 
 # --- Referrals ------------------------------------------------------------------------------------------
@@ -507,8 +510,11 @@ def referrals_visible_to(user: StaffMember) -> QuerySet[Referral]:
 
 
 def can_update_referral(user: StaffMember, referral: Referral) -> bool:
-    """Coaches and team leaders of the claimant's jobcentre, the district's lead (provider feedback), admins."""
-    return referrals_visible_to(user).filter(pk=referral.pk).exists()
+    """Change a referral's status: whoever may change the claimant's casework (``may_edit``), and the progression
+    leads of the district (they pass on the provider's feedback). Others who may read it: 403."""
+    if not referrals_visible_to(user).filter(pk=referral.pk).exists():
+        return False
+    return has_role(user, Role.PROGRESSION_LEAD) or may_edit(user, referral.claimant)
 
 
 def referral_history(referral: Referral) -> QuerySet[ReferralStatusChange]:

@@ -83,6 +83,53 @@ OFFER_FIELDS = (
 )
 
 
+def session_problems(
+    *,
+    starts_at: time | None,
+    ends_at: time | None,
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+) -> dict[str, str]:
+    """What is wrong with one weekly session (the offer page's rows and the API), as ``{field: message}``."""
+    problems: dict[str, str] = {}
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        problems["ends_at"] = "The session must end after it starts"
+    if valid_from is not None and valid_to is not None and valid_to < valid_from:
+        problems["valid_to"] = "The last date must be on or after the first date"
+    return problems
+
+
+def offer_problems(
+    *,
+    self_paced: bool,
+    has_sessions: bool,
+    capacity: int | None,
+    places_left: int | None,
+    min_age: int | None,
+    max_age: int | None,
+    ages_known: bool,
+    sessions_known: bool,
+) -> dict[str, str]:
+    """What does not hang together in an offer as a lead describes it (the offer page and the API), as
+    ``{field: message}``; empty when it does."""
+    problems: dict[str, str] = {}
+    if self_paced and has_sessions:
+        problems["self_paced"] = "A self-paced offer has no sessions: empty the sessions or untick self-paced"
+    if capacity is not None and places_left is not None and places_left > capacity:
+        problems["places_left"] = "Places left cannot be more than the capacity"
+    if min_age is not None and max_age is not None and max_age < min_age:
+        problems["max_age"] = "The maximum age must not be below the minimum age"
+    if not ages_known and (min_age is not None or max_age is not None):
+        problems["ages_known"] = (
+            "The ages cannot be both given and not known: empty the ages, or say they are known"
+        )
+    if not sessions_known and has_sessions:
+        problems["sessions_known"] = (
+            "The sessions cannot be both given and not known: empty the sessions, or say they are known"
+        )
+    return problems
+
+
 # Fields a lead changes together: changing one keeps the source from changing any of them on a re-import.
 _OVERRIDE_TOGETHER = (
     frozenset({"min_age", "max_age", "ages_known"}),

@@ -9,6 +9,7 @@ from functools import partial
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from claimants.models import BarrierKind, RegimeChoices
 from claimants.progression.selectors import open_step_choices, step_in_plan_of, step_with_claimant
+from claimants.selectors import claimant_to_edit, claimants_visible_to
 from iwp.access import role_required
 from iwp.csv_export import csv_response
 from iwp.models import BackgroundJob, District, Role
@@ -349,16 +351,17 @@ def export_offers(request: HttpRequest) -> HttpResponse:
 # --- Work coaches: find provision, signpost or refer, follow up ------------------------------------------
 
 
-def _claimant(request: HttpRequest, pk: int):
-    claimant = selectors.claimants_referable_by(request.user).filter(pk=pk).first()
-    if claimant is None:
-        raise Http404("No such claimant on your caseload")
-    return claimant
+def _claimant(request: HttpRequest, pk: int, *, edit: bool = True):
+    """The claimant to refer (404 outside the reading rule, 403 unless ``may_edit``); without ``edit``, one the
+    user may read (finding provision changes nothing)."""
+    if edit:
+        return claimant_to_edit(request.user, pk, related=("jobcentre", "coach"))
+    return get_object_or_404(claimants_visible_to(request.user).select_related("jobcentre", "coach"), pk=pk)
 
 
 @role_required(*REFER)
 def find_provision(request: HttpRequest, claimant_pk: int) -> HttpResponse:
-    claimant = _claimant(request, claimant_pk)
+    claimant = _claimant(request, claimant_pk, edit=False)
     form = SearchForm(request.GET or None)
     category = barrier = ""
     if form.is_valid():
@@ -449,6 +452,10 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral = selectors.referrals_visible_to(request.user).filter(pk=pk).first()
     if referral is None:
         raise Http404("No such referral")
+    if request.method == "POST" and not selectors.can_update_referral(request.user, referral):
+        raise PermissionDenied(
+            "Only those who may change the claimant's casework, or the district's progression lead, change a referral."
+        )
     form = ReferralStatusForm(request.POST or None, current=referral.status)
     if request.method == "POST" and form.is_valid():
         try:

@@ -284,3 +284,23 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         for line in lines:
             reporter.write_line(line)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# --- The REST API with a token (issue #15) ----------------------------------------------------------------
+
+
+@pytest.fixture
+def api_for(db):
+    """``api_for(user)``: a DRF test client calling the API with a new token of ``user`` (as another system
+    would: no session, no CSRF)."""
+    from rest_framework.test import APIClient
+
+    from iwp.api_tokens import token_issue
+
+    def make(user) -> APIClient:
+        _, key = token_issue(user=user, name="tests")
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+        return client
+
+    return make

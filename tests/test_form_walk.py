@@ -546,6 +546,8 @@ def test_every_form_of_every_role_refuses_hostile_input_without_a_500_or_a_write
         for name, route, params in _patterns(get_resolver()):
             if name.split(":")[-1] in SKIP_NAMES or name.startswith("admin:"):
                 continue
+            if route.startswith(tuple(prefix.lstrip("/") for prefix in SKIP_PREFIXES)):
+                continue  # e.g. the REST API's routes (regex ids from its router): JSON, not forms
             kwargs = url_kwargs(name, params, world)
             if kwargs is None:
                 walk.failures.append(f"the walk does not know the parameters of {name} ({route}): add them")

@@ -37,7 +37,7 @@ from claimants.commitments.services import (
     commitment_start_draft,
 )
 from claimants.models import Claimant, ClaimantCommitment, CommitmentItem, CommitmentStatus
-from claimants.selectors import claimants_visible_to
+from claimants.selectors import claimant_to_edit, claimants_visible_to
 from iwp.access import role_required
 from iwp.models import Role
 
@@ -46,7 +46,10 @@ from iwp.models import Role
 ROLES = (Role.WORK_COACH, Role.TEAM_LEADER, Role.ADMINISTRATOR)
 
 
-def _claimant(request: HttpRequest, pk: int) -> Claimant:
+def _claimant(request: HttpRequest, pk: int, *, edit: bool = False) -> Claimant:
+    """The claimant (404 outside the reading rule); with ``edit``, one the user may change (403: ``may_edit``)."""
+    if edit:
+        return claimant_to_edit(request.user, pk)
     return get_object_or_404(claimants_visible_to(request.user).select_related("coach", "jobcentre"), pk=pk)
 
 
@@ -172,7 +175,7 @@ def commitment_version_detail(request: HttpRequest, pk: int, version: int) -> Ht
 def commitment_start(request: HttpRequest, pk: int) -> HttpResponse:
     """Start a new version (or the first): a draft prefilled from the version in force or the claimant's hours,
     beside the version in force. If a draft is already in progress, say so and open it."""
-    claimant = _claimant(request, pk)
+    claimant = _claimant(request, pk, edit=True)
     try:
         commitment_start_draft(claimant=claimant, actor=request.user)
     except CommitmentDraftExists as exists:
@@ -190,7 +193,7 @@ def _service_errors(form: CommitmentForm, error: ValidationError) -> None:
 @role_required(*ROLES)
 def commitment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft editor. The form carries the lock version it was loaded with; a stale one saves nothing."""
-    claimant = _claimant(request, pk)
+    claimant = _claimant(request, pk, edit=True)
     draft = draft_commitment(claimant)
     if request.method == "GET":
         if draft is None:
@@ -320,7 +323,7 @@ def _action_failed(request: HttpRequest, claimant: Claimant, error: Exception) -
 @require_POST
 @role_required(*ROLES)
 def commitment_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
-    claimant = _claimant(request, pk)
+    claimant = _claimant(request, pk, edit=True)
     draft = draft_commitment(claimant)
     lock_version = _lock_version(request)
     if refused := _nothing_to_act_on(request, claimant, draft, lock_version, "There is no draft to issue."):
@@ -339,7 +342,7 @@ def commitment_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*ROLES)
 def commitment_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
-    claimant = _claimant(request, pk)
+    claimant = _claimant(request, pk, edit=True)
     in_force = commitment_in_force(claimant)
     lock_version = _lock_version(request)
     if refused := _nothing_to_act_on(
@@ -357,7 +360,7 @@ def commitment_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*ROLES)
 def commitment_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
-    claimant = _claimant(request, pk)
+    claimant = _claimant(request, pk, edit=True)
     draft = draft_commitment(claimant)
     lock_version = _lock_version(request)
     if refused := _nothing_to_act_on(request, claimant, draft, lock_version, "There is no draft to discard."):

@@ -89,3 +89,19 @@ def apply_change(
 def ends(versions: Sequence[Version]) -> list[date | None]:
     """Each version's exclusive end: the next version's start (None for the last)."""
     return [versions[i + 1].start for i in range(len(versions) - 1)] + [None]
+
+
+def fact_problems(values: Mapping[str, Any], *, has_claimant_partner: bool) -> dict[str, str]:
+    """What is wrong with a set of regime facts as a person gives them (the facts page and the API), as
+    ``{fact: message}``; empty when they hang together."""
+    problems: dict[str, str] = {}
+    hours, reason = values.get("expected_hours"), values.get("expected_hours_reason")
+    if hours is not None and hours < 35 and not reason:
+        problems["expected_hours_reason"] = "Give the reason the expected hours are below 35"
+    if values.get("minimum_income_floor") and not values.get("self_employed"):
+        problems["minimum_income_floor"] = "The Minimum Income Floor applies only to self-employed claimants"
+    if values.get("has_non_uc_partner") and not values.get("non_uc_partner_date_of_birth"):
+        problems["non_uc_partner_date_of_birth"] = "Enter the partner's date of birth"
+    if values.get("has_non_uc_partner") and has_claimant_partner:
+        problems["has_non_uc_partner"] = "This claimant already has a partner who is a claimant"
+    return problems

@@ -59,6 +59,16 @@ def validate_uk_phone(value: str) -> None:
         normalise_uk_phone(value)
 
 
+def contact_problems(*, preference: str | None, email: str | None, phone: str | None) -> dict[str, str]:
+    """Reminders go the way the claimant asked, which needs the address for it: ``{field: message}`` (the
+    details page and the API)."""
+    if preference == "email" and not email:
+        return {"email": "Enter an email address, or choose another way to contact the claimant"}
+    if preference in ("sms", "phone") and not phone:
+        return {"phone": "Enter a phone number, or choose another way to contact the claimant"}
+    return {}
+
+
 # --- Claimants and their facts ------------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,7 +27,7 @@ from claimants.progression import selectors, services
 from claimants.progression.forms import PlanForm, SelfAssessmentForm, step_formset
 from claimants.progression.rules import HIGHEST_TOTAL, LOWEST_TOTAL, QUESTIONS
 from claimants.record.views import CASEWORK_ROLES, may_edit
-from claimants.selectors import claimants_visible_to
+from claimants.selectors import claimant_to_edit, claimants_visible_to
 from iwp.access import role_required
 from iwp.input import once
 
@@ -37,10 +37,8 @@ def _claimant(request: HttpRequest, pk: int) -> Claimant:
 
 
 def _editable(request: HttpRequest, pk: int) -> Claimant:
-    claimant = _claimant(request, pk)
-    if not may_edit(request.user, claimant):
-        raise Http404("Not on your caseload")
-    return claimant
+    """404 outside the reading rule, 403 unless ``may_edit``."""
+    return claimant_to_edit(request.user, pk)
 
 
 def _page_url(claimant: Claimant) -> str:

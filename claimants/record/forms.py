@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 
 from crispy_forms_gds.helper import FormHelper
@@ -10,20 +9,22 @@ from crispy_forms_gds.layout import Button, Field, Fluid, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
 
+from claimants.facts.rules import fact_problems
 from claimants.models import (
     BarrierKind,
     Claimant,
-    ContactPreference,
     ContractType,
     Employment,
     ExpectedHoursReason,
     PayFrequency,
     Weekday,
+    contact_problems,
     normalise_nino,
     normalise_uk_phone,
     validate_nino,
 )
-from claimants.regimes.selectors import assessment_period_problem
+from claimants.selectors import earnings_period_problem
+from claimants.services import shift_problem
 from iwp.input import dates
 from iwp.input.fields import GovukDateField, GovukTimeField, UkPostcodeField
 from iwp.models import Role, StaffMember
@@ -114,12 +115,12 @@ class ClaimantDetailsForm(forms.ModelForm):
     def clean(self) -> dict:
         # Reminders go the way the claimant asked; that only works if we have the address for it.
         data = super().clean()
-        preference = data.get("contact_preference")
-        if preference == ContactPreference.EMAIL and not data.get("email") and "email" not in self.errors:
-            self.add_error("email", "Enter an email address, or choose another way to contact the claimant")
-        needs_phone = preference in (ContactPreference.SMS, ContactPreference.PHONE)
-        if needs_phone and not data.get("phone") and "phone" not in self.errors:
-            self.add_error("phone", "Enter a phone number, or choose another way to contact the claimant")
+        problems = contact_problems(
+            preference=data.get("contact_preference"), email=data.get("email"), phone=data.get("phone")
+        )
+        for name, message in problems.items():
+            if name not in self.errors:
+                self.add_error(name, message)
         return data
 
 
@@ -192,17 +193,11 @@ class RegimeFactsForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        hours, reason = cleaned.get("expected_hours"), cleaned.get("expected_hours_reason")
-        if hours is not None and hours < 35 and not reason:
-            self.add_error("expected_hours_reason", "Give the reason the expected hours are below 35")
-        if cleaned.get("minimum_income_floor") and not cleaned.get("self_employed"):
-            self.add_error(
-                "minimum_income_floor", "The Minimum Income Floor applies only to self-employed claimants"
-            )
-        if cleaned.get("has_non_uc_partner") and not cleaned.get("non_uc_partner_date_of_birth"):
-            self.add_error("non_uc_partner_date_of_birth", "Enter the partner's date of birth")
-        if cleaned.get("has_non_uc_partner") and self.instance.partner_id:
-            self.add_error("has_non_uc_partner", "This claimant already has a partner who is a claimant")
+        for name, message in fact_problems(
+            cleaned, has_claimant_partner=bool(self.instance.partner_id)
+        ).items():
+            if name not in self.errors:
+                self.add_error(name, message)
         return cleaned
 
 
@@ -245,11 +240,7 @@ class EarningsForm(forms.Form):
 
     def clean_period_start(self):
         start = self.cleaned_data["period_start"]
-        day = self.claimant.assessment_day
-        # An assessment period starts on the claimant's assessment day, or a shorter month's last day.
-        if start.day != min(day, calendar.monthrange(start.year, start.month)[1]):
-            raise ValidationError(f"This claimant's assessment periods start on day {day} of the month")
-        problem = assessment_period_problem(start)
+        problem = earnings_period_problem(self.claimant, start)
         if problem:
             raise ValidationError(problem)
         return start
@@ -312,8 +303,9 @@ class ShiftForm(forms.Form):
         parts = [cleaned.get("weekday") not in (None, ""), cleaned.get("starts_at"), cleaned.get("ends_at")]
         if any(parts) and not all(parts):
             raise ValidationError("Give the day, start and end time of the shift")
-        if all(parts) and cleaned["ends_at"] <= cleaned["starts_at"]:
-            self.add_error("ends_at", "The shift must end after it starts")
+        problem = shift_problem(cleaned["starts_at"], cleaned["ends_at"]) if all(parts) else None
+        if problem:
+            self.add_error("ends_at", problem)
         return cleaned
 
 

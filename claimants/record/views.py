@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -34,41 +34,27 @@ from claimants.record.forms import (
     TimelineFilterForm,
 )
 from claimants.selectors import (
+    CASEWORK_ROLES,
+    NOT_YOURS,
     CaseloadQuery,
     caseload_for,
     claimant_record,
+    claimant_to_edit,
     claimants_visible_to,
     coaches_in_last_year,
     coaches_visible_to,
+    may_edit,
+    may_see_sensitive,
     regime_history,
 )
 from iwp import timeline
 from iwp.access import has_role, role_required
 from iwp.input import once
-from iwp.models import Role, StaffMember
-
-CASEWORK_ROLES = (Role.WORK_COACH, Role.TEAM_LEADER, Role.ADMINISTRATOR)
-
-
-def may_edit(user: StaffMember, claimant: Claimant) -> bool:
-    """Coaches edit their own caseload; team leaders their jobcentre's; administrators anyone's."""
-    if has_role(user, Role.ADMINISTRATOR):
-        return True
-    if has_role(user, Role.TEAM_LEADER):
-        return user.jobcentre_id == claimant.jobcentre_id
-    return claimant.coach_id == user.pk
-
-
-def may_see_sensitive(user: StaffMember, claimant: Claimant) -> bool:
-    """Restricted items: the claimant's own coach, team leaders of the jobcentre, administrators."""
-    return may_edit(user, claimant)
+from iwp.models import Role
 
 
 def _editable(request: HttpRequest, pk: int) -> Claimant:
-    claimant = get_object_or_404(claimants_visible_to(request.user), pk=pk)
-    if not may_edit(request.user, claimant):
-        raise Http404("Not on your caseload")
-    return claimant
+    return claimant_to_edit(request.user, pk, related=())
 
 
 def _form_page(request: HttpRequest, claimant: Claimant | None, title: str, form, **extra) -> HttpResponse:
@@ -152,7 +138,7 @@ def claimant_timeline(request: HttpRequest, pk: int) -> HttpResponse:
 def reveal_sensitive(request: HttpRequest, pk: int) -> HttpResponse:
     claimant = get_object_or_404(claimants_visible_to(request.user), pk=pk)
     if not may_see_sensitive(request.user, claimant):
-        raise Http404("Restricted")
+        raise PermissionDenied(NOT_YOURS)  # visible but not theirs: 403, as in the API
     items = services.sensitive_circumstances_view(claimant=claimant, actor=request.user)
     return render(
         request,

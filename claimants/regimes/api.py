@@ -19,7 +19,6 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -36,6 +35,7 @@ from claimants.regimes.engine import (
     format_date,
 )
 from claimants.regimes.selectors import parameters_on, rate_tables
+from iwp.api import ErrorSerializer
 
 # Money: whole pence, at least £0, below £100,000,000 (10 digits). Hours: 0–168 a week, to 2 decimal places.
 MONEY_DIGITS = 10
@@ -366,8 +366,6 @@ _EXAMPLE_RESPONSE = {
 class RegimeCalculatorView(APIView):
     """Work out a claimant's (and partner's) regime from facts given in the request; nothing is stored."""
 
-    parser_classes = [JSONParser]
-
     @extend_schema(
         operation_id="regime_calculator",
         summary="Regime calculator",
@@ -375,15 +373,15 @@ class RegimeCalculatorView(APIView):
             "Decide the Universal Credit labour-market regime for one assessment period from the facts given, "
             "using the AET/CET thresholds and wage rates in force on the period's first day. Only "
             "`assessment_period_start`, `claimant.date_of_birth` and `claimant.employed_earnings` are required. "
-            "Money is a string (or number) in pounds with at most 2 decimal places. Bad input gets a 400 whose "
-            'body nests field errors like the request, e.g. `{"claimant": {"employed_earnings": ["…"]}}`.'
+            "Money is a string (or number) in pounds with at most 2 decimal places. Bad input gets a 400 in the "
+            "API's error format, its `errors` nested like the request, e.g. "
+            '`{"errors": {"claimant": {"employed_earnings": ["…"]}}}`.'
         ),
         tags=["claimants"],
         request=RegimeCalculatorRequestSerializer,
         responses={
             200: RegimeCalculatorResultSerializer,
-            400: OpenApiResponse(description="Field errors, nested like the request body."),
-            403: OpenApiResponse(description="Not signed in as an active member of staff."),
+            400: OpenApiResponse(ErrorSerializer, "Field errors in `errors`, nested like the request body."),
         },
         examples=[
             OpenApiExample("Single claimant", value=_EXAMPLE_REQUEST, request_only=True),

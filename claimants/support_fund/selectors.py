@@ -18,7 +18,7 @@ from claimants.models import (
     SupportFundBudget,
     SupportFundRule,
 )
-from claimants.selectors import claimants_visible_to
+from claimants.selectors import may_edit
 from claimants.support_fund.rules import (
     CHARGED,
     Eligibility,
@@ -30,7 +30,7 @@ from claimants.support_fund.rules import (
     financial_year_label,
     money,
 )
-from iwp.access import has_role, jobcentre_scope
+from iwp.access import has_role, jobcentre_scope, writes_in_jobcentre
 from iwp.models import Jobcentre, Role, StaffMember
 
 ZERO = Decimal("0.00")
@@ -52,19 +52,15 @@ def office_scope(user: StaffMember) -> Q:
 
 
 def _leads_office_of(user: StaffMember, award: SupportFundAward) -> bool:
-    return has_role(user, Role.TEAM_LEADER) and (
-        Jobcentre.objects.filter(office_scope(user), pk=award.claimant.jobcentre_id).exists()
-    )
+    """A team leader of the claimant's jobcentre: the office half of ``may_edit`` (a district leader reads the
+    district's awards but decides only their own jobcentre's)."""
+    return has_role(user, Role.TEAM_LEADER) and writes_in_jobcentre(user, award.claimant.jobcentre_id)
 
 
 def may_request(user: StaffMember, claimant: Claimant) -> bool:
-    """A work coach for their own caseload; a team leader for the claimants of their jobcentre (or district, for a
-    district leader). Administrators and progression leads do not spend the fund."""
-    if has_role(user, Role.WORK_COACH):
-        return claimant.coach_id == user.pk
-    if has_role(user, Role.TEAM_LEADER):
-        return claimants_visible_to(user).filter(pk=claimant.pk).exists()
-    return False
+    """Whoever may change the claimant's casework (``may_edit``: own or covered caseload, the team leaders of their
+    jobcentre), among the fund's requesters: administrators and progression leads do not spend the fund."""
+    return has_role(user, Role.WORK_COACH, Role.TEAM_LEADER) and may_edit(user, claimant)
 
 
 def may_decide(user: StaffMember, award: SupportFundAward) -> bool:

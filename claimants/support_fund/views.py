@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from claimants.models import SupportFundAward
-from claimants.selectors import claimants_visible_to
+from claimants.selectors import NOT_YOURS, claimants_visible_to
 from claimants.support_fund import selectors
 from claimants.support_fund.forms import AwardRequestForm, BudgetChoiceForm, DecisionForm, PaidForm
 from claimants.support_fund.rules import AwardError, Eligible, Status, financial_year, money
@@ -50,7 +50,7 @@ def _add_error(form, error: AwardError) -> None:
 def request_award(request: HttpRequest, pk: int) -> HttpResponse:
     claimant = get_object_or_404(claimants_visible_to(request.user).select_related("jobcentre"), pk=pk)
     if not selectors.may_request(request.user, claimant):
-        raise Http404("Not on your caseload")
+        raise PermissionDenied(NOT_YOURS)
     if request.method == "POST" and (done := once.submitted(request)):
         messages.info(request, "That request was already sent: this is the award.")
         return redirect(done.outcome_url or reverse("claimants:record", args=[pk]))

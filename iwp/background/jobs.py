@@ -11,12 +11,29 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.db.models.functions import Least
 from django.utils import timezone
 
+from iwp.access import has_role
 from iwp.audit import audit_record
-from iwp.models import AuditVerb, BackgroundJob, BackgroundJobState, StaffMember, stall_cutoff, stall_minutes
+from iwp.models import (
+    AuditVerb,
+    BackgroundJob,
+    BackgroundJobState,
+    Role,
+    StaffMember,
+    stall_cutoff,
+    stall_minutes,
+)
+
+
+def jobs_visible_to(user: StaffMember) -> QuerySet[BackgroundJob]:
+    """Jobs whose progress ``user`` may follow: the ones they started; administrators, every job."""
+    jobs = BackgroundJob.objects.all()
+    if has_role(user, Role.ADMINISTRATOR):
+        return jobs
+    return jobs.filter(created_by_id=user.pk) if user.is_authenticated else jobs.none()
 
 
 def job_create(

@@ -30,10 +30,15 @@ MAX_REASSIGN = 200  # claimants moved in one go
 
 
 def coaches_managed_by(actor: StaffMember):
-    """Work coaches in the teams ``actor`` may open a dashboard for (the only coaches they may move work to)."""
-    return StaffMember.objects.filter(
+    """Work coaches whose work ``actor`` may move (reassignment, absence and cover): in the teams they may open a
+    dashboard for, and in an office whose casework they may change (``iwp.access.writes_in_jobcentre``): a
+    district leader sees the district's dashboards but manages only their own jobcentre's coaches."""
+    coaches = StaffMember.objects.filter(
         role=Role.WORK_COACH, is_active=True, team__in=dashboard_teams(actor)
-    ).select_related("team")
+    )
+    if actor.effective_role != Role.ADMINISTRATOR:
+        coaches = coaches.filter(jobcentre_id=actor.jobcentre_id)
+    return coaches.select_related("team")
 
 
 def claimants_managed_by(actor: StaffMember):

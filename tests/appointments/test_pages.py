@@ -11,10 +11,11 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from appointments import selectors
 from appointments.models import AgreedAction, Appointment, CaseNote, ContactAttempt, GoodReasonDecision
-from iwp.models import AuditEvent
+from iwp.models import AuditEvent, CoachAbsence
 from tests.appointments.conftest import LONDON, next_weekday
 from tests.appointments.factories import AgreedActionFactory, AppointmentFactory
 from tests.claimants.factories import ClaimantFactory
@@ -131,11 +132,20 @@ def test_a_colleagues_appointment_is_403_but_covering_is_allowed(work_coach, col
         coach=colleague, claimant=past_appointment.claimant, starts_at=past_appointment.starts_at
     )
     assert colleague_client.get(reverse("appointments:outcome", args=[cover.pk])).status_code == 200
-    # And booking for any claimant of the jobcentre is allowed (with the continuity warning).
-    assert (
-        colleague_client.get(reverse("appointments:book", args=[past_appointment.claimant_id])).status_code
-        == 200
+    # Booking for a colleague's claimant is casework on them (claimants.selectors.may_edit): 403, until the
+    # colleague covers the claimant's coach's absence.
+    book = reverse("appointments:book", args=[past_appointment.claimant_id])
+    assert colleague_client.get(book).status_code == 403
+    today = timezone.localdate()
+    CoachAbsence.objects.create(
+        coach=work_coach,
+        kind="holiday",
+        starts_on=today,
+        ends_on=today,
+        covered_by=colleague,
+        recorded_by=colleague,
     )
+    assert colleague_client.get(book).status_code == 200
 
 
 # --- Booking ----------------------------------------------------------------------------------------------

@@ -7,12 +7,13 @@ import threading
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from appointments import services
 from appointments.models import AgreedAction, Appointment, CaseNote, ContactAttempt, GoodReasonDecision
 from appointments.rules import IssueCode, Status
 from claimants.models import Circumstance
-from iwp.models import AuditEvent
+from iwp.models import AuditEvent, CoachAbsence
 from tests.appointments.conftest import next_weekday
 from tests.appointments.factories import AppointmentFactory
 from tests.claimants.factories import ClaimantFactory
@@ -128,6 +129,17 @@ def test_cancelled_appointments_free_the_slot(work_coach, claimant):
 
 def test_booking_for_a_colleagues_claimant_warns_about_continuity(colleague, claimant):
     start = next_weekday(2)
+    with pytest.raises(PermissionDenied):  # not theirs to book for (claimants.selectors.may_edit) ...
+        book(claimant, colleague, start)
+    today = timezone.localdate()  # ... until they cover the claimant's coach
+    CoachAbsence.objects.create(
+        coach=claimant.coach,
+        kind="holiday",
+        starts_on=today,
+        ends_on=today,
+        covered_by=colleague,
+        recorded_by=colleague,
+    )
     with pytest.raises(services.BookingRefused) as refused:
         book(claimant, colleague, start)
     assert [i.code for i in refused.value.check.warnings] == [IssueCode.NOT_USUAL_COACH]

@@ -7,9 +7,9 @@ import json
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from iwp.api_tokens import token_issue
 from tests import factories
 
 URL = "/api/v1/regime-calculator/"
@@ -324,7 +324,7 @@ BAD = [
 def test_bad_input_is_a_400_naming_the_field(coach_client, payload, field):
     response = post(coach_client, copy.deepcopy(payload))
     assert response.status_code == 400, response.content
-    errors = response.json()
+    errors = response.json()["errors"]
     node = errors
     for key in at(field):
         assert isinstance(node, dict) and key in node, (field, errors)
@@ -336,13 +336,13 @@ def test_bad_input_is_a_400_naming_the_field(coach_client, payload, field):
 
 def test_engine_messages_are_plain_english(coach_client):
     response = post(coach_client, with_claimant(date_of_birth="2025-07-10"))
-    message = response.json()["claimant"]["date_of_birth"][0]
+    message = response.json()["errors"]["claimant"]["date_of_birth"][0]
     assert "after the end of the assessment period" in message
 
 
 def test_period_before_thresholds_says_when_they_start(coach_client):
     response = post(coach_client, {**body(), "assessment_period_start": "2022-03-31"})
-    message = response.json()["assessment_period_start"][0]
+    message = response.json()["errors"]["assessment_period_start"][0]
     assert "1 April 2022" in message
 
 
@@ -351,17 +351,17 @@ def test_several_errors_come_back_together(coach_client):
         "assessment_period_start": "2025-02-30",
         "claimant": {"date_of_birth": "x", "employed_earnings": "-1"},
     }
-    errors = post(coach_client, payload).json()
+    errors = post(coach_client, payload).json()["errors"]
     assert set(errors) == {"assessment_period_start", "claimant"}
     assert set(errors["claimant"]) == {"date_of_birth", "employed_earnings"}
 
 
 def test_friendly_money_messages(coach_client):
-    errors = post(coach_client, with_claimant(employed_earnings="952.385")).json()
+    errors = post(coach_client, with_claimant(employed_earnings="952.385")).json()["errors"]
     assert errors["claimant"]["employed_earnings"] == [
         "Enter the claimant's employed earnings in pounds and pence, with no more than 2 decimal places."
     ]
-    errors = post(coach_client, with_partner(employed_earnings="-3")).json()
+    errors = post(coach_client, with_partner(employed_earnings="-3")).json()["errors"]
     assert errors["partner"]["employed_earnings"] == ["The partner's employed earnings cannot be negative."]
 
 
@@ -422,9 +422,9 @@ def test_inactive_staff_are_refused(client, work_coach):
 
 
 def test_token_authentication_works(work_coach):
-    token = Token.objects.create(user=work_coach)
+    _, key = token_issue(user=work_coach)
     api = APIClient()
-    response = api.post(URL, body(), format="json", HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api.post(URL, body(), format="json", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 200
     assert response.json()["regime"] == "light_touch"
 
@@ -443,9 +443,9 @@ def test_session_auth_needs_a_csrf_token(work_coach):
 
 def test_token_for_an_inactive_user_is_refused(db):
     user = factories.WorkCoachFactory(is_active=False)
-    token = Token.objects.create(user=user)
+    _, key = token_issue(user=user)
     api = APIClient()
-    response = api.post(URL, body(), format="json", HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api.post(URL, body(), format="json", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code in (401, 403)
 
 

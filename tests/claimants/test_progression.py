@@ -490,7 +490,8 @@ def test_who_may_see_and_change_the_plan_and_the_answers(client, mine, work_coac
     client.force_login(colleague)
     html = client.get(page).content.decode()
     assert plan.goal in html and "Back pain" not in html and 'data-testid="distance-restricted"' in html
-    assert client.get(edit).status_code == 404 and client.get(new).status_code == 404
+    # Visible but not theirs to change: 403 (claimants.selectors.may_edit; it was a 404).
+    assert client.get(edit).status_code == 403 and client.get(new).status_code == 403
     record = client.get(reverse("claimants:record", args=[mine.pk])).content.decode()
     assert 'data-testid="plan-card"' in record and 'data-testid="distance-restricted"' in record
     # Another jobcentre: no such claimant.

@@ -53,7 +53,9 @@ def test_restricted_information_is_audited_and_limited(coach_client, mine, work_
     assert "Do not phone" not in str(event.payload)
     colleague = WorkCoachFactory(team=work_coach.team)
     client.force_login(colleague)
-    assert client.post(reverse("claimants:reveal_sensitive", args=[mine.pk])).status_code == 404
+    assert (
+        client.post(reverse("claimants:reveal_sensitive", args=[mine.pk])).status_code == 403
+    )  # visible, not theirs (may_edit): 403, as in the API (was 404)
     page = client.get(reverse("claimants:record", args=[mine.pk])).content.decode()
     assert "Only the claimant's work coach and team leader can see these" in page
     assert reverse("claimants:reveal_sensitive", args=[mine.pk]) not in page
@@ -70,7 +72,9 @@ def test_coach_can_read_but_not_edit_a_colleagues_claimant(client, work_coach, m
     colleague = WorkCoachFactory(team=work_coach.team)
     client.force_login(colleague)
     assert client.get(reverse("claimants:record", args=[mine.pk])).status_code == 200
-    assert client.get(reverse("claimants:record_earnings", args=[mine.pk])).status_code == 404
+    # Visible but not theirs to change: 403 (the one rule, claimants.selectors.may_edit; it was a 404 here while
+    # other write pages said 403).
+    assert client.get(reverse("claimants:record_earnings", args=[mine.pk])).status_code == 403
 
 
 def test_create_claimant_with_bad_nino_shows_error_summary(coach_client, work_coach):

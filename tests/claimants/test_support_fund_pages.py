@@ -115,7 +115,7 @@ def test_wrong_roles_are_403_and_other_offices_404(claimant, work_coach, lead_cl
     # A colleague in the same office can read the award but not ask for one for someone else's claimant.
     colleague = client_for(WorkCoachFactory(team=work_coach.team))
     assert colleague.get(award_url(award)).status_code == 200
-    assert colleague.get(request_url(claimant)).status_code == 404
+    assert colleague.get(request_url(claimant)).status_code == 403  # visible, not theirs to change (may_edit)
 
 
 # --- Asking ------------------------------------------------------------------------------------------------------

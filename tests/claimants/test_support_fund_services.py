@@ -192,11 +192,18 @@ def test_only_a_team_leader_of_the_jobcentre_and_never_the_requester_decides(
         SupportFundAward.objects.filter(pk=leader_asks.pk).update(
             status="refused", decided_by=leader_asks.requested_by, decision_reason="x"
         )
-    # A district leader of the claimant's district may decide.
+    # A district leader reads the district's awards but decides only their own jobcentre's (the one write rule,
+    # claimants.selectors.may_edit); a district leader of the claimant's own jobcentre decides.
     district_leader = TeamLeaderFactory(
         team=TeamFactory(jobcentre=JobcentreFactory(district=team.jobcentre.district)), leads_district=True
     )
-    assert support_fund_approve(award=requested, actor=district_leader, today=TODAY).status == Status.APPROVED
+    with pytest.raises(PermissionDenied):
+        support_fund_approve(award=requested, actor=district_leader, today=TODAY)
+    district_leader_here = TeamLeaderFactory(team=TeamFactory(jobcentre=team.jobcentre), leads_district=True)
+    assert (
+        support_fund_approve(award=requested, actor=district_leader_here, today=TODAY).status
+        == Status.APPROVED
+    )
 
 
 def test_unknown_eligibility_needs_the_leaders_confirmation(claimant, work_coach, team_leader):

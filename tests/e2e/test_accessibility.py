@@ -52,6 +52,8 @@ NOT_PAGES = {
     "openreferral:service": "JSON API for other services",
     "provision:import_report_csv": "CSV download (the import report's lines)",
     "provision:contact_public": "POST from the offer page's contacts table; redirects back to the offer",
+    "api_docs": "Swagger UI for the REST API (drf-spectacular's markup, like Django's admin, not ours); linked from "
+    "the administration page; the walk skips /api/",
 }
 
 
