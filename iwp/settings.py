@@ -293,8 +293,8 @@ SPECTACULAR_SETTINGS = {
         '**Errors** all have one body: `{"detail": "…", "code": "…", "errors": {"field": '
         '["message"]}}`.\n\n'
         "**Lists** are paginated (`?page=`, `?page_size=` up to 200) and filtered by the parameters each lists.\n\n"
-        "**Limits**: JSON bodies up to 100 KiB (413 beyond); each token may make 120 calls a minute (429 with "
-        "`Retry-After` beyond)."
+        "**Limits** (by default; see the README): JSON bodies up to 100 KiB (413 beyond); each token may make 120 "
+        "calls a minute (429 with `Retry-After` beyond)."
     ),
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["iwp.access.IsStaffMember"],

@@ -173,7 +173,7 @@ def _config(path: Path, seeded: dict, token: str, include: str | None) -> None:
     )
 
 
-def _run(live_server, config: Path, examples: int, include: str | None) -> tuple[int, str]:
+def _start(live_server, config: Path, examples: int, include: str | None) -> subprocess.Popen:
     command = [
         str(SCHEMATHESIS),
         "--config-file",
@@ -192,23 +192,31 @@ def _run(live_server, config: Path, examples: int, include: str | None) -> tuple
     ]
     if include:
         command += ["--include-path-regex", include]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
-    return done.returncode, done.stdout + done.stderr
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def test_the_api_does_what_its_schema_says(live_server, settings, tmp_path):
     settings.IWP_API_TOKEN_RATE = "100000/minute"  # schemathesis calls far faster than any system should
     seeded = _seed()
-    report = []
+    runs = {}
     for role, include, examples in RUNS:
         user = seeded["users"][role]
         assert user.effective_role == Role(role)
         _, token = token_issue(user=user, name=f"schemathesis {role}")
         config = tmp_path / f"{role}.toml"
         _config(config, seeded, token, include)
-        code, output = _run(live_server, config, examples, include)
-        cases = re.search(r"(\d+) generated, (.*)", output)
-        report.append(f"{role}: {cases.group(0) if cases else 'no summary'}")
-        assert code == 0, f"schemathesis found failures as {role}:\n{output[-20000:]}"
-        assert cases and re.match(r"\d+ passed", cases.group(2)), output[-5000:]
+        runs[role] = _start(live_server, config, examples, include)  # the roles run side by side
+    report = []
+    try:
+        for role, process in runs.items():
+            output, _ = process.communicate(timeout=600)
+            cases = re.search(r"(\d+) generated, (.*)", output)
+            report.append(f"{role}: {cases.group(0) if cases else 'no summary'}")
+            assert process.returncode == 0, f"schemathesis found failures as {role}:\n{output[-20000:]}"
+            assert cases and re.match(r"\d+ passed", cases.group(2)), output[-5000:]
+    finally:
+        for process in runs.values():  # a failed assertion leaves no run behind
+            if process.poll() is None:
+                process.kill()
+                process.wait()
     print("\n".join(report))
