@@ -45,6 +45,7 @@ from claimants.regimes.selectors import rate_tables
 from claimants.regimes.taper import NoWorkAllowanceInForce, TaperEffect, WorkAllowanceKind, taper_effect
 from claimants.regimes.uprating import UPRATING_JOB_KIND
 from claimants.selectors import (
+    claimant_to_edit,
     claimants_visible_to,
     regime_changes,
     regime_history,
@@ -350,7 +351,8 @@ def iwp_offer_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(Role.WORK_COACH, Role.TEAM_LEADER, Role.ADMINISTRATOR)
 def iwp_offer_invite_view(request: HttpRequest, pk: int) -> HttpResponse:
-    claimant = get_object_or_404(_offer_list_scope(request.user), pk=pk)
+    # Inviting changes the claimant: the one write rule (404 outside what one may read, 403 unless one may edit).
+    claimant = claimant_to_edit(request.user, pk)
     if iwp_offer_invite(claimant=claimant, actor=request.user):
         messages.success(request, f"{claimant.full_name} has been invited to the in-work progression offer.")
     else:

@@ -70,10 +70,9 @@ def may_decide(user: StaffMember, award: SupportFundAward) -> bool:
 
 
 def may_withdraw(user: StaffMember, award: SupportFundAward) -> bool:
-    """The person who asked, the claimant's work coach, or a team leader of the claimant's jobcentre."""
-    if award.requested_by_id == user.pk or award.claimant.coach_id == user.pk:
-        return True
-    return _leads_office_of(user, award)
+    """The person who asked, or a requester who may change the claimant's casework (``may_request``: the claimant's
+    work coach or a colleague covering their absence, a team leader of the claimant's jobcentre)."""
+    return award.requested_by_id == user.pk or may_request(user, award.claimant)
 
 
 def awards_visible_to(user: StaffMember) -> QuerySet[SupportFundAward]:

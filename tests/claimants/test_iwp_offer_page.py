@@ -32,7 +32,10 @@ def test_coach_sees_own_eligible_claimants_and_invites_one(coach_client, work_co
     mine.refresh_from_db()
     assert mine.iwp_offer_status == IwpOfferStatus.INVITED
     assert AuditEvent.objects.filter(target_type="claimants.claimant", target_id=str(mine.pk)).exists()
-    assert coach_client.post(reverse("claimants:iwp_offer_invite", args=[theirs.pk])).status_code == 404
+    # A team-mate's claimant: readable, not the coach's to change (the one rule, issue #15): 403, nothing changed.
+    assert coach_client.post(reverse("claimants:iwp_offer_invite", args=[theirs.pk])).status_code == 403
+    theirs.refresh_from_db()
+    assert theirs.iwp_offer_status == IwpOfferStatus.ELIGIBLE
 
 
 def test_team_leader_sees_the_team_but_not_other_jobcentres(leader_client, work_coach):

@@ -19,6 +19,7 @@ import datetime as dt
 import re
 import time
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -27,10 +28,15 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from claimants.commitments.services import commitment_start_draft
-from claimants.models import Employment
+from claimants.models import Employment, IwpOfferStatus, PlanStep, ProgressionPlan
+from claimants.regimes.uprating import UPRATING_JOB_KIND
+from claimants.support_fund.services import support_fund_request
 from iwp.models import AuditEvent, BackgroundJob, CoachAbsence, Role
+from provision.jobs import IMPORT_JOB_KIND
+from provision.models import ImportRun, ProvisionContact
 from tests.appointments.factories import AgreedActionFactory, AppointmentFactory
 from tests.claimants.factories import ClaimantFactory
+from tests.claimants.support_fund_factories import budget, default_rules
 from tests.factories import (
     AdministratorFactory,
     DistrictFactory,
@@ -110,6 +116,14 @@ RULES = {
     "referral_read": lambda role, scope: (
         (OK if scope in SCOPES[:5] else MISSING) if role == "progression_lead" else _read(role, scope)
     ),
+    # Deciding or paying a support fund award (README, "Deciding"): a team leader or district leader of the
+    # claimant's jobcentre, never the person who asked; a coach who may read the claimant 403; administrators do
+    # not spend the fund (403, like asking for it).
+    "fund_decide": lambda role, scope: (
+        _write(role, scope)
+        if role in ("team_leader", "district_leader")
+        else (FORBIDDEN if _read(role, scope) == OK else _read(role, scope))
+    ),
 }
 
 # Page routes (namespaced URL names) → (rule, what the route's parameters name, methods to check).
@@ -118,7 +132,7 @@ G, P = ("GET",), ("POST",)
 ROUTES = {
     "home": ("any", None, G),
     "login": ("public", None, G),
-    "logout": ("any", None, ()),  # signing out: checked by the sign-in tests (it would end the session here)
+    "logout": ("any", None, ()),  # signing out ends the session: test_logout_redirects (see UNREQUESTED)
     "accessibility": ("public", None, G),
     "healthz": ("public", None, G),
     "readiness": ("public", None, G),
@@ -129,6 +143,8 @@ ROUTES = {
     "iwp:team_page": ("leaders", "team", G),
     "iwp:record_absence": ("leaders", "team_coach", G + P),
     "iwp:admin_home": ("admin", None, G),
+    "iwp:audit_log": ("admin", None, G),
+    "iwp:audit_log_csv": ("admin", None, G),
     "iwp:job_detail": ("own_job", "job", G),
     "iwp:job_progress": ("own_job", "job", G),
     "iwp:job_resume": ("admin", "job", P),  # resuming a finished job: test_audit_and_jobs
@@ -146,10 +162,11 @@ ROUTES = {
     "claimants:reveal_sensitive": ("claimant_write", "claimant", P),
     "claimants:reassign": ("claimant_write", "claimant", G + P),
     "claimants:claimant_regime": ("claimant_read", "claimant", G),
+    "claimants:timeline": ("claimant_read", "claimant", G),
     "claimants:uprating": ("admin", None, G),
-    "claimants:uprating_job": ("admin", "job", ()),
+    "claimants:uprating_job": ("admin", "uprating_job", G),
     "claimants:iwp_offer_list": ("casework_list", None, G),
-    "claimants:iwp_offer_invite": ("claimant_write", "claimant", ()),
+    "claimants:iwp_offer_invite": ("claimant_write", "claimant", P),
     "claimants:commitment": ("claimant_read", "claimant", G),
     "claimants:commitment_start": ("claimant_write", "claimant", P),
     "claimants:commitment_edit": ("claimant_write", "claimant", G + P),
@@ -158,10 +175,11 @@ ROUTES = {
     "claimants:commitment_discard": ("claimant_write", "claimant", P),
     "claimants:commitment_version": ("claimant_read", "commitment", G),
     "claimants:support_fund_request": ("booker_write", "claimant", G + P),
-    "claimants:support_fund_award": ("claimant_read", "award", ()),
-    "claimants:support_fund_withdraw": ("leaders", "award", ()),
+    # The award page: read by whoever reads the claimant (not progression leads); its POST decides or pays.
+    "claimants:support_fund_award": ({"GET": "claimant_read", "POST": "fund_decide"}, "award", G + P),
+    "claimants:support_fund_withdraw": ("booker_write", "award", P),
     "claimants:support_fund_waiting": ("team_leaders", None, G),
-    "claimants:support_fund_budget": ("leaders", None, ()),
+    "claimants:support_fund_budget": ("casework_list", None, G),
     "claimants:progression": ("claimant_read", "claimant", G),
     "claimants:progression_plan_edit": ("claimant_write", "claimant", G + P),
     "claimants:self_assessment_new": ("claimant_write", "claimant", G + P),
@@ -170,25 +188,25 @@ ROUTES = {
     "appointments:rebook": ("booker_write", "appointment", G + P),
     "appointments:cancel": ("booker_write", "appointment", G + P),
     "appointments:outcome": ("booker_write", "appointment", G + P),
-    "appointments:self_assessment": ("booker_write", "appointment", ()),
-    "appointments:link_actions": ("booker_write", "step", ()),
+    "appointments:self_assessment": ("booker_write", "appointment", G + P),
+    "appointments:link_actions": ("booker_write", "step", G + P),
     "provision:offer_list": ("provision_read", None, G),
     "provision:offer_create": ("provision_edit", None, G),
     "provision:offer_detail": ("provision_read", "offer", G),
     "provision:offer_edit": ("provision_edit", "offer", G),
-    "provision:offer_reviewed": ("provision_edit", "offer", ()),
-    "provision:offer_pause": ("provision_edit", "offer", ()),
-    "provision:offer_archive": ("provision_edit", "offer", ()),
-    "provision:contact_public": ("provision_edit", "contact", ()),
+    "provision:offer_reviewed": ("provision_edit", "offer", P),
+    "provision:offer_pause": ("provision_edit", "offer", P),
+    "provision:offer_archive": ("provision_edit", "offer", G + P),
+    "provision:contact_public": ("provision_edit", "contact", P),
     "provision:import": ("provision_edit", None, G),
-    "provision:import_job": ("provision_edit", "job", ()),
-    "provision:import_report": ("provision_edit", "job", ()),
-    "provision:import_report_csv": ("provision_edit", "job", ()),
+    "provision:import_job": ("provision_edit", "import_job", G),
+    "provision:import_report": ("provision_edit", "import_run", G),
+    "provision:import_report_csv": ("provision_edit", "import_run", G),
     "provision:export": ("provision_read", None, G),
     "provision:find": ("booker_read", "claimant", G),
     "provision:refer": ("booker_write", "claimant_offer", G + P),
     "provision:referral_detail": ("referral_status", "referral", P),
-    "provision:link_referrals": ("booker_write", "step", ()),
+    "provision:link_referrals": ("booker_write", "step", G + P),
     # The API's own pages (the schema and its viewer) and the Open Referral UK feed (district keys).
     "api-schema": ("any", None, G),
     "api_docs": ("any", None, G),
@@ -255,8 +273,16 @@ API = {
     "POST /api/v1/teams/{id}/members/": ("leaders", "team"),
 }
 
+# Classified routes the page matrix does not request, each with its reason (any other route with no methods fails
+# ``test_page_matrix``). Public routes are requested by ``test_anonymous_is_sent_to_sign_in_or_401``.
+UNREQUESTED = {
+    "logout": "signing out would end the matrix's sessions: test_logout_redirects_signed_in_and_anonymous",
+}
+
 # Parameters that name something in a claimant's scope: the route runs once per scope.
 SCOPED = {
+    "award",
+    "step",
     "claimant",
     "employment",
     "commitment",
@@ -310,7 +336,8 @@ def test_every_route_and_operation_is_classified():
     assert operations - set(API) == set(), "classify these API operations in API"
     assert set(API) - operations == set(), "these API entries name no operation any more"
     for rule, *_ in [*ROUTES.values(), *API.values()]:
-        assert rule in RULES
+        for name in rule.values() if isinstance(rule, dict) else (rule,):
+            assert name in RULES
 
 
 # --- The world -----------------------------------------------------------------------------------------------
@@ -348,6 +375,7 @@ def world(db):
         "administrator": AdministratorFactory(),
     }
     today = timezone.localdate()
+    default_rules()
     CoachAbsence.objects.create(
         coach=away,
         kind="holiday",
@@ -359,12 +387,20 @@ def world(db):
     offers = {district.pk: OfferFactory(district=district), elsewhere.pk: OfferFactory(district=elsewhere)}
     scoped = {}
     for scope, owner in owners.items():
-        claimant = ClaimantFactory(jobcentre=owner.jobcentre, coach=owner)
+        # Waiting to be invited to the IWP offer (claimants:iwp_offer_invite).
+        claimant = ClaimantFactory(
+            jobcentre=owner.jobcentre, coach=owner, iwp_offer_status=IwpOfferStatus.ELIGIBLE
+        )
         past = timezone.now() - dt.timedelta(days=2)
         appointment = AppointmentFactory(coach=owner, claimant=claimant, starts_at=past)
         offer = offers[owner.jobcentre.district_id]
+        plan = ProgressionPlan.objects.create(claimant=claimant, goal="More hours", route="more_hours")
         scoped[scope] = {
             "claimant": claimant,
+            "step": PlanStep.objects.create(plan=plan, text="Ask about more hours", target_on=today),
+            "award": support_fund_request(
+                claimant=claimant, actor=owner, purpose="travel", amount=Decimal("25"), supplier="Trains"
+            ),
             "appointment": appointment,
             "action": AgreedActionFactory(claimant=claimant, created_by=owner),
             "note": _note(claimant, owner),
@@ -378,13 +414,27 @@ def world(db):
     job = BackgroundJob.objects.create(
         kind="matrix", description="A job", created_by=coach, state="succeeded"
     )
+    lead = users["progression_lead"]
+    offer = offers[district.pk]
+    budget(j1)
     return {
         "users": users,
         "scoped": scoped,
         "job": job,
+        "uprating_job": BackgroundJob.objects.create(
+            kind=UPRATING_JOB_KIND,
+            description="Uprating",
+            created_by=users["administrator"],
+            state="succeeded",
+        ),
+        "import_job": BackgroundJob.objects.create(
+            kind=IMPORT_JOB_KIND, description="Import", created_by=lead, state="succeeded"
+        ),
+        "import_run": ImportRun.objects.create(district=district, actor=lead, kind="csv", report={}),
+        "contact": ProvisionContact.objects.create(offer=offer, name="Sam Provider", email="sam@example.org"),
         "team": t1,
         "team_coach": coach,
-        "offer": offers[district.pk],
+        "offer": offer,
     }
 
 
@@ -412,7 +462,9 @@ def _args(kind: str | None, world, scope: str) -> dict:
         return {"team": world["team"].pk}
     if kind == "team_coach":
         return {"team_coach": world["team_coach"].pk}
-    if kind in ("offer", "job"):
+    if kind == "contact":
+        return {"offer": world["offer"].pk, "contact": world["contact"].pk}
+    if kind in ("offer", "job", "uprating_job", "import_job", "import_run"):
         return {kind: world[kind].pk}
     raise AssertionError(f"no object for {kind}")
 
@@ -441,11 +493,19 @@ def _answer(response, *, write: bool) -> str:
 
 def _counts():
     from appointments.models import Appointment, CaseNote
-    from claimants.models import Circumstance, ClaimantCommitment, EarningsRecord
+    from claimants.models import (
+        Circumstance,
+        ClaimantCommitment,
+        EarningsRecord,
+        SelfAssessment,
+        SupportFundAward,
+    )
     from provision.models import Referral
 
     models = (
         AuditEvent,
+        SupportFundAward,
+        SelfAssessment,
         Appointment,
         CaseNote,
         Circumstance,
@@ -493,17 +553,25 @@ def _api_request(client, method, url):
 def test_page_matrix(world, capsys):
     routes = page_routes()
     cases = []
-    n_routes = 0
+    requested = set()
     for name, (rule, kind, methods) in ROUTES.items():
-        if rule == "public" or not methods:
+        if rule == "public" or name in UNREQUESTED:
             continue
-        n_routes += 1
+        requested.add(name)
         scopes = SCOPES if kind in SCOPED else NONE
         for method in methods:
+            expect = RULES[rule[method] if isinstance(rule, dict) else rule]
             for role in ROLES:
                 for scope in scopes:
                     url = _page_url(routes[name], _args(kind, world, scope))
-                    cases.append((name, role, scope, method, url, RULES[rule](role, scope)))
+                    cases.append((name, role, scope, method, url, expect(role, scope)))
+    unrequested = {name for name in requested if not any(case[0] == name for case in cases)}
+    assert not unrequested, (
+        f"classified but never requested (give them methods, or a reason in UNREQUESTED): "
+        f"{sorted(unrequested)}"
+    )
+    assert all(UNREQUESTED.values()), "every unrequested route needs its reason"
+    n_routes = len(requested)
     wrong, made, seconds, tally = _run(world, cases, _page_request, capsys)
     with capsys.disabled():
         print(
@@ -554,6 +622,25 @@ def test_anonymous_is_sent_to_sign_in_or_401(world):
         response = _api_request(client, method, re.sub(r"\{[a-z_]+\}", "1", path))
         if response.status_code != 401:
             wrong.append(f"{operation}: anonymous got {response.status_code}, not 401")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.django_db
+def test_logout_redirects_signed_in_and_anonymous(world):
+    """``logout`` (UNREQUESTED in the matrix): anonymous and every signed-in role are redirected, and it ends the
+    session (the next page is the sign-in page)."""
+    url = "/" + page_routes()["logout"]
+    wrong = []
+    for role, user in [("anonymous", None), *world["users"].items()]:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        response = client.post(url)
+        if response.status_code != 302:
+            wrong.append(f"{role}: got {response.status_code}, not a redirect")
+        after = client.get("/")
+        if not (after.status_code == 302 and "/sign-in/" in after["Location"]):
+            wrong.append(f"{role}: still signed in after signing out ({after.status_code})")
     assert not wrong, "\n".join(wrong)
 
 
