@@ -107,7 +107,16 @@ def django_errors(error: DjangoValidationError) -> dict[str, Any]:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler (status codes, ``WWW-Authenticate``, ``Retry-After``, ``Allow``), with every body in the one
-    format. A service's Django ``ValidationError`` is the caller's bad input: a 400 with its field errors."""
+    format. A service's Django ``ValidationError`` is the caller's bad input: a 400 with its field errors.
+
+    Only /api/v1/ speaks this format: the Open Referral UK feed (/openreferral/) follows its own published
+    profile and keeps DRF's bodies."""
+    request = context.get("request")
+    if request is not None and not request.path.startswith("/api/"):
+        if isinstance(exc, DjangoValidationError):
+            detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+            return Response(detail, status=400)
+        return drf_exception_handler(exc, context)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(django_errors(exc))
     elif isinstance(exc, DjangoPermissionDenied):
