@@ -272,9 +272,7 @@ def test_paging(listing, feed):
     assert beyond["empty"] and beyond["contents"] == [] and page_errors(beyond) == []
     for bad in ({"page": 0}, {"page": "x"}, {"per_page": 500}):
         response = feed.get("/openreferral/services", bad)
-        assert response.status_code == 400 and set(response.json()["errors"]) == set(
-            bad
-        )  # the one error format
+        assert response.status_code == 400 and set(response.json()) == set(bad)
 
 
 def names(feed, **params) -> list[str]:
@@ -315,9 +313,7 @@ def test_each_filter(listing, feed, params, expected):
 def test_bad_filters_are_400s_naming_the_parameter(listing, feed):
     for bad in ({"day": "funday"}, {"start_time": "25:00"}, {"minimum_age": "old"}, {"maximum_age": -1}):
         response = feed.get("/openreferral/services", bad)
-        assert response.status_code == 400 and set(response.json()["errors"]) == set(
-            bad
-        )  # the one error format
+        assert response.status_code == 400 and set(response.json()) == set(bad)
 
 
 def test_one_service(listing, feed):
