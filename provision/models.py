@@ -15,6 +15,30 @@ from claimants.models import Weekday
 from iwp.models import District, StaffMember
 from provision.matching import EVENING_FROM
 
+# What describes an offer, in the order a list shows it: the fields a lead edits, an import writes and the API
+# reads (provision.services, provision.importing, provision.api build their own lists around these).
+OFFER_DESCRIPTION_FIELDS = (
+    "name",
+    "description",
+    "category",
+    "barriers",
+    "regimes",
+    "min_age",
+    "max_age",
+    "ages_known",
+    "other_eligibility",
+    "delivery_mode",
+    "self_paced",
+    "sessions_known",
+    "location",
+    "postcode",
+    "capacity",
+    "places_left",
+    "cost",
+    "referral_route",
+    "contact",
+)
+
 
 class Category(models.TextChoices):
     SKILLS_TRAINING = "skills_training", "Skills training"

@@ -19,6 +19,7 @@ from iwp.figures import figures_changed
 from iwp.models import AuditVerb, District, StaffMember
 from provision import matching
 from provision.models import (
+    OFFER_DESCRIPTION_FIELDS,
     OfferStatus,
     Provider,
     ProvisionContact,
@@ -58,25 +59,7 @@ def provider_get_or_create(*, district: District, name: str) -> Provider:
 
 
 OFFER_FIELDS = (
-    "name",
-    "description",
-    "category",
-    "barriers",
-    "regimes",
-    "min_age",
-    "max_age",
-    "ages_known",
-    "other_eligibility",
-    "delivery_mode",
-    "self_paced",
-    "sessions_known",
-    "location",
-    "postcode",
-    "capacity",
-    "places_left",
-    "cost",
-    "referral_route",
-    "contact",
+    *OFFER_DESCRIPTION_FIELDS,
     "review_by",
     "limbo_days",
     "external_id",
