@@ -84,6 +84,8 @@ _TEMP_TABLES = (
     "upr_rows",
     "upr_pe",
     "upr_cl",
+    "upr_pf",
+    "upr_settled",
     "upr_params",
     "upr_span",
 )
@@ -150,6 +152,8 @@ def _sql_params(effective_from: date, settings: CyclingSettings, job_id: int | N
         "long_span": settings.long_window - 2,
         "marginal_percent": settings.marginal_percent,
         "marginal_percent_text": str(settings.marginal_percent),
+        # The whole window (phase two); the preview decides only from the change on.
+        "decide_from": None,
     }
 
 
@@ -176,30 +180,76 @@ class ChunkResult:
     claimants_updated: int = 0
     moves: dict[str, int] = field(default_factory=dict)
     period_moves: dict[str, int] = field(default_factory=dict)
+    # Claimants phase one settled: only the APs from the change on decided (issue #13).
+    settled: int = 0
     skipped: str = ""
     seconds: float = 0.0
     steps: dict[str, float] = field(default_factory=dict)
 
 
-def _classify_chunk(cursor, lo: int, hi: int, params: dict, steps: dict[str, float]) -> None:
-    """Fill upr_span, upr_params and upr_rows for claimants lo <= id < hi (read-only on the real tables)."""
-    chunk_params = {**params, "lo": lo, "hi": hi}
-    for name in ("uprating_span", "uprating_params"):
-        started = time.perf_counter()
-        _run(cursor, name, chunk_params)
-        steps[name] = time.perf_counter() - started
+def _empty_settled(cursor) -> None:
+    """No claimant settled by phase one (the preview, the checks, a chunk without history before the change)."""
+    cursor.execute("DROP TABLE IF EXISTS upr_settled")
+    cursor.execute("CREATE TEMP TABLE upr_settled (claimant_id bigint PRIMARY KEY)")
+
+
+def _timed(cursor, name: str, params: dict, steps: dict[str, float], step: str | None = None) -> None:
+    started = time.perf_counter()
+    _run(cursor, name, params)
+    key = step or name
+    steps[key] = steps.get(key, 0.0) + time.perf_counter() - started
+
+
+def _decide(cursor, span: str, params: dict, steps: dict[str, float]) -> int:
+    """Fill upr_span (from the SQL file ``span``), upr_params and upr_rows: the APs to decide, decided (read-only
+    on the real tables). Returns the number of claimants in upr_span; 0 leaves upr_params and upr_rows unmade."""
+    _timed(cursor, span, params, steps)
+    cursor.execute("SELECT count(*) FROM upr_span")
+    reached = cursor.fetchone()[0]
+    if not reached:
+        return 0
+    _timed(cursor, "uprating_params", params, steps)
     cursor.execute("SELECT coalesce(max(bands), 0) FROM upr_params")
     if cursor.fetchone()[0] > 6:
         raise ValueError("The set-based uprating supports at most six wage-rate age bands on one date.")
     cursor.execute("ANALYZE upr_span")
     cursor.execute("ANALYZE upr_params")
-    started = time.perf_counter()
-    _run(cursor, "uprating_rows", chunk_params)
-    steps["uprating_rows"] = time.perf_counter() - started
-    started = time.perf_counter()
+    _timed(cursor, "uprating_rows", params, steps)
     cursor.execute("ANALYZE upr_rows")
-    _run(cursor, "uprating_changed", chunk_params)
-    steps["uprating_changed"] = time.perf_counter() - started
+    return reached
+
+
+def _classify_chunk(cursor, lo: int, hi: int, params: dict, steps: dict[str, float]) -> int:
+    """Decide the window of every claimant lo <= id < hi the change reaches (or, with ``decide_from``, the APs
+    from that date on), into upr_span, upr_params and upr_rows. Returns the claimants reached."""
+    chunk_params = {**params, "lo": lo, "hi": hi}
+    _empty_settled(cursor)
+    return _decide(cursor, "uprating_span", chunk_params, steps)
+
+
+def _write_rows(cursor, params: dict, steps: dict[str, float]) -> int:
+    """Write the decided APs whose outcome differs from their latest history row. Returns the rows written."""
+    _timed(cursor, "uprating_diff", params, steps)
+    _timed(cursor, "uprating_write", params, steps, "retire")
+    _timed(cursor, "uprating_insert", params, steps, "insert")
+    return cursor.rowcount
+
+
+def _settle_chunk(cursor, params: dict, result: ChunkResult) -> None:
+    """Phase one (issue #13): decide only the APs from the change on, for claimants with history before it; write
+    the rows of those the change leaves settled (uprating_settle.sql) and leave the rest to phase two."""
+    steps = result.steps
+    if not _decide(cursor, "uprating_from", params, steps):
+        _empty_settled(cursor)
+        return
+    cursor.execute("SELECT count(*) FROM upr_rows")
+    result.periods += cursor.fetchone()[0]
+    _timed(cursor, "uprating_settle", params, steps)
+    cursor.execute("SELECT count(*) FROM upr_settled")
+    result.settled = cursor.fetchone()[0]
+    if result.settled:
+        _timed(cursor, "uprating_changed", params, steps)
+        result.rows_written += _write_rows(cursor, params, steps)
 
 
 def _counts(cursor, sql: str) -> dict[str, int]:
@@ -226,26 +276,19 @@ def _process_chunk_sql(
             [lo, hi],
         )
         steps["lock"] = time.perf_counter() - started
-        _classify_chunk(cursor, lo, hi, params, steps)
+        _settle_chunk(cursor, params, result)
 
-        started = time.perf_counter()
-        _run(cursor, "uprating_diff", params)
-        steps["uprating_diff"] = time.perf_counter() - started
-        started = time.perf_counter()
-        _run(cursor, "uprating_write", params)
-        steps["retire"] = time.perf_counter() - started
-        started = time.perf_counter()
-        _run(cursor, "uprating_insert", params)
-        result.rows_written = cursor.rowcount
-        steps["insert"] = time.perf_counter() - started
-
-        started = time.perf_counter()
-        _run(cursor, "uprating_cycling", params)
-        steps["cycling"] = time.perf_counter() - started
-        started = time.perf_counter()
-        _run(cursor, "uprating_claimants", params)
+        # Phase two: every other claimant reached, whole window, history, cycling and the claimant row.
+        reached = _decide(cursor, "uprating_span", params, steps)
+        result.claimants = result.settled + reached
+        if not reached:
+            _drop_temp_tables(cursor)
+            return result
+        _timed(cursor, "uprating_changed", params, steps)
+        result.rows_written += _write_rows(cursor, params, steps)
+        _timed(cursor, "uprating_cycling", params, steps, "cycling")
+        _timed(cursor, "uprating_claimants", params, steps, "claimants")
         result.claimants_updated = cursor.rowcount
-        steps["claimants"] = time.perf_counter() - started
         if result.claimants_updated:
             # The coaches of the claimants this chunk rewrote (``updated_at = now()``: this transaction), in one
             # set-based read; their figures are recounted once the chunk commits (one recount per chunk).
@@ -256,10 +299,8 @@ def _process_chunk_sql(
             )
             figures_changed(row[0] for row in cursor.fetchall())
 
-        cursor.execute("SELECT count(*) FROM upr_claimants")
-        result.claimants = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM upr_rows")
-        result.periods = cursor.fetchone()[0]
+        result.periods += cursor.fetchone()[0]
         result.moves = _counts(
             cursor,
             "SELECT old_regime, regime, count(*) FROM upr_claimants WHERE old_regime <> regime GROUP BY 1, 2",
@@ -556,6 +597,8 @@ def uprating_run_inline(
         "workers": workers,
         "chunks": len(pending),
         "claimants": sum(r.claimants for r in results),
+        # Claimants phase one settled with only the APs from the change on decided (issue #13).
+        "settled": sum(r.settled for r in results),
         "periods": sum(r.periods for r in results),
         "rows_written": sum(r.rows_written for r in results),
         "claimants_updated": sum(r.claimants_updated for r in results),
@@ -585,13 +628,18 @@ def uprating_preview(*, effective_from: date, chunk_size: int = DEFAULT_CHUNK_SI
     period_moves: dict[str, int] = {}
     if not _is_postgresql():
         return _preview_python(effective_from)
-    params = _sql_params(effective_from, CyclingSettings(), None, timezone.localdate())
+    # Only the APs from the change on can move (issue #13): for an April uprating, each claimant's latest AP.
+    params = {
+        **_sql_params(effective_from, CyclingSettings(), None, timezone.localdate()),
+        "decide_from": effective_from,
+    }
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             _tune_transaction(cursor)
             for lo, hi, _size in _plan_chunks(chunk_size):
                 _drop_temp_tables(cursor)
-                _classify_chunk(cursor, lo, hi, params, {})
+                if not _classify_chunk(cursor, lo, hi, params, {}):
+                    continue
                 _run(cursor, "uprating_diff", {**params, "lo": lo, "hi": hi})
                 cursor.execute(
                     "SELECT count(*), (SELECT count(*) FROM upr_rows WHERE period_start >= %(effective_from)s), "
@@ -697,7 +745,8 @@ def classify_rows_sql(*, lo: int, hi: int, effective_from: date) -> list[dict[st
         with transaction.atomic(), connection.cursor() as cursor:
             _tune_transaction(cursor)
             _drop_temp_tables(cursor)
-            _classify_chunk(cursor, lo, hi, params, {})
+            if not _classify_chunk(cursor, lo, hi, params, {}):
+                return []
             cursor.execute(
                 "SELECT claimant_id, period_start, period_end, iwp_regime_name(code), iwp_regime_name(p_code), "
                 "iwp_money(aet_s), CASE WHEN kind > 0 THEN iwp_money(aet_c) END, iwp_money(cet), "

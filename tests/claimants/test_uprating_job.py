@@ -447,6 +447,42 @@ def test_uprating_after_a_threshold_change_matches_and_writes_only_differences()
 
 
 @pytest.mark.django_db
+def test_a_change_part_way_through_the_window_decides_only_the_periods_from_it() -> None:
+    """Issue #13: a claimant whose regime moves nowhere from the change on is settled by deciding only those APs;
+    one with a move (before or after the change), or a period never calculated, has its whole window decided.
+    Both leave exactly what claimant_recalculate leaves."""
+    ids = seed_caseload(random.Random(13), 160)
+    python_path(ids, EVERYTHING)
+    # Five claimants get a new AP after their last without a recalculation: never settled, decided in full.
+    fresh: list[int] = []
+    for claimant in Claimant.objects.filter(pk__in=ids).order_by("pk")[:40:8]:
+        last = EarningsRecord.objects.filter(claimant=claimant, is_current=True).order_by("-period_start")[0]
+        _record(
+            claimant, next_period_start(last.period_start, claimant.assessment_day), D(640), D(0), None
+        ).save()
+        fresh.append(claimant.pk)
+    _uprate()
+    reached = set(
+        EarningsRecord.objects.filter(
+            claimant_id__in=ids, is_current=True, period_start__gte=UPRATED_FROM
+        ).values_list("claimant_id", flat=True)
+    )
+    from_change = EarningsRecord.objects.filter(
+        claimant_id__in=reached, is_current=True, period_start__gte=UPRATED_FROM
+    ).count()
+    whole_windows = EarningsRecord.objects.filter(claimant_id__in=reached, is_current=True).count()
+    info, _state = assert_same_state(ids, UPRATED_FROM)
+    assert info["claimants"] == len(reached)
+    # Most claimants are settled; the rest (moves, new periods) had their whole window decided.
+    assert len(reached) - len(fresh) > info["settled"] > len(reached) // 2
+    assert from_change <= info["periods"] < whole_windows
+    # Settled claimants' rows before the change are untouched, as for every claimant.
+    assert not RegimeAssessment.objects.filter(
+        background_job_id=info["job_id"], period_start__lt=UPRATED_FROM
+    ).exists()
+
+
+@pytest.mark.django_db
 def test_window_is_the_last_24_periods_and_older_history_is_untouched() -> None:
     rng = random.Random(3)
     jobcentre = JobcentreFactory()
