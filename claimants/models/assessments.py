@@ -12,7 +12,13 @@ from claimants.regimes.engine import Regime
 class RegimeAssessment(models.Model):
     """One calculation of one claimant's regime for one assessment period (history; never edited)."""
 
-    claimant = models.ForeignKey(Claimant, on_delete=models.CASCADE, related_name="assessments")
+    # No database foreign keys on history (issue #13): every writer (claimant_recalculate, the uprating's chunks)
+    # holds the claimant row locked FOR UPDATE while it writes, so the key is guaranteed by the writer, and a
+    # national uprating skips two constraint-trigger checks per row. Deleting a claimant still deletes their
+    # history: Django's collector cascades in Python whatever the database says.
+    claimant = models.ForeignKey(
+        Claimant, on_delete=models.CASCADE, related_name="assessments", db_constraint=False
+    )
     period_start = models.DateField()
     period_end = models.DateField()
     regime = models.CharField(max_length=40, choices=RegimeChoices.choices)
@@ -32,7 +38,12 @@ class RegimeAssessment(models.Model):
     calculated_at = models.DateTimeField(auto_now_add=True)
     is_latest = models.BooleanField(default=True)
     background_job = models.ForeignKey(
-        "iwp.BackgroundJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "iwp.BackgroundJob",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
 
     class Meta:

@@ -713,19 +713,26 @@ def _preview_python(effective_from: date) -> dict[str, Any]:
     }
 
 
-def classify_floor_sql(effective_from: date) -> dict[str, Any]:
-    """The benchmark's floor: one hand-written statement that only classifies every assessment period of the
-    affected claimants' windows (regime and partner's regime, thresholds as displayed), no history, no flags.
-    Returns the count per regime and the seconds taken."""
+def classify_floor_sql(effective_from: date, decide_from: date | None = None) -> dict[str, Any]:
+    """The benchmark's floor: one hand-written statement that decides every assessment period of the affected
+    claimants' windows (only those from ``decide_from`` on, when given: the APs a real uprating decides) and
+    writes each outcome as a row of ``iwp_floor_outcome`` (regime, partner's regime, thresholds as displayed), no
+    history diff, no flags. Returns the count per regime, the rows written and the seconds taken."""
     if not _is_postgresql():
         raise NotImplementedError("The SQL floor needs PostgreSQL.")
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS iwp_floor_outcome (claimant_id bigint, period_start date, regime text, "
+            "partner_regime text, aet_individual numeric, aet_couple numeric, cet_individual numeric, "
+            "cet_partner numeric, cet_household numeric)"
+        )
+        cursor.execute("TRUNCATE iwp_floor_outcome")
         (statement,) = _statements("classify_floor")
-        cursor.execute(statement, {"effective_from": effective_from})
-        by_regime = {regime: int(count) for regime, count, _money in cursor.fetchall()}
+        cursor.execute(statement, {"effective_from": effective_from, "decide_from": decide_from})
+        by_regime = {regime: int(count) for regime, count in cursor.fetchall()}
     return {
         "seconds": time.perf_counter() - started,
         "periods": sum(by_regime.values()),

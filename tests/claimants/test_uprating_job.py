@@ -609,16 +609,39 @@ def test_a_cancelled_job_stops_at_the_next_chunk() -> None:
     assert RegimeAssessment.objects.filter(background_job=job).exists()
 
 
+def _floor_rows() -> dict[tuple, tuple]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM iwp_floor_outcome")
+        return {(row[0], row[1]): tuple(row[2:]) for row in cursor.fetchall()}
+
+
 @pytest.mark.django_db
-def test_floor_classifies_the_same_periods() -> None:
+def test_floor_decides_and_writes_the_same_periods() -> None:
     seed_caseload(random.Random(19), 30)
     floor = uprating.classify_floor_sql(effective_from=EVERYTHING)
     info = sql_path(EVERYTHING)
     assert floor["periods"] == info["periods"]
-    by_regime: dict[str, int] = {}
-    for regime in RegimeAssessment.objects.filter(is_latest=True).values_list("regime", flat=True):
-        by_regime[regime] = by_regime.get(regime, 0) + 1
-    assert floor["by_regime"] == by_regime
+    latest = {
+        (row[0], row[1]): tuple(row[2:])
+        for row in RegimeAssessment.objects.filter(is_latest=True).values_list(
+            "claimant_id",
+            "period_start",
+            "regime",
+            "partner_regime",
+            "aet_individual",
+            "aet_couple",
+            "cet_individual",
+            "cet_partner",
+            "cet_household",
+        )
+    }
+    assert _floor_rows() == latest
+    # From a date on (a real uprating's APs): the same outcomes for those periods only.
+    part = uprating.classify_floor_sql(effective_from=UPRATED_FROM, decide_from=UPRATED_FROM)
+    assert part["periods"] == len([k for k in latest if k[1] >= UPRATED_FROM]) > 0
+    assert _floor_rows() == {k: v for k, v in latest.items() if k[1] >= UPRATED_FROM}
 
 
 @pytest.mark.celery_worker

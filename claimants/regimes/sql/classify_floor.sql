@@ -1,6 +1,8 @@
 -- The benchmark's floor: one statement that decides every AP in the window (last 24 current APs) of every
--- claimant whose latest AP starts on or after effective_from, claimant and partner, with the thresholds as
--- displayed, and nothing else: no history, no cycling, no claimant rows. Params: effective_from.
+-- claimant whose latest AP starts on or after effective_from (only those from decide_from on, when given),
+-- claimant and partner, with the thresholds as displayed, and writes each outcome as one row of
+-- iwp_floor_outcome (a plain table without indexes), and nothing else: no history diff, no cycling, no claimant
+-- rows. Params: effective_from, decide_from.
 -- Each layer is a subquery with OFFSET 0, which the planner does not pull up: every value is computed once per
 -- row and the next layer reads it as a plain column (inlined SQL functions would otherwise repeat their
 -- argument expressions in every branch that uses them).
@@ -35,7 +37,7 @@ WITH span AS (
 ), base AS (
   -- (1) Per AP: earnings in pence, the group, and the age in completed years on the AP's last day (per person
   -- values come from the claimant rows once, not once per AP).
-  SELECT e.period_start, pr.aet_s, pr.aet_c, pr.app_p,
+  SELECT e.claimant_id, e.period_start, pr.aet_s, pr.aet_c, pr.app_p,
     pr.m1, pr.r1, pr.m2, pr.r2, pr.m3, pr.r3, pr.m4, pr.r4, pr.m5, pr.r5, pr.m6, pr.r6,
     (e.employed_earnings * 100)::bigint AS emp, (e.self_employed_earnings * 100)::bigint AS slf,
     (CASE c.kind WHEN 1 THEN coalesce((pe.employed_earnings * 100)::bigint, 0)
@@ -69,13 +71,14 @@ WITH span AS (
   LEFT JOIN claimants_earningsrecord pe
     ON pe.claimant_id = c.partner_id AND pe.period_start = e.period_start AND pe.is_current
   JOIN params pr ON pr.period_start = e.period_start
-  WHERE (c.kind <> 1 OR p.id IS NOT NULL) AND (s.n <= 24 OR e.period_start >= (
+  WHERE (c.kind <> 1 OR p.id IS NOT NULL) AND e.period_start >= coalesce(%(decide_from)s::date, '-infinity')
+    AND (s.n <= 24 OR e.period_start >= (
     SELECT x.period_start FROM claimants_earningsrecord x WHERE x.claimant_id = s.claimant_id AND x.is_current
     ORDER BY x.period_start DESC OFFSET 23 LIMIT 1))
   OFFSET 0
 ), thresholds AS (
   -- (2) The band rate and CET from plain columns.
-  SELECT b.emp, b.slf, b.pemp, b.pslf, b.kind, b.grp, b.mif, b.p_grp, b.p_mif, b.aet_s, b.aet_c, b.nu_part,
+  SELECT b.claimant_id, b.period_start, b.emp, b.slf, b.pemp, b.pslf, b.kind, b.grp, b.mif, b.p_grp, b.p_mif, b.aet_s, b.aet_c, b.nu_part,
     iwp_cet_u(b.grp, b.apprentice, b.hours,
       iwp_band_rate(b.age, b.m1, b.r1, b.m2, b.r2, b.m3, b.r3, b.m4, b.r4, b.m5, b.r5, b.m6, b.r6), b.app_p) AS cet,
     CASE WHEN b.kind = 1 THEN iwp_cet_u(b.p_grp, b.p_apprentice, b.p_hours,
@@ -92,24 +95,20 @@ WITH span AS (
   OFFSET 0
 ), decided AS (
   -- (4) The decisions, from plain columns.
-  SELECT iwp_classify(h.grp, h.mif, h.emp, h.total, h.cet, h.kind > 0, h.couple_emp,
-           h.couple_total, h.hh, h.aet_s, h.aet_c) AS code,
+  SELECT h.claimant_id, h.period_start,
+    iwp_classify(h.grp, h.mif, h.emp, h.total, h.cet, h.kind > 0, h.couple_emp,
+      h.couple_total, h.hh, h.aet_s, h.aet_c) AS code,
     CASE WHEN h.kind = 1 THEN iwp_classify(h.p_grp, h.p_mif, h.pemp, h.p_total, h.pcet, true, h.couple_emp,
-           h.couple_total, h.hh, h.aet_s, h.aet_c) END AS p_code,
-    -- The thresholds as displayed (iwp_money: (u + 600) / 1200 pence) summed in whole pence; a row shows
-    -- nothing without its AET or CET, as iwp_money(NULL) + ... would.
-    (h.aet_s + 600) / 1200 + coalesce((h.aet_c + 600) / 1200, 0) + (h.cet + 600) / 1200
-      + coalesce((h.pcet + 600) / 1200, 0) + coalesce((h.hh + 600) / 1200, 0) AS shown_p,
-    least((h.aet_s + 600) / 1200, (h.aet_c + 600) / 1200, (h.cet + 600) / 1200, (h.pcet + 600) / 1200,
-          (h.hh + 600) / 1200) AS least_p
+      h.couple_total, h.hh, h.aet_s, h.aet_c) END AS p_code,
+    h.aet_s, h.aet_c, h.cet, h.pcet, h.hh, h.kind
   FROM household h
-), grouped AS (
-  SELECT d.code, count(*) AS periods, sum(d.shown_p) AS shown_p,
-    min(d.least_p) FILTER (WHERE d.shown_p IS NOT NULL) AS least_p
-  FROM decided d GROUP BY d.code
+), written AS (
+  -- (5) The outcome written, with the thresholds as displayed.
+  INSERT INTO iwp_floor_outcome
+  SELECT d.claimant_id, d.period_start, iwp_regime_name(d.code), coalesce(iwp_regime_name(d.p_code), ''),
+    iwp_money(d.aet_s), CASE WHEN d.kind > 0 THEN iwp_money(d.aet_c) END, iwp_money(d.cet),
+    CASE WHEN d.kind = 1 THEN iwp_money(d.pcet) END, CASE WHEN d.kind > 0 THEN iwp_money(d.hh) END
+  FROM decided d
+  RETURNING regime
 )
--- sum(iwp_money(...)) exactly, with its scale: a numeric sum keeps the largest scale of its terms, and the scale
--- of iwp_money(p) = p::numeric / 100 only falls as p grows, so the smallest term shown gives it.
-SELECT iwp_regime_name(g.code) AS regime, sum(g.periods)::bigint AS periods,
-  round(sum(g.shown_p) * 0.01, max(scale(g.least_p::numeric / 100))) AS thresholds_shown
-FROM grouped g GROUP BY 1;
+SELECT w.regime, count(*)::bigint AS periods FROM written w GROUP BY 1;
