@@ -153,19 +153,80 @@ def prepare_uprating() -> dict:
 # --- Steps ---------------------------------------------------------------------------------------------------
 
 
-def _run_uprating(args, reason: str) -> dict:
+def server_cpu_seconds() -> float | None:
+    """CPU seconds used so far by the PostgreSQL server's processes (the postmaster, its live children, and the
+    children it has reaped: cutime/cstime), when the server runs on this machine and its data directory is
+    readable; None otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW data_directory")
+            data_directory = cursor.fetchone()[0]
+        postmaster = int(Path(data_directory, "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError, django.db.DatabaseError):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, parent = int(entry.name), int(fields[1])
+        if pid == postmaster:
+            total += sum(int(f) for f in fields[11:15])
+        elif parent == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def _client_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _wal_lsn() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        return cursor.fetchone()[0]
+
+
+def measured(fn) -> tuple[Any, dict]:
+    """Call fn() and measure it: wall seconds, CPU seconds of this process (every thread) and of the
+    PostgreSQL server, and the WAL bytes written."""
+    lsn, server, client = _wal_lsn(), server_cpu_seconds(), _client_cpu_seconds()
+    started = time.perf_counter()
+    out = fn()
+    seconds = time.perf_counter() - started
+    client_cpu = _client_cpu_seconds() - client
+    server_after = server_cpu_seconds()
+    server_cpu = None if server is None or server_after is None else server_after - server
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s::pg_lsn)::bigint", [lsn])
+        wal = cursor.fetchone()[0]
+    return out, {
+        "seconds": seconds,
+        "client_cpu_seconds": client_cpu,
+        "server_cpu_seconds": server_cpu,
+        "cpu_seconds": client_cpu + (server_cpu or 0.0),
+        "wal_bytes": wal,
+    }
+
+
+def _run_uprating(args, reason: str, effective_from: date) -> dict:
     mod = uprating_module()
     if mod is None or not hasattr(mod, "uprating_run_inline"):
         return {"available": False}
     rss_start = rss_now_mb()
-    started = time.perf_counter()
-    info = call_with(
-        mod.uprating_run_inline,
-        effective_from=args.effective_from or RECALCULATE_FROM,
-        reason=reason,
-        actor=None,
+    info, figures = measured(
+        lambda: call_with(
+            mod.uprating_run_inline,
+            effective_from=args.effective_from or effective_from,
+            reason=reason,
+            actor=None,
+        )
     )
-    seconds = time.perf_counter() - started
     info = jsonable(info) if isinstance(info, dict) else {"returned": jsonable(info)}
     moves = info.get("moves")
     with connection.cursor() as cursor:
@@ -173,10 +234,13 @@ def _run_uprating(args, reason: str) -> dict:
         regimes = dict(cursor.fetchall())
     return {
         "available": True,
-        "seconds": seconds,
+        **figures,
+        "effective_from": (args.effective_from or effective_from).isoformat(),
         "info": info,
+        "aps_decided": info.get("periods"),
         "rows_written": info.get("rows_written"),
         "claimants": info.get("claimants"),
+        "settled": info.get("settled"),
         "periods": info.get("periods"),
         "claimants_moved": sum(m.get("count", 0) for m in moves) if isinstance(moves, list) else None,
         "cycling": count_rows("SELECT count(*) FROM claimants_claimant WHERE regime_cycling"),
@@ -186,10 +250,35 @@ def _run_uprating(args, reason: str) -> dict:
     }
 
 
+def _run_floor(effective_from: date, decide_from: date | None) -> dict:
+    """A floor: one hand-written statement deciding the same APs as the job and writing each outcome."""
+    mod = uprating_module()
+    if mod is None or not hasattr(mod, "classify_floor_sql"):
+        return {"available": False}
+    info, figures = measured(
+        lambda: call_with(mod.classify_floor_sql, effective_from=effective_from, decide_from=decide_from)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS iwp_floor_outcome")
+    return {
+        "available": True,
+        **figures,
+        "info": jsonable(info),
+        "aps_decided": info["periods"],
+        "rows_written": info["periods"],
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
 def step_baseline(args) -> dict:
-    """Give every claimant a regime history under the thresholds as seeded: the uprating run once from the
-    earliest AP on a caseload with no history yet (timed, shown for information; it prepares (a) and (c))."""
-    return _run_uprating(args, "Benchmark: first regime history")
+    """The first full calculation: the uprating run once from the earliest AP on a caseload with no history yet,
+    so every AP gets a history row (it prepares the scenarios and (c))."""
+    return _run_uprating(args, "Benchmark: first regime history", RECALCULATE_FROM)
+
+
+def step_floor_first(args) -> dict:
+    """The first full calculation's floor: every AP decided and one row written per AP."""
+    return _run_floor(RECALCULATE_FROM, None)
 
 
 def step_prepare(args) -> dict:
@@ -197,19 +286,42 @@ def step_prepare(args) -> dict:
 
 
 def step_uprating(args) -> dict:
-    """(a) The set-based uprating, all chunks in-process, after the hypothetical threshold change."""
-    return _run_uprating(args, "Benchmark: hypothetical uprating")
+    """Scenario (i), a real uprating: new threshold rows effective from the latest AP, the job from that date."""
+    return _run_uprating(args, "Benchmark: hypothetical uprating", HYPOTHETICAL_FROM)
 
 
 def step_floor(args) -> dict:
-    """(b) The floor: the single hand-written SQL classification."""
-    mod = uprating_module()
-    if mod is None or not hasattr(mod, "classify_floor_sql"):
-        return {"available": False}
-    started = time.perf_counter()
-    info = call_with(mod.classify_floor_sql, effective_from=args.effective_from or RECALCULATE_FROM)
-    seconds = time.perf_counter() - started
-    return {"available": True, "seconds": seconds, "info": jsonable(info), "peak_rss_mb": peak_rss_mb()}
+    """Scenario (i)'s floor: the APs from the change on (each claimant's latest), decided and written."""
+    return _run_floor(HYPOTHETICAL_FROM, HYPOTHETICAL_FROM)
+
+
+def step_correct(args) -> dict:
+    """Before scenario (ii): a correction to the AET row in force at the earliest AP (a new row from that date,
+    hourly rate 1p higher), so every AP of every claimant must be decided again."""
+    if AetParameter.objects.filter(effective_from=RECALCULATE_FROM).exists():
+        return {"created": []}
+    in_force = AetParameter.objects.filter(effective_from__lt=RECALCULATE_FROM).order_by("-effective_from")[0]
+    penny = Decimal("0.01")
+    AetParameter.objects.create(
+        effective_from=RECALCULATE_FROM,
+        single_hours=in_force.single_hours,
+        couple_hours=in_force.couple_hours,
+        hourly_rate=None if in_force.hourly_rate is None else in_force.hourly_rate + penny,
+        single_cash=None if in_force.single_cash is None else in_force.single_cash + penny,
+        couple_cash=None if in_force.couple_cash is None else in_force.couple_cash + penny,
+        note="Correction inserted by the benchmark (tests/bench)",
+    )
+    return {"created": ["aet correction"]}
+
+
+def step_uprating_full(args) -> dict:
+    """Scenario (ii), a full re-decision: the job from the earliest AP after the correction."""
+    return _run_uprating(args, "Benchmark: correction from the earliest AP", RECALCULATE_FROM)
+
+
+def step_floor_full(args) -> dict:
+    """Scenario (ii)'s floor: every AP of every claimant decided and written."""
+    return _run_floor(RECALCULATE_FROM, None)
 
 
 class _Rollback(Exception):
@@ -721,10 +833,15 @@ STEPS = {
     "search": step_search,
     "prepare": step_prepare,
     "baseline": step_baseline,
+    "floor_first": step_floor_first,
     "uprating": step_uprating,
     "floor": step_floor,
+    "correct": step_correct,
+    "uprating_full": step_uprating_full,
+    "floor_full": step_floor_full,
     "naive": step_naive,
     "agree": step_agree,
+    "agree_full": step_agree,
     "celery": step_celery,
     "ingest": step_ingest,
     "provision": step_provision,
