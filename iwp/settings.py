@@ -330,6 +330,9 @@ REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Without a broker, long work (an uprating) runs in a thread after the commit instead of inside the request, so the
+# page returns and shows its progress bar (iwp.background.outbox.send_on_commit(background=True)).
+IWP_BACKGROUND_THREADS = env.bool("IWP_BACKGROUND_THREADS", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True  # a task a dead worker was running is delivered again (resumable jobs)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

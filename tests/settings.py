@@ -11,3 +11,7 @@ import secrets
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-" + secrets.token_urlsafe(48))
 
 from iwp.settings import *  # noqa: F403
+
+# Unit tests run tasks in-process and read their effects at once; the thread path has its own test
+# (tests/claimants/test_uprating_job.py::test_without_a_broker_the_uprating_runs_in_a_thread_after_the_request).
+IWP_BACKGROUND_THREADS = False

@@ -73,6 +73,7 @@ UPRATING_JOB_KIND = "uprating"
 # One chunk = one transaction: large enough that per-chunk costs (temp tables, plans) vanish, small enough that a
 # redelivered chunk redoes little and that its temp tables stay in memory.
 DEFAULT_CHUNK_SIZE = 25_000
+SQLITE_CHUNK_SIZE = 20
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 # The SQL names regime codes 2, 3, 4 (working enough) and 7, 8 (light touch) for the IWP offer; keep in step.
 _TEMP_TABLES = (
@@ -504,14 +505,17 @@ def uprating_start(
     reason: str,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> BackgroundJob:
-    """Create the uprating job and run it in the background (Celery; in-process without a broker)."""
+    """Create the uprating job and run it in the background (Celery; without a broker, a thread in this process)."""
+    if not _is_postgresql():
+        # SQLite has one writer at a time: small chunks (one transaction each) let coaches' saves interleave.
+        chunk_size = min(chunk_size, SQLITE_CHUNK_SIZE)
     job = job_create(
         kind=UPRATING_JOB_KIND,
         description=f"Uprating from {format_date(effective_from)}: {reason}"[:200],
         created_by=actor,
         parameters={"effective_from": effective_from.isoformat(), "reason": reason, "chunk_size": chunk_size},
     )
-    send_on_commit("claimants.uprating_run", job.pk, key=f"uprating:{job.pk}")
+    send_on_commit("claimants.uprating_run", job.pk, key=f"uprating:{job.pk}", background=True)
     return job
 
 
@@ -525,7 +529,7 @@ def _reopen(job_id: int) -> None:
 def uprating_resume(*, job_id: int) -> BackgroundJob:
     """Run a job again after a worker died or it was marked stalled: only the chunks not done are run."""
     _reopen(job_id)
-    send_on_commit("claimants.uprating_run", job_id, key=f"uprating:{job_id}")
+    send_on_commit("claimants.uprating_run", job_id, key=f"uprating:{job_id}", background=True)
     return BackgroundJob.objects.get(pk=job_id)
 
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from iwp.celery import app
@@ -32,9 +33,13 @@ logger = logging.getLogger(__name__)
 RELAY_BATCH = 500
 
 
-def send_on_commit(task: str, *args: Any, key: str = "") -> None:
+def send_on_commit(task: str, *args: Any, key: str = "", background: bool = False) -> None:
     """Record that ``task(*args)`` must run because of the change in the current transaction; send it when the
-    transaction commits. With a ``key``, an intent already waiting under that key stands for this one too."""
+    transaction commits. With a ``key``, an intent already waiting under that key stands for this one too.
+
+    ``background``: long work (an uprating). Without a broker (the embedded default runs tasks in-process) it runs
+    in a thread after the commit, so the request returns and its progress can be watched
+    (``IWP_BACKGROUND_THREADS``, on by default when tasks run in-process)."""
     if key and connection.vendor == "postgresql":
         # ON CONFLICT on the partial unique index: a repeat while one is waiting adds nothing, never an error.
         with connection.cursor() as cursor:
@@ -52,7 +57,27 @@ def send_on_commit(task: str, *args: Any, key: str = "") -> None:
         if key and TaskIntent.objects.filter(key=key, dispatched_at__isnull=True).exists():
             return
         intent_id = TaskIntent.objects.create(task=task, args=list(args), key=key).pk
+    if background and app.conf.task_always_eager and settings.IWP_BACKGROUND_THREADS:
+        transaction.on_commit(lambda: _dispatch_in_thread(intent_id))
+        return
     transaction.on_commit(lambda: _dispatch_after_commit(intent_id))
+
+
+def _dispatch_in_thread(intent_id: int) -> threading.Thread:
+    """Run the intent in a daemon thread on its own database connection (the embedded default's "worker"). A
+    failure is logged and left to the job's own record (a failed job can be resumed from its page)."""
+
+    def run() -> None:
+        try:
+            dispatch([intent_id])
+        except Exception:
+            logger.exception("background intent %s failed in its thread", intent_id)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, name=f"iwp-background-{intent_id}", daemon=True)
+    thread.start()
+    return thread
 
 
 def _dispatch_after_commit(intent_id: int) -> None:

@@ -644,6 +644,39 @@ def test_floor_decides_and_writes_the_same_periods() -> None:
     assert _floor_rows() == {k: v for k, v in latest.items() if k[1] >= UPRATED_FROM}
 
 
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_uprating_runs_in_a_thread_after_the_request(settings, monkeypatch) -> None:
+    """Issue #13: on the embedded default (tasks in-process) starting an uprating returns at once; the job runs
+    in a background thread and its progress can be watched."""
+    import threading
+
+    settings.IWP_BACKGROUND_THREADS = True
+    seed_caseload(random.Random(23), 10)
+    admin = AdministratorFactory()
+    release = threading.Event()
+    real_run = uprating.uprating_job_run
+    seen: list[str] = []
+
+    def held_run(**kwargs):
+        seen.append(threading.current_thread().name)
+        assert release.wait(30)
+        return real_run(**kwargs)
+
+    monkeypatch.setattr(claimants.regimes.tasks, "uprating_job_run", held_run)
+    job = uprating.uprating_start(actor=admin, effective_from=EVERYTHING, reason="Thread test", chunk_size=7)
+    # The call has returned while the job waits in its thread: the request is not blocked by it.
+    job.refresh_from_db()
+    assert job.state != BackgroundJobState.SUCCEEDED
+    release.set()
+    for thread in threading.enumerate():
+        if thread.name.startswith("iwp-background-"):
+            thread.join(60)
+    job.refresh_from_db()
+    assert seen and seen[0].startswith("iwp-background-")
+    assert job.state == BackgroundJobState.SUCCEEDED
+    assert RegimeAssessment.objects.filter(background_job=job).exists()
+
+
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_shares_out_the_chunks(celery_worker) -> None:
