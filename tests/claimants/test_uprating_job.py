@@ -15,7 +15,7 @@ from django.db.models import F, Min
 
 # Imported at collection, before the session's Celery worker starts, so the worker knows the uprating tasks
 # (claimants/tasks.py, which the worker autodiscovers, does not import them).
-import claimants.regimes.tasks  # noqa: F401
+import claimants.regimes.tasks
 from claimants.facts.services import facts_first_version
 from claimants.models import (
     AetParameter,
