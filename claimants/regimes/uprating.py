@@ -621,26 +621,24 @@ class _Rollback(Exception):
     pass
 
 
-def uprating_preview(*, effective_from: date, chunk_size: int = DEFAULT_CHUNK_SIZE * 4) -> dict[str, Any]:
-    """Who would move if the uprating ran now: read-only (temporary tables in a transaction rolled back).
-
-    ``moves``: claimants whose current regime would change, per (from, to); ``period_moves``: assessment periods
-    on or after ``effective_from`` whose latest recorded regime would change, per (from, to).
-    """
-    claimants = periods = rows_to_write = 0
-    moves: dict[str, int] = {}
-    period_moves: dict[str, int] = {}
-    if not _is_postgresql():
-        return _preview_python(effective_from)
-    # Only the APs from the change on can move (issue #13): for an April uprating, each claimant's latest AP.
-    params = {
-        **_sql_params(effective_from, CyclingSettings(), None, timezone.localdate()),
-        "decide_from": effective_from,
+def _preview_chunks(chunks: list[list[int]], params: dict) -> dict[str, Any]:
+    """Count what the uprating would do for these chunks, in one transaction rolled back."""
+    totals: dict[str, Any] = {
+        "claimants": 0,
+        "periods": 0,
+        "rows_to_write": 0,
+        "moves": {},
+        "period_moves": {},
     }
+
+    def add(counts: dict[str, int], into: str) -> None:
+        for key, value in counts.items():
+            totals[into][key] = totals[into].get(key, 0) + value
+
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             _tune_transaction(cursor)
-            for lo, hi, _size in _plan_chunks(chunk_size):
+            for lo, hi, _size in chunks:
                 _drop_temp_tables(cursor)
                 if not _classify_chunk(cursor, lo, hi, params, {}):
                     continue
@@ -650,37 +648,76 @@ def uprating_preview(*, effective_from: date, chunk_size: int = DEFAULT_CHUNK_SI
                     "(SELECT count(*) FROM upr_write) FROM upr_span",
                     params,
                 )
-                counted = cursor.fetchone()
-                claimants, periods, rows_to_write = (
-                    claimants + counted[0],
-                    periods + counted[1],
-                    rows_to_write + counted[2],
+                for name, value in zip(
+                    ("claimants", "periods", "rows_to_write"), cursor.fetchone(), strict=True
+                ):
+                    totals[name] += value
+                add(
+                    _counts(
+                        cursor,
+                        "SELECT c.current_regime, iwp_regime_name(r.code), count(*) FROM upr_span s "
+                        "JOIN claimants_claimant c ON c.id = s.claimant_id "
+                        "JOIN upr_rows r ON r.claimant_id = s.claimant_id AND r.period_start = s.last_start "
+                        "WHERE c.current_regime <> iwp_regime_name(r.code) GROUP BY 1, 2",
+                    ),
+                    "moves",
                 )
-                for key, value in _counts(
-                    cursor,
-                    "SELECT c.current_regime, iwp_regime_name(r.code), count(*) FROM upr_span s "
-                    "JOIN claimants_claimant c ON c.id = s.claimant_id "
-                    "JOIN upr_rows r ON r.claimant_id = s.claimant_id AND r.period_start = s.last_start "
-                    "WHERE c.current_regime <> iwp_regime_name(r.code) GROUP BY 1, 2",
-                ).items():
-                    moves[key] = moves.get(key, 0) + value
                 cursor.execute(
                     "SELECT old_regime, iwp_regime_name(code), count(*) FROM upr_write "
                     "WHERE period_start >= %(effective_from)s AND old_regime IS NOT NULL "
                     "AND old_regime <> iwp_regime_name(code) GROUP BY 1, 2",
                     params,
                 )
-                for old, new, value in cursor.fetchall():
-                    period_moves[f"{old}>{new}"] = period_moves.get(f"{old}>{new}", 0) + value
+                add({f"{old}>{new}": value for old, new, value in cursor.fetchall()}, "period_moves")
             raise _Rollback
     except _Rollback:
         pass
+    return totals
+
+
+def uprating_preview(
+    *, effective_from: date, chunk_size: int = DEFAULT_CHUNK_SIZE * 4, workers: int | None = None
+) -> dict[str, Any]:
+    """Who would move if the uprating ran now: read-only (temporary tables in transactions rolled back).
+
+    ``moves``: claimants whose current regime would change, per (from, to); ``period_moves``: assessment periods
+    on or after ``effective_from`` whose latest recorded regime would change, per (from, to). Only the APs from
+    the change on are decided (for an April uprating, each claimant's latest AP), on ``workers`` connections at
+    once (default: one per CPU, at most 2) unless called inside a transaction, which the others could not see.
+    """
+    if not _is_postgresql():
+        return _preview_python(effective_from)
+    params = {
+        **_sql_params(effective_from, CyclingSettings(), None, timezone.localdate()),
+        "decide_from": effective_from,
+    }
+    chunks = _plan_chunks(chunk_size)
+    workers = workers or max(1, min(2, os.cpu_count() or 1))
+    if connection.in_atomic_block or workers == 1 or len(chunks) < 2:
+        parts = [_preview_chunks(chunks, params)]
+    else:
+
+        def run(share: list[list[int]]) -> dict[str, Any]:
+            try:
+                return _preview_chunks(share, params)
+            finally:
+                connections.close_all()
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            parts = list(pool.map(run, [chunks[i::workers] for i in range(workers)]))
+    moves: dict[str, int] = {}
+    period_moves: dict[str, int] = {}
+    for part in parts:
+        for key, value in part["moves"].items():
+            moves[key] = moves.get(key, 0) + value
+        for key, value in part["period_moves"].items():
+            period_moves[key] = period_moves.get(key, 0) + value
     move_list = _move_list(moves)
     return {
         "effective_from": effective_from.isoformat(),
-        "claimants": claimants,
-        "periods": periods,
-        "rows_to_write": rows_to_write,
+        "claimants": sum(p["claimants"] for p in parts),
+        "periods": sum(p["periods"] for p in parts),
+        "rows_to_write": sum(p["rows_to_write"] for p in parts),
         "moving": sum(m["count"] for m in move_list),
         "moves": move_list,
         "period_moves": _move_list(period_moves),

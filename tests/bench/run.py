@@ -57,6 +57,7 @@ STEP_ORDER = (
     "floor_first",
     "prepare",
     "naive",
+    "preview",
     "uprating",
     "floor",
     "agree",
@@ -307,6 +308,17 @@ def build_table(n: int, info: dict, seed: dict | None, r: dict[str, dict], args)
                 f"{verdict(job['seconds'] <= target)} time · {verdict(None if ratio is None else ratio <= RATIO_TO_FLOOR_TARGET)} floor"
                 if not ok
                 else verdict(True),
+            )
+        )
+    preview = r.get("preview", {})
+    if "seconds" in preview:
+        rows.append(
+            (
+                "Uprating preview for (i) (`uprating_preview`: who would move; decides the APs from the change on)",
+                f"{fmt_seconds(preview['seconds'])} wall, {preview['cpu_seconds']:,.1f} CPU-s · "
+                f"{fmt_int(preview['info']['periods'])} APs decided · {fmt_int(preview['info']['moving'])} would move",
+                "< 10 s",
+                verdict(preview["seconds"] < 10),
             )
         )
     up = r.get("uprating", {})

@@ -285,6 +285,15 @@ def step_prepare(args) -> dict:
     return prepare_uprating()
 
 
+def step_preview(args) -> dict:
+    """The uprating preview for scenario (i) (who would move), before the job: it decides the latest APs only."""
+    mod = uprating_module()
+    if mod is None or not hasattr(mod, "uprating_preview"):
+        return {"available": False}
+    info, figures = measured(lambda: mod.uprating_preview(effective_from=HYPOTHETICAL_FROM))
+    return {"available": True, **figures, "info": jsonable(info), "peak_rss_mb": peak_rss_mb()}
+
+
 def step_uprating(args) -> dict:
     """Scenario (i), a real uprating: new threshold rows effective from the latest AP, the job from that date."""
     return _run_uprating(args, "Benchmark: hypothetical uprating", HYPOTHETICAL_FROM)
@@ -834,6 +843,7 @@ STEPS = {
     "prepare": step_prepare,
     "baseline": step_baseline,
     "floor_first": step_floor_first,
+    "preview": step_preview,
     "uprating": step_uprating,
     "floor": step_floor,
     "correct": step_correct,
