@@ -677,6 +677,21 @@ def test_without_a_broker_the_uprating_runs_in_a_thread_after_the_request(settin
     assert RegimeAssessment.objects.filter(background_job=job).exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_preview_on_two_connections_counts_what_one_connection_does() -> None:
+    ids = seed_caseload(random.Random(31), 60)
+    python_path(ids, EVERYTHING)
+    _uprate()
+    one = uprating.uprating_preview(effective_from=UPRATED_FROM, chunk_size=9, workers=1)
+    two = uprating.uprating_preview(effective_from=UPRATED_FROM, chunk_size=9, workers=2)
+    assert one == two
+    assert one["claimants"] > 0 and one["rows_to_write"] > 0
+    # Read-only: nothing was written by either.
+    assert not RegimeAssessment.objects.filter(
+        period_start__gte=UPRATED_FROM, background_job__isnull=False
+    ).exists()
+
+
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_shares_out_the_chunks(celery_worker) -> None:
