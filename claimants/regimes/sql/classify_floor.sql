@@ -2,13 +2,13 @@
 -- claimant whose latest AP starts on or after effective_from (only those from decide_from on, when given),
 -- claimant and partner, with the thresholds as displayed, and writes each outcome as one row of
 -- iwp_floor_outcome (a plain table without indexes), and nothing else: no history diff, no cycling, no claimant
--- rows. Params: effective_from, decide_from.
+-- rows. Params: effective_from, decide_from, lo, hi (the claimants lo <= id < hi: one statement per session).
 -- Each layer is a subquery with OFFSET 0, which the planner does not pull up: every value is computed once per
 -- row and the next layer reads it as a plain column (inlined SQL functions would otherwise repeat their
 -- argument expressions in every branch that uses them).
 WITH span AS (
   SELECT e.claimant_id, max(e.period_start) AS last_start, min(e.period_start) AS first_start, count(*) AS n
-  FROM claimants_earningsrecord e WHERE e.is_current
+  FROM claimants_earningsrecord e WHERE e.is_current AND e.claimant_id >= %(lo)s AND e.claimant_id < %(hi)s
   GROUP BY e.claimant_id HAVING max(e.period_start) >= %(effective_from)s
 ), wage_dates AS (
   SELECT w.effective_from AS wage_from,
