@@ -244,7 +244,7 @@ def regime_history(claimant: Claimant, *, periods: int = 12, versions: list | No
     """The latest assessment for each of the last ``periods`` assessment periods, oldest first, each with
     ``facts``: the version of the claimant's facts in force on the period's first day (issue #16)."""
     rows = list(
-        RegimeAssessment.objects.filter(claimant=claimant, is_latest=True).order_by("-period_start")[:periods]
+        RegimeAssessment.objects.current().filter(claimant=claimant).order_by("-period_start")[:periods]
     )
     versions = fact_versions(claimant) if versions is None else versions
     for row in rows:

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef
 
 from claimants.models.claimant import MONEY, CauseChoices, Claimant, RegimeChoices
 from claimants.regimes.engine import Regime
 
 
+class AssessmentQuerySet(models.QuerySet):
+    def current(self) -> AssessmentQuerySet:
+        """The outcome in force for each (claimant, period): the latest calculation, i.e. the row with no later
+        (higher id) row for the same claimant and period. History is insert-only (issue #13): a recalculation adds
+        a row and never flips a flag on the one it replaces, so an uprating rewrites nothing it does not add."""
+        later = RegimeAssessment.objects.filter(
+            claimant_id=OuterRef("claimant_id"), period_start=OuterRef("period_start"), id__gt=OuterRef("id")
+        )
+        return self.filter(~Exists(later))
+
+
 class RegimeAssessment(models.Model):
-    """One calculation of one claimant's regime for one assessment period (history; never edited)."""
+    """One calculation of one claimant's regime for one assessment period (history; never edited). The latest
+    row (highest id) of a claimant's period is its outcome in force: ``RegimeAssessment.objects.current()``."""
 
     # No database foreign keys on history (issue #13): every writer (claimant_recalculate, the uprating's chunks)
     # holds the claimant row locked FOR UPDATE while it writes, so the key is guaranteed by the writer, and a
     # national uprating skips two constraint-trigger checks per row. Deleting a claimant still deletes their
     # history: Django's collector cascades in Python whatever the database says.
     claimant = models.ForeignKey(
-        Claimant, on_delete=models.CASCADE, related_name="assessments", db_constraint=False
+        Claimant, on_delete=models.CASCADE, related_name="assessments", db_constraint=False, db_index=False
     )
     period_start = models.DateField()
     period_end = models.DateField()
@@ -36,7 +48,6 @@ class RegimeAssessment(models.Model):
     easement_active = models.BooleanField(default=False)
     explanation = models.JSONField(default=list)
     calculated_at = models.DateTimeField(auto_now_add=True)
-    is_latest = models.BooleanField(default=True)
     background_job = models.ForeignKey(
         "iwp.BackgroundJob",
         on_delete=models.SET_NULL,
@@ -46,14 +57,14 @@ class RegimeAssessment(models.Model):
         db_constraint=False,
     )
 
+    objects = AssessmentQuerySet.as_manager()
+
     class Meta:
         ordering = ["claimant", "-period_start", "-calculated_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["claimant", "period_start"],
-                condition=Q(is_latest=True),
-                name="one_latest_assessment_per_period",
-            ),
+        indexes = [
+            # The latest row of a claimant's period is the last entry of its (claimant, period) run: one index
+            # probe, backwards. Also serves every read of a claimant's history (its prefix).
+            models.Index(fields=["claimant", "period_start", "id"], name="assessment_period_latest_idx"),
         ]
 
     def __str__(self) -> str:

@@ -270,7 +270,7 @@ def with_history(claimant: Claimant, *, periods: int = 12) -> Claimant:
     ``periods`` periods, oldest first, each with the facts then): two queries."""
     claimant.versions = fact_versions(claimant)
     rows = list(
-        RegimeAssessment.objects.filter(claimant=claimant, is_latest=True).order_by("-period_start")[:periods]
+        RegimeAssessment.objects.current().filter(claimant=claimant).order_by("-period_start")[:periods]
     )
     for row in rows:
         row.facts = version_on(claimant.versions, row.period_start)
@@ -601,9 +601,7 @@ class ClaimantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     @action(detail=True, methods=["get"], url_path="regime-history", filterset_class=None)
     def regime_history(self, request: Request, claimant_id: str) -> Response:
         claimant = claimant_for(request, claimant_id)
-        rows = RegimeAssessment.objects.filter(claimant=claimant, is_latest=True).order_by(
-            "-period_start", "-pk"
-        )
+        rows = RegimeAssessment.objects.current().filter(claimant=claimant).order_by("-period_start", "-pk")
         page = self.paginate_queryset(rows)
         versions = fact_versions(claimant)
         for row in page:

@@ -194,8 +194,8 @@ def _recalculate_one(
     easements = list(Easement.objects.filter(claimant=claimant).values_list("starts_on", "ends_on"))
     latest_rows = {
         row.period_start: row
-        for row in RegimeAssessment.objects.filter(
-            claimant=claimant, is_latest=True, period_start__in=[r.period_start for r in records]
+        for row in RegimeAssessment.objects.current().filter(
+            claimant=claimant, period_start__in=[r.period_start for r in records]
         )
     }
     facts_list: list[PeriodFacts] = []
@@ -232,8 +232,6 @@ def _recalculate_one(
                     row_cause = Cause.EASEMENT
                 else:
                     row_cause = change_cause(facts_list[-1], facts) or cause
-            if existing is not None:
-                RegimeAssessment.objects.filter(pk=existing.pk).update(is_latest=False)
             money = outcome.thresholds.as_money()
             household = None
             if partner_person is not None:

@@ -3,7 +3,8 @@
 On PostgreSQL the work is set-based SQL (``claimants/sql/``, functions from migration 0003) in chunks of claimants
 by id range, each chunk one transaction that gives the same outcomes as calling
 :func:`claimants.regimes.recalculation.claimant_recalculate` (cause ``threshold``) for each of its claimants: a history row
-only where the outcome of an assessment period differs from its latest row, the replaced row retired, the claimant
+only where the outcome of an assessment period differs from its latest row (insert-only: the new row, with the
+highest id of its period, is the outcome in force; the replaced row is left as it was), the claimant
 row's regime, cycling flags and IWP-offer status refreshed. On other databases (the SQLite demo) each chunk loops
 over ``claimant_recalculate`` instead.
 
@@ -231,7 +232,7 @@ def _classify_chunk(cursor, lo: int, hi: int, params: dict, steps: dict[str, flo
 def _write_rows(cursor, params: dict, steps: dict[str, float]) -> int:
     """Write the decided APs whose outcome differs from their latest history row. Returns the rows written."""
     _timed(cursor, "uprating_diff", params, steps)
-    _timed(cursor, "uprating_write", params, steps, "retire")
+    # Insert-only: the replaced rows are left as they were (the highest id of a period is its outcome).
     _timed(cursor, "uprating_insert", params, steps, "insert")
     return cursor.rowcount
 

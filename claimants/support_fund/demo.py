@@ -89,8 +89,8 @@ class _Office:
             if c.coach.team_id in self.leaders
         ]
         self.regimes: dict[int, list[RegimeAssessment]] = {}
-        for row in RegimeAssessment.objects.filter(claimant__in=self.claimants, is_latest=True).order_by(
-            "period_start"
+        for row in (
+            RegimeAssessment.objects.current().filter(claimant__in=self.claimants).order_by("period_start")
         ):
             self.regimes.setdefault(row.claimant_id, []).append(row)
         self.used: set[int] = set()

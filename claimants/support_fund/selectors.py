@@ -109,9 +109,8 @@ def jobcentres_for_budgets(user: StaffMember) -> QuerySet[Jobcentre]:
 def regime_on(claimant: Claimant, on: date) -> RegimeAssessment | None:
     """The claimant's latest regime decision for the assessment period containing ``on`` (None: none decided)."""
     return (
-        RegimeAssessment.objects.filter(
-            claimant=claimant, is_latest=True, period_start__lte=on, period_end__gte=on
-        )
+        RegimeAssessment.objects.current()
+        .filter(claimant=claimant, period_start__lte=on, period_end__gte=on)
         .order_by("-period_start")
         .first()
     )

@@ -280,9 +280,11 @@ def support_fund_outcomes_refresh(
     ).values_list("claimant_id", "period_start", "employed_earnings", "self_employed_earnings"):
         earnings[claimant_id][start] = employed + self_employed
     regimes: dict[int, dict[date, str]] = defaultdict(dict)
-    for claimant_id, start, regime in RegimeAssessment.objects.filter(
-        claimant_id__in=claimant_ids, is_latest=True, period_start__gte=earliest - timezone.timedelta(days=40)
-    ).values_list("claimant_id", "period_start", "regime"):
+    for claimant_id, start, regime in (
+        RegimeAssessment.objects.current()
+        .filter(claimant_id__in=claimant_ids, period_start__gte=earliest - timezone.timedelta(days=40))
+        .values_list("claimant_id", "period_start", "regime")
+    ):
         regimes[claimant_id][start] = regime
     now = timezone.now()
     changed = 0

@@ -72,9 +72,9 @@ def progress_query(*, today: date, now=None):
         .values("period_start")[:1]
     )
     moved_up = (
-        RegimeAssessment.objects.filter(
+        RegimeAssessment.objects.current()
+        .filter(
             claimant=OuterRef("pk"),
-            is_latest=True,
             previous_regime=UP_FROM,
             regime__in=UP_TO,
             period_start__gte=year_ago,
@@ -140,9 +140,8 @@ def refresh_team_trend(*, today: date | None = None, months: int = 12) -> int:
     today = today or timezone.localdate()
     first = (today.replace(day=1) - timedelta(days=31 * months)).replace(day=1)
     rows = (
-        RegimeAssessment.objects.filter(
-            is_latest=True, period_start__gte=first, claimant__coach__team__isnull=False
-        )
+        RegimeAssessment.objects.current()
+        .filter(period_start__gte=first, claimant__coach__team__isnull=False)
         .annotate(month=TruncMonth("period_start"))
         .values("claimant__coach__team_id", "month", "regime")
         .annotate(

@@ -33,7 +33,6 @@ def assess(claimant, on: dt.date, regime: str) -> RegimeAssessment:
         self_employed_earnings=Decimal(0),
         aet_individual=Decimal("900"),
         cet_individual=Decimal("2000"),
-        is_latest=True,
     )
 
 

@@ -104,7 +104,7 @@ def test_the_record_has_regime_history_cycling_iwp_offer_and_facts_versions(work
     history = data["regime_history"]
     assert history and history[-1]["period_start"] >= "2025-06-10"
     assert all(row["facts_version"] == data["facts_versions"][0]["id"] for row in history)
-    latest = RegimeAssessment.objects.filter(claimant=mine, is_latest=True).order_by("-period_start").first()
+    latest = RegimeAssessment.objects.current().filter(claimant=mine).order_by("-period_start").first()
     assert history[-1]["regime"] == latest.regime
 
 
@@ -127,7 +127,7 @@ def test_regime_history_is_paginated_newest_first(work_coach, mine, api_for):
     page = api_for(work_coach).get(f"{BASE}{mine.pk}/regime-history/?page_size=2").json()
     starts = [row["period_start"] for row in page["results"]]
     assert len(starts) == 2 and starts == sorted(starts, reverse=True)
-    assert page["count"] == RegimeAssessment.objects.filter(claimant=mine, is_latest=True).count()
+    assert page["count"] == RegimeAssessment.objects.current().filter(claimant=mine).count()
 
 
 # --- Writing: details, facts, handover -------------------------------------------------------------------------

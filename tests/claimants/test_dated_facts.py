@@ -158,7 +158,7 @@ def test_hours_changed_six_months_ago_leave_earlier_periods_as_they_were(adminis
     claimant_recalculate(claimant_id=claimant.pk, cause=Cause.EARNINGS)
     before = {
         r.period_start: (r.pk, r.cet_individual, r.regime)
-        for r in RegimeAssessment.objects.filter(claimant=claimant, is_latest=True)
+        for r in RegimeAssessment.objects.current().filter(claimant=claimant)
     }
     assert {cet for _pk, cet, _r in before.values()} == {D("1851.85")}  # 35 hours at the 2025/26 NLW
 
@@ -172,7 +172,7 @@ def test_hours_changed_six_months_ago_leave_earlier_periods_as_they_were(adminis
         expected_hours_reason="school_hours",
     )
     claimant_recalculate(claimant_id=claimant.pk, cause=Cause.CIRCUMSTANCE)
-    after = {r.period_start: r for r in RegimeAssessment.objects.filter(claimant=claimant, is_latest=True)}
+    after = {r.period_start: r for r in RegimeAssessment.objects.current().filter(claimant=claimant)}
     for start in starts[:6]:  # April–September 2025: the same rows, untouched
         assert (after[start].pk, after[start].cet_individual, after[start].regime) == before[start]
     for start in starts[6:]:
@@ -209,11 +209,11 @@ def test_a_joint_claim_formed_from_a_date_is_decided_as_a_couple_only_from_then(
     ]
     assert ClaimantFacts.objects.get(claimant=b, effective_from=dt.date(2025, 7, 10)).partner_id == a.pk
     claimant_recalculate(claimant_id=a.pk, cause=Cause.CIRCUMSTANCE)
-    june, july = RegimeAssessment.objects.filter(claimant=a, is_latest=True).order_by("period_start")
+    june, july = RegimeAssessment.objects.current().filter(claimant=a).order_by("period_start")
     assert (june.aet_couple, june.partner_regime, june.regime) == (None, "", "working_enough")
     assert july.aet_couple is not None and july.partner_regime  # decided with the partner from July
     assert july.cause == "circumstance"
-    b_june, b_july = RegimeAssessment.objects.filter(claimant=b, is_latest=True).order_by("period_start")
+    b_june, b_july = RegimeAssessment.objects.current().filter(claimant=b).order_by("period_start")
     assert b_june.aet_couple is None and b_july.aet_couple is not None
 
     # The joint claim ends from August: both sides say so, and July stays a couple's period.
@@ -225,10 +225,7 @@ def test_a_joint_claim_formed_from_a_date_is_decided_as_a_couple_only_from_then(
     assert (a.partner_id, b.partner_id) == (None, None)
     assert ClaimantFacts.objects.get(claimant=a, effective_from=dt.date(2025, 8, 10)).partner_id is None
     claimant_recalculate(claimant_id=a.pk, cause=Cause.CIRCUMSTANCE)
-    assert (
-        RegimeAssessment.objects.get(claimant=a, is_latest=True, period_start=dt.date(2025, 7, 10)).pk
-        == july.pk
-    )
+    assert RegimeAssessment.objects.current().get(claimant=a, period_start=dt.date(2025, 7, 10)).pk == july.pk
 
 
 def test_a_period_with_no_facts_recorded_is_not_decided():

@@ -72,7 +72,8 @@ def test_correction_keeps_old_figures_and_adds_a_history_row():
     )
     assert figures == [(D("880.00"), False), (D("1000.00"), True)]
     rows = RegimeAssessment.objects.filter(claimant=claimant).order_by("calculated_at", "pk")
-    assert [(r.regime, r.is_latest) for r in rows] == [
+    current = set(RegimeAssessment.objects.current().values_list("pk", flat=True))
+    assert [(r.regime, r.pk in current) for r in rows] == [
         ("intensive_work_search", False),
         ("light_touch", True),
     ]
@@ -176,7 +177,7 @@ def test_fact_change_recalculates_on_commit_with_circumstance_cause(
     assert changed == ["expected_hours", "expected_hours_reason"]
     claimant.refresh_from_db()
     assert claimant.current_regime == "working_enough"
-    latest = RegimeAssessment.objects.get(claimant=claimant, is_latest=True, period_start=current)
+    latest = RegimeAssessment.objects.current().get(claimant=claimant, period_start=current)
     assert latest.cause == "circumstance"
 
 
@@ -202,7 +203,7 @@ def test_easement_recorded_and_recalculated(django_capture_on_commit_callbacks, 
             reason="Temporary accommodation",
             actor=work_coach,
         )
-    row = RegimeAssessment.objects.get(claimant=claimant, is_latest=True)
+    row = RegimeAssessment.objects.current().get(claimant=claimant)
     assert row.easement_active is True
     audit = AuditEvent.objects.filter(target_type="claimants.easement").get()
     assert "reason" not in audit.payload

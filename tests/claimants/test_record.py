@@ -165,7 +165,7 @@ def test_regime_facts_form_recalculates(coach_client, mine, django_capture_on_co
     assert ok.status_code == 302
     mine.refresh_from_db()
     assert mine.current_regime == "working_enough"
-    assert RegimeAssessment.objects.get(claimant=mine, is_latest=True).cause == "circumstance"
+    assert RegimeAssessment.objects.current().get(claimant=mine).cause == "circumstance"
 
 
 def test_earnings_form_checks_the_assessment_day(coach_client, mine, django_capture_on_commit_callbacks):

@@ -509,7 +509,6 @@ def _more_of_everything(story, n: int) -> None:
             aet_individual=Decimal(892),
             cet_individual=Decimal(1600),
             explanation=["Worked out."],
-            is_latest=False,
         )
 
 

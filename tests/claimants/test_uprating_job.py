@@ -297,9 +297,7 @@ def _dated_changes(rng: random.Random, ids: list[int]) -> None:
 def snapshot(ids: list[int]) -> tuple[dict, dict, dict]:
     latest = {
         (row[0], row[1]): row[2:]
-        for row in RegimeAssessment.objects.filter(claimant_id__in=ids, is_latest=True).values_list(
-            *ROW_FIELDS
-        )
+        for row in RegimeAssessment.objects.current().filter(claimant_id__in=ids).values_list(*ROW_FIELDS)
     }
     counts: dict[int, int] = {}
     for claimant_id in RegimeAssessment.objects.filter(claimant_id__in=ids).values_list(
@@ -561,7 +559,7 @@ def test_a_failed_chunk_is_resumed_without_duplicating_history(monkeypatch) -> N
     assert job.done == job.total
     assert RegimeAssessment.objects.count() == rows_after_failure + info["rows_written"]
     # One latest row per period and no period written twice by the job.
-    assert RegimeAssessment.objects.filter(is_latest=False).count() == 0
+    assert RegimeAssessment.objects.current().count() == RegimeAssessment.objects.count()
     latest, counts, _claimants = snapshot(ids)
     with transaction.atomic():
         RegimeAssessment.objects.all().delete()
@@ -625,7 +623,7 @@ def test_floor_decides_and_writes_the_same_periods() -> None:
     assert floor["periods"] == info["periods"]
     latest = {
         (row[0], row[1]): tuple(row[2:])
-        for row in RegimeAssessment.objects.filter(is_latest=True).values_list(
+        for row in RegimeAssessment.objects.current().values_list(
             "claimant_id",
             "period_start",
             "regime",

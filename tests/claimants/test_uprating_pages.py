@@ -64,7 +64,7 @@ def test_preview_then_run_then_movers(
     assert "Ada Mover" in page and "1 claimants moved regime" in page
     light_touch_claimant.refresh_from_db()
     assert light_touch_claimant.current_regime == "intensive_work_search"
-    latest = RegimeAssessment.objects.get(claimant=light_touch_claimant, is_latest=True)
+    latest = RegimeAssessment.objects.current().get(claimant=light_touch_claimant)
     assert (latest.cause, latest.background_job_id) == ("threshold", job.pk)
     assert "Light Touch" in page  # the regime the uprating replaced
 

@@ -156,7 +156,7 @@ def test_redis_stopped_while_coaches_record_earnings_and_facts(drills_queue, tmp
             what="the recalculations",
         )
     # Nothing lost, nothing twice: one latest regime per claimant and period, and no intent left waiting.
-    assert RegimeAssessment.objects.filter(is_latest=True).count() == 3
+    assert RegimeAssessment.objects.current().count() == 3
     assert not TaskIntent.objects.filter(dispatched_at__isnull=True).exists()
     first = Claimant.objects.get(pk=claimants[0].pk)
     assert first.expected_hours == 16
@@ -195,10 +195,10 @@ def test_a_worker_killed_mid_uprating_heals_by_itself(drills_queue):
     assert job.done == job.total
     # Every claimant decided exactly once by this job: never two history rows for one claimant and period.
     rows = RegimeAssessment.objects.filter(claimant_id__in=ids, background_job=job)
-    decided = RegimeAssessment.objects.filter(claimant_id__in=ids, is_latest=True)
+    decided = RegimeAssessment.objects.current().filter(claimant_id__in=ids)
     assert set(decided.values_list("claimant_id", flat=True)) == set(ids)  # nobody left undecided
     assert rows.count() == rows.values("claimant_id", "period_start").distinct().count()
-    assert RegimeAssessment.objects.filter(claimant_id__in=ids, is_latest=True).count() == (
+    assert RegimeAssessment.objects.current().filter(claimant_id__in=ids).count() == (
         RegimeAssessment.objects.filter(claimant_id__in=ids)
         .values("claimant_id", "period_start")
         .distinct()

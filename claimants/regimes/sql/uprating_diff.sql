@@ -4,9 +4,12 @@ DROP TABLE IF EXISTS upr_write;
 CREATE TEMP TABLE upr_write AS
 SELECT r.*, a.id AS old_id, a.regime AS old_regime
 FROM upr_rows r
-LEFT JOIN claimants_regimeassessment a
-  ON a.claimant_id = r.claimant_id AND a.period_start = r.period_start AND a.is_latest
-  AND a.claimant_id >= %(lo)s AND a.claimant_id < %(hi)s
+-- The latest row of the period (highest id): one backward probe of (claimant_id, period_start, id).
+LEFT JOIN LATERAL (
+  SELECT x.* FROM claimants_regimeassessment x
+  WHERE x.claimant_id = r.claimant_id AND x.period_start = r.period_start
+  ORDER BY x.id DESC LIMIT 1
+) a ON true
 WHERE a.id IS NULL
   OR a.regime <> iwp_regime_name(r.code)
   OR a.partner_regime <> coalesce(iwp_regime_name(r.p_code), '')

@@ -17,7 +17,8 @@ FROM (
 CROSS JOIN LATERAL (
   SELECT h.period_start, h.regime, h.easement_active
   FROM claimants_regimeassessment h
-  WHERE h.claimant_id = s.claimant_id AND h.is_latest AND h.period_start < s.from_start
-  ORDER BY h.period_start DESC
+  WHERE h.claimant_id = s.claimant_id AND h.period_start < s.from_start
+  -- The latest row (highest id) of the last period before the change.
+  ORDER BY h.period_start DESC, h.id DESC
   LIMIT 1
 ) h;

@@ -1,10 +1,11 @@
 -- The new history rows. cause and previous_regime as claimant_recalculate sets them: the cause of a change from
 -- the previous AP (easement, earnings, threshold or circumstance), else the job's cause ('threshold').
--- Params: job_id, effective_from_text (e.g. "7 April 2025").
+-- History is insert-only (issue #13): the new row has the highest id of its period, so it is the outcome in force;
+-- the row it replaces is left as it was. Params: job_id, effective_from_text (e.g. "7 April 2025").
 INSERT INTO claimants_regimeassessment (
   claimant_id, period_start, period_end, regime, partner_regime, previous_regime, cause,
   employed_earnings, self_employed_earnings, household_earnings, aet_individual, aet_couple, cet_individual,
-  cet_partner, cet_household, easement_active, explanation, calculated_at, is_latest, background_job_id)
+  cet_partner, cet_household, easement_active, explanation, calculated_at, background_job_id)
 SELECT w.claimant_id, w.period_start, w.period_end, iwp_regime_name(w.code),
   coalesce(iwp_regime_name(w.p_code), ''), coalesce(iwp_regime_name(w.prev_code), ''),
   CASE
@@ -55,6 +56,6 @@ SELECT w.claimant_id, w.period_start, w.period_end, iwp_regime_name(w.code),
     ELSE '£' || to_char((w.emp + w.slf)::numeric / 100, 'FM999,999,990.00') || ' earnings below your CET of £'
       || to_char(iwp_money(w.cet), 'FM999,999,990.00')
     END || ' → ' || ('{No work-related requirements,Working Enough,Working Enough,Working Enough,Preparing for work,Planning for work,Light Touch,Light Touch,Intensive Work Search}'::text[])[w.code] || '.'),
-  now(), true, %(job_id)s
+  now(), %(job_id)s
 FROM upr_write w
 LEFT JOIN upr_changed ch ON ch.claimant_id = w.claimant_id AND ch.period_start = w.period_start;

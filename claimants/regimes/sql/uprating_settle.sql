@@ -20,9 +20,14 @@ WITH fresh AS (
   FROM (
     SELECT h.claimant_id, h.period_start, h.regime,
       lag(h.regime) OVER (PARTITION BY h.claimant_id ORDER BY h.period_start) AS before
-    FROM claimants_regimeassessment h
-    JOIN upr_span s ON s.claimant_id = h.claimant_id AND h.period_start >= s.prev_start
-    WHERE h.is_latest AND h.claimant_id >= %(lo)s AND h.claimant_id < %(hi)s
+    FROM (
+      -- The latest row of each period from the one before the change on.
+      SELECT DISTINCT ON (h.claimant_id, h.period_start) h.claimant_id, h.period_start, h.regime
+      FROM claimants_regimeassessment h
+      JOIN upr_span s ON s.claimant_id = h.claimant_id AND h.period_start >= s.prev_start
+      WHERE h.claimant_id >= %(lo)s AND h.claimant_id < %(hi)s
+      ORDER BY h.claimant_id, h.period_start, h.id DESC
+    ) h
   ) h
   JOIN upr_span s ON s.claimant_id = h.claimant_id
   GROUP BY h.claimant_id
