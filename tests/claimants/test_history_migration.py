@@ -1,0 +1,53 @@
+"""Migration claimants.0015 (issue #13): history becomes insert-only, the latest row of a period being its highest
+id. A period whose flagged latest row is older than another of its rows (hand-made data) keeps that row in force."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from tests.factories import JobcentreFactory
+
+BEFORE = [("claimants", "0014_history_without_database_foreign_keys")]
+AFTER = [("claimants", "0015_history_insert_only")]
+
+
+def _migrate(targets) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+
+
+def _insert(claimant_id: int, regime: str, latest: bool) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO claimants_regimeassessment (claimant_id, period_start, period_end, regime, partner_regime, "
+            "previous_regime, cause, employed_earnings, self_employed_earnings, aet_individual, cet_individual, "
+            "easement_active, explanation, calculated_at, is_latest) VALUES (%s, %s, %s, %s, '', '', 'earnings', "
+            "800, 0, 892, 1600, false, '[]', now(), %s)",
+            [claimant_id, dt.date(2025, 5, 10), dt.date(2025, 6, 9), regime, latest],
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_latest_row_older_than_another_of_its_period_stays_in_force() -> None:
+    import random
+
+    from tests.claimants.test_uprating_job import _claimant
+
+    claimant = _claimant(JobcentreFactory(), random.Random(1), 10)
+    _migrate(BEFORE)
+    try:
+        _insert(claimant.pk, "light_touch", True)  # flagged latest, lower id
+        _insert(claimant.pk, "intensive_work_search", False)  # a superseded row written after it
+        _migrate(AFTER)
+    finally:
+        _migrate(AFTER)
+    from claimants.models import RegimeAssessment
+
+    rows = RegimeAssessment.objects.filter(claimant=claimant)
+    assert rows.count() == 3
+    assert [r.regime for r in RegimeAssessment.objects.current().filter(claimant=claimant)] == ["light_touch"]
