@@ -88,6 +88,7 @@ _TEMP_TABLES = (
     "upr_cl",
     "upr_pf",
     "upr_settled",
+    "upr_old",
     "upr_params",
     "upr_span",
 )
@@ -229,8 +230,11 @@ def _classify_chunk(cursor, lo: int, hi: int, params: dict, steps: dict[str, flo
     return _decide(cursor, "uprating_span", chunk_params, steps)
 
 
-def _write_rows(cursor, params: dict, steps: dict[str, float]) -> int:
-    """Write the decided APs whose outcome differs from their latest history row. Returns the rows written."""
+def _write_rows(cursor, params: dict, steps: dict[str, float], *, phase_one: bool = False) -> int:
+    """Write the decided APs whose outcome differs from their latest history row (upr_old, already read by phase
+    one; phase two reads it here). Returns the rows written."""
+    if not phase_one:
+        _timed(cursor, "uprating_latest", params, steps)
     _timed(cursor, "uprating_diff", params, steps)
     # Insert-only: the replaced rows are left as they were (the highest id of a period is its outcome).
     _timed(cursor, "uprating_insert", params, steps, "insert")
@@ -246,12 +250,13 @@ def _settle_chunk(cursor, params: dict, result: ChunkResult) -> None:
         return
     cursor.execute("SELECT count(*) FROM upr_rows")
     result.periods += cursor.fetchone()[0]
+    _timed(cursor, "uprating_latest", params, steps)
     _timed(cursor, "uprating_settle", params, steps)
     cursor.execute("SELECT count(*) FROM upr_settled")
     result.settled = cursor.fetchone()[0]
     if result.settled:
         _timed(cursor, "uprating_changed", params, steps)
-        result.rows_written += _write_rows(cursor, params, steps)
+        result.rows_written += _write_rows(cursor, params, steps, phase_one=True)
 
 
 def _counts(cursor, sql: str) -> dict[str, int]:
@@ -643,6 +648,7 @@ def _preview_chunks(chunks: list[list[int]], params: dict) -> dict[str, Any]:
                 _drop_temp_tables(cursor)
                 if not _classify_chunk(cursor, lo, hi, params, {}):
                     continue
+                _run(cursor, "uprating_latest", {**params, "lo": lo, "hi": hi})
                 _run(cursor, "uprating_diff", {**params, "lo": lo, "hi": hi})
                 cursor.execute(
                     "SELECT count(*), (SELECT count(*) FROM upr_rows WHERE period_start >= %(effective_from)s), "

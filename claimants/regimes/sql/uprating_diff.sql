@@ -1,16 +1,12 @@
--- The APs whose outcome differs from the latest history row (claimant_recalculate's _same_outcome: regime,
--- partner's regime, earnings, easement and every threshold as displayed). Only these are written.
+-- The APs whose outcome differs from the latest history row (upr_old, uprating_latest.sql; claimant_recalculate's
+-- _same_outcome: regime, partner's regime, earnings, easement and every threshold as displayed). Only these are
+-- written.
 DROP TABLE IF EXISTS upr_write;
 CREATE TEMP TABLE upr_write AS
-SELECT r.*, a.id AS old_id, a.regime AS old_regime
+SELECT r.*, a.old_id, a.regime AS old_regime
 FROM upr_rows r
--- The latest row of the period (highest id): one backward probe of (claimant_id, period_start, id).
-LEFT JOIN LATERAL (
-  SELECT x.* FROM claimants_regimeassessment x
-  WHERE x.claimant_id = r.claimant_id AND x.period_start = r.period_start
-  ORDER BY x.id DESC LIMIT 1
-) a ON true
-WHERE a.id IS NULL
+JOIN upr_old a ON a.claimant_id = r.claimant_id AND a.period_start = r.period_start
+WHERE a.old_id IS NULL
   OR a.regime <> iwp_regime_name(r.code)
   OR a.partner_regime <> coalesce(iwp_regime_name(r.p_code), '')
   OR a.employed_earnings <> r.employed_earnings

@@ -6,35 +6,22 @@
 -- reached goes to phase two, which decides their whole window as claimant_recalculate does.
 DROP TABLE IF EXISTS upr_settled;
 CREATE TEMP TABLE upr_settled AS
-WITH fresh AS (
-  SELECT r.claimant_id, count(*) AS decided,
-    bool_or(iwp_regime_name(r.code) <> coalesce(iwp_regime_name(r.prev_code), s.prev_regime)) AS moved
-  FROM upr_rows r JOIN upr_span s ON s.claimant_id = r.claimant_id
-  GROUP BY r.claimant_id
-), recorded AS (
-  SELECT h.claimant_id,
-    count(*) FILTER (WHERE h.period_start >= s.first_start
-      AND EXISTS (SELECT 1 FROM upr_rows r WHERE r.claimant_id = h.claimant_id AND r.period_start = h.period_start))
-      AS matched,
-    bool_or(h.period_start > s.prev_start AND h.regime <> h.before) AS moved
-  FROM (
-    SELECT h.claimant_id, h.period_start, h.regime,
-      lag(h.regime) OVER (PARTITION BY h.claimant_id ORDER BY h.period_start) AS before
-    FROM (
-      -- The latest row of each period from the one before the change on.
-      SELECT DISTINCT ON (h.claimant_id, h.period_start) h.claimant_id, h.period_start, h.regime
-      FROM claimants_regimeassessment h
-      JOIN upr_span s ON s.claimant_id = h.claimant_id AND h.period_start >= s.prev_start
-      WHERE h.claimant_id >= %(lo)s AND h.claimant_id < %(hi)s
-      ORDER BY h.claimant_id, h.period_start, h.id DESC
-    ) h
-  ) h
-  JOIN upr_span s ON s.claimant_id = h.claimant_id
-  GROUP BY h.claimant_id
+WITH h AS (
+  -- Each decided AP beside its latest history row (upr_old) and the history row of the AP before it.
+  SELECT r.claimant_id, s.prev_regime, r.code, r.prev_code, o.old_id, o.regime AS old_regime,
+    lag(o.regime) OVER (PARTITION BY r.claimant_id ORDER BY r.period_start) AS old_before
+  FROM upr_rows r
+  JOIN upr_span s ON s.claimant_id = r.claimant_id
+  JOIN upr_old o ON o.claimant_id = r.claimant_id AND o.period_start = r.period_start
 )
-SELECT f.claimant_id
-FROM fresh f JOIN recorded o ON o.claimant_id = f.claimant_id
-WHERE NOT f.moved AND NOT o.moved AND o.matched = f.decided;
+SELECT h.claimant_id
+FROM h
+GROUP BY h.claimant_id, h.prev_regime
+HAVING bool_and(h.old_id IS NOT NULL)
+  -- No move now, the first AP against the history row before the change ...
+  AND NOT bool_or(iwp_regime_name(h.code) <> coalesce(iwp_regime_name(h.prev_code), h.prev_regime))
+  -- ... and none in the history being replaced.
+  AND NOT bool_or(h.old_regime <> coalesce(h.old_before, h.prev_regime));
 CREATE UNIQUE INDEX ON upr_settled (claimant_id);
 ANALYZE upr_settled;
 -- Only the settled claimants' rows are written in phase one. Their first AP's previous regime is the history
