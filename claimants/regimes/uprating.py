@@ -234,7 +234,7 @@ def _write_rows(cursor, params: dict, steps: dict[str, float], *, phase_one: boo
     """Write the decided APs whose outcome differs from their latest history row (upr_old, already read by phase
     one; phase two reads it here). Returns the rows written."""
     if not phase_one:
-        _timed(cursor, "uprating_latest", params, steps)
+        _timed(cursor, "uprating_latest_window", params, steps, "uprating_latest")
     _timed(cursor, "uprating_diff", params, steps)
     # Insert-only: the replaced rows are left as they were (the highest id of a period is its outcome).
     _timed(cursor, "uprating_insert", params, steps, "insert")
