@@ -690,6 +690,17 @@ def test_the_preview_on_two_connections_counts_what_one_connection_does() -> Non
     ).exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_floor_on_two_sessions_writes_what_one_session_writes() -> None:
+    seed_caseload(random.Random(37), 30)
+    one = uprating.classify_floor_sql(effective_from=EVERYTHING, workers=1)
+    rows_one = _floor_rows()
+    two = uprating.classify_floor_sql(effective_from=EVERYTHING, workers=2)
+    assert two["sessions"] == 2 and one["sessions"] == 1
+    assert one["by_regime"] == two["by_regime"] and one["periods"] > 0
+    assert _floor_rows() == rows_one
+
+
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_shares_out_the_chunks(celery_worker) -> None:
