@@ -3,29 +3,32 @@
 DROP TABLE IF EXISTS upr_claimants;
 CREATE TEMP TABLE upr_claimants AS
 WITH since AS (
-  -- The final run of one regime starts at the last AP whose regime differs from the one before it.
+  -- One pass over the decided APs per claimant: the final run of one regime starts at the last AP whose regime
+  -- differs from the one before it; the latest decided AP gives the regime now. (Joining upr_rows again for the
+  -- latest AP made the planner loop over this aggregate once per claimant.)
   SELECT r.claimant_id,
     max(r.period_start) FILTER (
       WHERE r.prev_code IS NULL OR iwp_regime_rank(r.code) <> iwp_regime_rank(r.prev_code)) AS regime_since,
-    count(*) AS periods
+    max(r.period_start) AS latest_start,
+    (array_agg(r.code ORDER BY r.period_start DESC))[1] AS code
   FROM upr_rows r GROUP BY r.claimant_id
 )
-SELECT c.id AS claimant_id, c.current_regime AS old_regime, iwp_regime_name(r.code) AS regime,
-  r.period_start AS current_period_start, s.regime_since,
+SELECT c.id AS claimant_id, c.current_regime AS old_regime, iwp_regime_name(s.code) AS regime,
+  s.latest_start AS current_period_start, s.regime_since,
   coalesce(f.regime_cycling, false) AS regime_cycling, coalesce(f.seasonal, false) AS seasonal,
   coalesce(f.marginal, false) AS marginal, coalesce(f.pay_cycle, false) AS pay_cycle,
   coalesce(f.explanation, '[]'::jsonb) AS explanation,
   -- The IWP voluntary offer is open to Light Touch and Working Enough (rulebook §7).
-  CASE WHEN c.iwp_offer_status = 'not_eligible' AND r.code IN (2, 3, 4, 7, 8) THEN 'eligible'
-    WHEN c.iwp_offer_status = 'eligible' AND r.code NOT IN (2, 3, 4, 7, 8) THEN 'not_eligible'
+  CASE WHEN c.iwp_offer_status = 'not_eligible' AND s.code IN (2, 3, 4, 7, 8) THEN 'eligible'
+    WHEN c.iwp_offer_status = 'eligible' AND s.code NOT IN (2, 3, 4, 7, 8) THEN 'not_eligible'
     ELSE c.iwp_offer_status END AS offer_status,
-  CASE WHEN c.iwp_offer_status = 'not_eligible' AND r.code IN (2, 3, 4, 7, 8) THEN %(today)s::date
-    WHEN c.iwp_offer_status = 'eligible' AND r.code NOT IN (2, 3, 4, 7, 8) THEN NULL
+  CASE WHEN c.iwp_offer_status = 'not_eligible' AND s.code IN (2, 3, 4, 7, 8) THEN %(today)s::date
+    WHEN c.iwp_offer_status = 'eligible' AND s.code NOT IN (2, 3, 4, 7, 8) THEN NULL
     ELSE c.iwp_offer_eligible_since END AS offer_since
 FROM upr_span sp
+-- The claimant's latest current AP must have been decided (an undecided one leaves the claimant row alone).
+JOIN since s ON s.claimant_id = sp.claimant_id AND s.latest_start = sp.last_start
 JOIN claimants_claimant c ON c.id = sp.claimant_id AND c.id >= %(lo)s AND c.id < %(hi)s
-JOIN upr_rows r ON r.claimant_id = sp.claimant_id AND r.period_start = sp.last_start
-JOIN since s ON s.claimant_id = sp.claimant_id
 LEFT JOIN upr_cycling f ON f.claimant_id = sp.claimant_id;
 
 UPDATE claimants_claimant c SET

@@ -28,6 +28,8 @@ LEFT JOIN (
   FROM claimants_easement x WHERE x.claimant_id >= %(lo)s AND x.claimant_id < %(hi)s
   GROUP BY x.claimant_id
 ) ea ON ea.claimant_id = c.id;
+-- Indexed for the insert's cause of a move that is not earnings (a lookup per such row, not a scan).
+CREATE INDEX ON upr_cl (id);
 ANALYZE upr_cl;
 DROP TABLE IF EXISTS upr_pf;
 CREATE TEMP TABLE upr_pf AS
