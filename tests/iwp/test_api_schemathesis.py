@@ -184,8 +184,11 @@ def _start(live_server, config: Path, examples: int, include: str | None) -> sub
         "all",
         "--max-examples",
         str(examples),
+        # One thread per run (the four roles already run side by side, one process each): with two threads,
+        # hypothesis parses lambdas with ast.parse concurrently and CPython 3.11 can raise a spurious
+        # "SystemError: AST constructor recursion depth mismatch" (python/cpython#106905), which failed a clean run.
         "--workers",
-        "2",
+        "1",
         "--no-color",
         "--request-timeout",
         "30",
