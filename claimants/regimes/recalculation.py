@@ -304,6 +304,24 @@ def _recalculate_one(
     return result
 
 
+def _household(claimant_id: int) -> list[int]:
+    """The partner now and any partner in an earlier version of the facts (their periods together are decided
+    together), in id order."""
+    partners = set(
+        ClaimantFacts.objects.filter(claimant_id=claimant_id, partner__isnull=False).values_list(
+            "partner_id", flat=True
+        )
+    )
+    partners |= set(
+        Claimant.objects.filter(pk=claimant_id, partner__isnull=False).values_list("partner_id", flat=True)
+    )
+    return sorted(partners)
+
+
+def _lock_in_id_order(ids: list[int]) -> list[Claimant]:
+    return list(Claimant.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"))
+
+
 def claimant_recalculate(
     *,
     claimant_id: int,
@@ -316,22 +334,20 @@ def claimant_recalculate(
     settings = settings or CyclingSettings()
     tables = rate_tables()
     with transaction.atomic():
-        claimant = Claimant.objects.select_for_update(of=("self",)).get(pk=claimant_id)
-        # The household: the partner now and any partner in an earlier version of the facts (their periods
-        # together are decided together).
-        partner_ids = sorted(
-            set(
-                ClaimantFacts.objects.filter(claimant_id=claimant_id, partner__isnull=False).values_list(
-                    "partner_id", flat=True
-                )
-            )
-            | ({claimant.partner_id} if claimant.partner_id else set())
-        )
-        if partner_ids:
-            # Lock every row in id order so two recalculations of one couple cannot deadlock.
-            list(
-                Claimant.objects.select_for_update().filter(pk__in=[claimant.pk, *partner_ids]).order_by("pk")
-            )
+        # Lock the whole household in id order, the claimant included, so two recalculations of one couple cannot
+        # deadlock (locking the claimant first and the partner after did: A held A and waited for B while B held B
+        # and waited for A, seen in a clean CI run). The household is read again under the lock in case it changed.
+        partner_ids = _household(claimant_id)
+        while True:
+            locked = {c.pk: c for c in _lock_in_id_order([claimant_id, *partner_ids])}
+            now = _household(claimant_id)
+            if set(now) <= set(partner_ids):
+                break
+            partner_ids = sorted(set(partner_ids) | set(now))
+        partner_ids = now
+        if claimant_id not in locked:
+            raise Claimant.DoesNotExist(f"Claimant {claimant_id} does not exist.")
+        claimant = locked[claimant_id]
         result = _recalculate_one(claimant, cause=cause, tables=tables, job_id=job_id, settings=settings)
         written = result.rows_written
         for partner_id in partner_ids:
