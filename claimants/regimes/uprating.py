@@ -230,11 +230,9 @@ def _classify_chunk(cursor, lo: int, hi: int, params: dict, steps: dict[str, flo
     return _decide(cursor, "uprating_span", chunk_params, steps)
 
 
-def _write_rows(cursor, params: dict, steps: dict[str, float], *, phase_one: bool = False) -> int:
-    """Write the decided APs whose outcome differs from their latest history row (upr_old, already read by phase
-    one; phase two reads it here). Returns the rows written."""
-    if not phase_one:
-        _timed(cursor, "uprating_latest_window", params, steps, "uprating_latest")
+def _write_rows(cursor, params: dict, steps: dict[str, float]) -> int:
+    """Write the decided APs whose outcome differs from their latest history row (upr_old, read by the caller).
+    Returns the rows written."""
     _timed(cursor, "uprating_diff", params, steps)
     # Insert-only: the replaced rows are left as they were (the highest id of a period is its outcome).
     _timed(cursor, "uprating_insert", params, steps, "insert")
@@ -256,7 +254,7 @@ def _settle_chunk(cursor, params: dict, result: ChunkResult) -> None:
     result.settled = cursor.fetchone()[0]
     if result.settled:
         _timed(cursor, "uprating_changed", params, steps)
-        result.rows_written += _write_rows(cursor, params, steps, phase_one=True)
+        result.rows_written += _write_rows(cursor, params, steps)
 
 
 def _counts(cursor, sql: str) -> dict[str, int]:
@@ -292,6 +290,7 @@ def _process_chunk_sql(
             _drop_temp_tables(cursor)
             return result
         _timed(cursor, "uprating_changed", params, steps)
+        _timed(cursor, "uprating_latest_window", params, steps, "uprating_latest")
         result.rows_written += _write_rows(cursor, params, steps)
         _timed(cursor, "uprating_cycling", params, steps, "cycling")
         _timed(cursor, "uprating_claimants", params, steps, "claimants")
