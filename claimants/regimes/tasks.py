@@ -13,7 +13,7 @@ from celery import shared_task
 from claimants.earnings.tasks import recalculate_claimants
 from claimants.regimes.engine import Cause
 from claimants.regimes.recalculation import claimant_recalculate, claimants_needing_recalculation
-from claimants.regimes.uprating import uprating_chunk_run, uprating_job_run
+from claimants.regimes.uprating import uprating_chunk_failed, uprating_chunk_run, uprating_job_run
 from iwp.background.jobs import job_fail
 
 
@@ -32,7 +32,7 @@ def uprating_chunk(job_id: int, index: int) -> dict:
     try:
         result = uprating_chunk_run(job_id=job_id, index=index)
     except Exception as error:
-        job_fail(job_id=job_id, error=f"Chunk {index}: {type(error).__name__}: {error}")
+        uprating_chunk_failed(job_id=job_id, error=f"Chunk {index}: {type(error).__name__}: {error}")
         raise
     return {
         "job_id": job_id,

@@ -288,6 +288,53 @@ def test_uprating_recounts_the_coaches_of_the_claimants_it_moved(
         assert f'href="{reverse("claimants:record", args=[claimant.pk])}"' in html
 
 
+def test_a_failed_uprating_chunk_still_recounts_the_chunks_already_committed(
+    leader_client, coach_a, coach_b, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The figures are recounted once per job, not per chunk: when a later chunk fails, the moves the earlier
+    chunks committed must still reach the dashboard now, not at the next periodic recount."""
+    from claimants.regimes import uprating
+
+    movers = []
+    for coach in (coach_a, coach_b):
+        claimant = claimant_of(coach)
+        with django_capture_on_commit_callbacks(execute=True):
+            claimant_record_earnings(
+                claimant=claimant,
+                period_start=dt.date(2025, 6, 10),
+                employed_earnings=Decimal("952.38"),
+                recalculate=False,
+            )
+            claimant_recalculate(claimant_id=claimant.pk, cause=Cause.EARNINGS)
+        movers.append(claimant)
+    first, second = sorted(movers, key=lambda c: c.pk)
+    refresh_coach_figures()
+    AetParameter.objects.create(
+        effective_from=dt.date(2025, 6, 1),
+        single_hours=Decimal(20),
+        couple_hours=Decimal(29),
+        hourly_rate=Decimal("12.21"),
+    )
+    real_chunk = uprating._process_chunk
+
+    def failing_second(**kwargs):
+        if kwargs["lo"] <= second.pk < kwargs["hi"]:
+            raise RuntimeError("the database went away")
+        return real_chunk(**kwargs)
+
+    monkeypatch.setattr(uprating, "_process_chunk", failing_second)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        uprating.uprating_run_inline(dt.date(2025, 6, 1), workers=1, chunk_size=1)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.current_regime, second.current_regime) == ("intensive_work_search", "light_touch")
+    moved, stayed = (coach_a, coach_b) if first.coach_id == coach_a.pk else (coach_b, coach_a)
+    assert figure(leader_client, "regime_intensive_work_search", coach=moved.pk) == 1
+    assert figure(leader_client, "regime_light_touch", coach=moved.pk) == 0
+    assert figure(leader_client, "regime_light_touch", coach=stayed.pk) == 1
+    honest(leader_client, coach_a, coach_b)
+
+
 def test_iwp_offer_sweep_and_invite_through_the_page(
     leader_client, coach_a, django_capture_on_commit_callbacks
 ):

@@ -14,4 +14,4 @@ LEFT JOIN LATERAL (
   WHERE x.claimant_id = r.claimant_id AND x.period_start = r.period_start
   ORDER BY x.id DESC LIMIT 1
 ) a ON true;
-ANALYZE upr_old;
+ANALYZE upr_old (claimant_id, period_start);

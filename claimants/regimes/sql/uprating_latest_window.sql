@@ -18,4 +18,4 @@ LEFT JOIN (
     ORDER BY x.period_start DESC, x.id DESC
   ) h
 ) a ON a.claimant_id = r.claimant_id AND a.period_start = r.period_start;
-ANALYZE upr_old;
+ANALYZE upr_old (claimant_id, period_start);

@@ -30,7 +30,7 @@ LEFT JOIN (
 ) ea ON ea.claimant_id = c.id;
 -- Indexed for the insert's cause of a move that is not earnings (a lookup per such row, not a scan).
 CREATE INDEX ON upr_cl (id);
-ANALYZE upr_cl;
+ANALYZE upr_cl (id, partner_id, v_from, v_to);
 DROP TABLE IF EXISTS upr_pf;
 CREATE TEMP TABLE upr_pf AS
 -- The partners' facts, version by version: a partner's own hours and group in an AP are theirs then.
@@ -43,7 +43,7 @@ FROM claimants_claimantfacts v
 JOIN claimants_claimant p ON p.id = v.claimant_id
 WHERE v.claimant_id = ANY (ARRAY(SELECT DISTINCT cl.partner_id FROM upr_cl cl WHERE cl.partner_id IS NOT NULL));
 CREATE INDEX ON upr_pf (claimant_id);
-ANALYZE upr_pf;
+ANALYZE upr_pf (claimant_id, v_from, v_to);
 DROP TABLE IF EXISTS upr_pe;
 CREATE TEMP TABLE upr_pe AS
 -- Joint claimants share AP start dates; a partner without earnings for an AP earned nothing in it.
@@ -55,7 +55,7 @@ WHERE x.is_current AND x.claimant_id = ANY (ARRAY(SELECT cl.partner_id FROM upr_
   AND x.period_start >= (SELECT min(s.first_start) FROM upr_span s);
 -- Indexed, so a nested loop chosen on a low estimate is a lookup per row, not a scan.
 CREATE INDEX ON upr_pe (claimant_id, period_start);
-ANALYZE upr_pe;
+ANALYZE upr_pe (claimant_id, period_start);
 DROP TABLE IF EXISTS upr_rows;
 CREATE TEMP TABLE upr_rows AS
 WITH base AS (

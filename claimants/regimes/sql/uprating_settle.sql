@@ -23,7 +23,7 @@ HAVING bool_and(h.old_id IS NOT NULL)
   -- ... and none in the history being replaced.
   AND NOT bool_or(h.old_regime <> coalesce(h.old_before, h.prev_regime));
 CREATE UNIQUE INDEX ON upr_settled (claimant_id);
-ANALYZE upr_settled;
+ANALYZE upr_settled (claimant_id);
 -- Only the settled claimants' rows are written in phase one. Their first AP's previous regime is the history
 -- row's, which is its own (no move), so the insert's previous_regime and cause ('threshold') come out as
 -- claimant_recalculate writes them.
