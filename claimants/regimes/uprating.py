@@ -683,34 +683,19 @@ def _preview_chunks(chunks: list[list[int]], params: dict) -> dict[str, Any]:
                 _drop_temp_tables(cursor)
                 if not _classify_chunk(cursor, lo, hi, params, {}):
                     continue
-                _run(cursor, "uprating_latest", {**params, "lo": lo, "hi": hi})
-                _run(cursor, "uprating_diff", {**params, "lo": lo, "hi": hi})
-                cursor.execute(
-                    "SELECT count(*), (SELECT count(*) FROM upr_rows WHERE period_start >= %(effective_from)s), "
-                    "(SELECT count(*) FROM upr_write) FROM upr_span",
-                    params,
-                )
-                for name, value in zip(
-                    ("claimants", "periods", "rows_to_write"), cursor.fetchone(), strict=True
-                ):
-                    totals[name] += value
-                add(
-                    _counts(
-                        cursor,
-                        "SELECT c.current_regime, iwp_regime_name(r.code), count(*) FROM upr_span s "
-                        "JOIN claimants_claimant c ON c.id = s.claimant_id "
-                        "JOIN upr_rows r ON r.claimant_id = s.claimant_id AND r.period_start = s.last_start "
-                        "WHERE c.current_regime <> iwp_regime_name(r.code) GROUP BY 1, 2",
-                    ),
-                    "moves",
-                )
-                cursor.execute(
-                    "SELECT old_regime, iwp_regime_name(code), count(*) FROM upr_write "
-                    "WHERE period_start >= %(effective_from)s AND old_regime IS NOT NULL "
-                    "AND old_regime <> iwp_regime_name(code) GROUP BY 1, 2",
-                    params,
-                )
-                add({f"{old}>{new}": value for old, new, value in cursor.fetchall()}, "period_moves")
+                chunk_params = {**params, "lo": lo, "hi": hi}
+                _run(cursor, "uprating_latest", chunk_params)
+                _run(cursor, "uprating_preview_counts", chunk_params)
+                groups = cursor.fetchall()
+                cursor.execute("SELECT count(*) FROM upr_span")
+                totals["claimants"] += cursor.fetchone()[0]
+                for old, new, current, written, from_change, count in groups:
+                    totals["periods"] += count if from_change else 0
+                    totals["rows_to_write"] += count if written else 0
+                    if current is not None and current != new:
+                        add({f"{current}>{new}": count}, "moves")
+                    if written and from_change and old is not None and old != new:
+                        add({f"{old}>{new}": count}, "period_moves")
             raise _Rollback
     except _Rollback:
         pass

@@ -18,8 +18,12 @@ SELECT c.id, v.partner_id,
   coalesce(v.effective_from, '-infinity'::date) AS v_from, coalesce(v.effective_to, 'infinity'::date) AS v_to,
   ea.easements
 FROM upr_span s
--- The id range is repeated on every large table so each chunk reads only its own slice of the index.
-JOIN claimants_claimant c ON c.id = s.claimant_id AND c.id >= %(lo)s AND c.id < %(hi)s
+-- The id range is repeated on every large table so each chunk reads only its own slice of the index. The
+-- claimants' slice is read once in id order (OFFSET 0 keeps it a scan of its own): the planner, misjudging the
+-- facts join tenfold, otherwise probed the primary key once per claimant (0.27 s for 100,000, now 0.05 s).
+JOIN (
+  SELECT x.id, x.date_of_birth FROM claimants_claimant x WHERE x.id >= %(lo)s AND x.id < %(hi)s OFFSET 0
+) c ON c.id = s.claimant_id
 JOIN claimants_claimantfacts v ON v.claimant_id = s.claimant_id AND v.claimant_id >= %(lo)s
   AND v.claimant_id < %(hi)s AND (v.effective_to IS NULL OR v.effective_to > s.first_start)
 LEFT JOIN (
