@@ -347,10 +347,12 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("IWP_TASK_QUEUE", default="celery")
 # a chunk whose worker died is delivered again after 10 minutes, not after Redis's default hour.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+_VISIBILITY_TIMEOUT = env.int("IWP_VISIBILITY_TIMEOUT", default=600)
+# kombu looks for messages to redeliver every 10 × this many seconds.
+_UNACKED_RESTORE_INTERVAL = env.float("IWP_UNACKED_RESTORE_INTERVAL", default=10.0)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("IWP_VISIBILITY_TIMEOUT", default=600),
-    # kombu looks for messages to redeliver every 10 × this many seconds.
-    "unacked_restore_interval": env.float("IWP_UNACKED_RESTORE_INTERVAL", default=10.0),
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": _UNACKED_RESTORE_INTERVAL,
     "socket_connect_timeout": 2,
     "socket_timeout": 10,
     # Connecting to publish: one quick retry, not kombu's 2-second wait (measured: 2 s → 60 ms with Redis down).
@@ -359,6 +361,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_step": 0.1,
     "interval_max": 0.1,
 }
+# Redelivery does not cover a worker killed between Redis handing it a message (BRPOP) and kombu recording it as
+# unacknowledged: that message is gone. A resumable job with no progress for longer than redelivery takes (the
+# visibility timeout, one restore sweep, the longest chunk: about a minute) has lost a part for good, and the
+# stall check (every minute) sends its parts not done again (iwp.background.jobs.jobs_heal).
+IWP_JOB_RESUME_AFTER_SECONDS = env.int(
+    "IWP_JOB_RESUME_AFTER_SECONDS", default=int(_VISIBILITY_TIMEOUT + 10 * _UNACKED_RESTORE_INTERVAL + 60)
+)
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_REDIS_SOCKET_TIMEOUT = 10
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
@@ -374,7 +383,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "iwp-offer-nightly": {"task": "claimants.iwp_offer_sweep", "schedule": crontab(hour=2, minute=0)},
     "background-jobs-housekeeping": {
         "task": "iwp.background_jobs_mark_stalled",
-        "schedule": crontab(minute="*/15"),
+        # Every minute: a lost part is sent again soon after the resume horizon, not up to 15 minutes later.
+        "schedule": crontab(minute="*"),
     },
     "appointment-reminders": {"task": "appointments.send_reminders", "schedule": crontab(minute="*/15")},
     "provision-stale-daily": {"task": "provision.flag_stale_offers", "schedule": crontab(hour=5, minute=30)},

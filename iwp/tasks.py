@@ -6,7 +6,7 @@ from iwp.background.jobs import jobs_heal
 
 @shared_task(name="iwp.background_jobs_mark_stalled")
 def background_jobs_mark_stalled() -> dict:
-    """Every 15 minutes (beat): resume jobs whose worker died (or fail those that cannot be resumed)."""
+    """Every minute (beat): resume jobs that lost work with their worker (or fail those that cannot be resumed)."""
     return jobs_heal()
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.db.models.functions import Least
@@ -108,7 +109,7 @@ def job_is_cancelled(*, job_id: int) -> bool:
 
 
 # Jobs that heal (issue #14): an app registers how to resume a kind of job (re-send the parts not done); the
-# stall check then resumes a job whose worker died instead of failing it, up to AUTO_RESUMES times.
+# stall check then resumes a job that lost work with its worker instead of failing it, up to AUTO_RESUMES times.
 RESUMERS: dict[str, Callable[[int], None]] = {}
 AUTO_RESUMES = 3
 
@@ -160,22 +161,47 @@ def job_resume(*, job_id: int, actor: StaffMember | None, how: str = "") -> bool
     return True
 
 
-def jobs_heal(*, stalled_after: timedelta | None = None) -> dict[str, int]:
-    """Every 15 minutes (beat): a running job with no progress for a while has lost its worker. Resume it (the
-    parts not done are sent again) if its kind can be resumed and it has not been resumed too often; otherwise
-    fail it, so nobody watches a dead progress bar forever."""
+def resume_horizon() -> timedelta:
+    """How long a resumable job may go without progress before a part of it counts as lost for good
+    (``IWP_JOB_RESUME_AFTER_SECONDS``: the broker's redelivery time plus the longest chunk)."""
+    return timedelta(seconds=getattr(settings, "IWP_JOB_RESUME_AFTER_SECONDS", stall_minutes() * 60))
+
+
+def jobs_heal(
+    *, stalled_after: timedelta | None = None, resume_after: timedelta | None = None
+) -> dict[str, int]:
+    """Every minute (beat): a running job with no progress has lost work.
+
+    A job whose kind can be resumed is resumed (the parts not done are sent again) once it has had no progress for
+    longer than the broker takes to redeliver what a dead worker held (``resume_after``, default
+    :func:`resume_horizon`). Redelivery alone is not enough: kombu's Redis transport pops a message (BRPOP) before
+    it records it as unacknowledged, so a worker killed in between takes the message with it and only the job's
+    own record still knows the part is not done. A job that cannot be resumed, or has been resumed automatically
+    ``AUTO_RESUMES`` times, is failed after the stall time instead (``stalled_after``, default
+    ``IWP_JOB_STALL_MINUTES``), so nobody watches a dead progress bar forever."""
     minutes = stall_minutes()
-    cutoff = timezone.now() - stalled_after if stalled_after else stall_cutoff()
+    now = timezone.now()
+    fail_cutoff = now - stalled_after if stalled_after else stall_cutoff()
+    resume_cutoff = now - (resume_after if resume_after is not None else resume_horizon())
     healed = failed = 0
-    for job in BackgroundJob.objects.filter(state=BackgroundJobState.RUNNING, heartbeat_at__lt=cutoff):
+    quiet = BackgroundJob.objects.filter(
+        state=BackgroundJobState.RUNNING, heartbeat_at__lt=max(fail_cutoff, resume_cutoff)
+    )
+    for job in quiet:
         automatic = sum(
             1 for e in (job.result or {}).get("events", []) if "automatically" in e.get("what", "")
         )
         if job.kind in RESUMERS and automatic < AUTO_RESUMES:
-            BackgroundJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
-            job_resume(job_id=job.pk, actor=None)
-            healed += 1
-        else:
+            if job.heartbeat_at >= resume_cutoff:
+                continue
+            # Claim the resume: a sweep running at the same time, or progress since the read, leaves it alone.
+            claimed = BackgroundJob.objects.filter(pk=job.pk, heartbeat_at=job.heartbeat_at).update(
+                heartbeat_at=now
+            )
+            if claimed:
+                job_resume(job_id=job.pk, actor=None)
+                healed += 1
+        elif job.heartbeat_at < fail_cutoff:
             job_fail(
                 job_id=job.pk, error=f"No progress reported for {minutes} minutes; the worker may have died."
             )

@@ -135,6 +135,27 @@ def test_a_stalled_job_is_resumed_not_failed_and_says_so(monkeypatch):
     assert job.state == BackgroundJobState.FAILED and len(resumed) == jobs.AUTO_RESUMES
 
 
+def test_a_resumable_job_is_resumed_once_redelivery_has_had_its_time_and_others_wait_for_the_stall_time(
+    monkeypatch, settings
+):
+    """A chunk a killed worker took with it (popped, not yet recorded as unacknowledged) is never redelivered:
+    the job is resumed soon after the resume horizon, long before the stall time fails a job."""
+    settings.IWP_JOB_RESUME_AFTER_SECONDS = 120
+    resumed = []
+    monkeypatch.setitem(jobs.RESUMERS, "test.kind", resumed.append)
+    quiet = _stalled_job("test.kind")
+    other = _stalled_job("cannot.resume")
+    recent = _stalled_job("test.kind")
+    three_minutes_ago = timezone.now() - dt.timedelta(minutes=3)
+    BackgroundJob.objects.filter(pk__in=[quiet.pk, other.pk]).update(heartbeat_at=three_minutes_ago)
+    BackgroundJob.objects.filter(pk=recent.pk).update(heartbeat_at=timezone.now() - dt.timedelta(seconds=30))
+    assert jobs.jobs_heal() == {"resumed": 1, "failed": 0}
+    assert resumed == [quiet.pk]
+    other.refresh_from_db()
+    assert other.state == BackgroundJobState.RUNNING  # failed only after the stall time
+    assert jobs.jobs_heal() == {"resumed": 0, "failed": 0}  # the resume counts as progress
+
+
 def test_an_administrator_resumes_a_failed_uprating_from_its_page_or_a_command(admin_client_iwp, monkeypatch):
     from claimants.regimes.uprating import UPRATING_JOB_KIND
 
