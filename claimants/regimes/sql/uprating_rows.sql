@@ -88,6 +88,10 @@ WITH base AS (
   JOIN claimants_earningsrecord e
     ON e.claimant_id = s.claimant_id AND e.is_current AND e.period_start >= s.first_start
     AND e.claimant_id >= %(lo)s AND e.claimant_id < %(hi)s
+    -- The earliest AP decided, as a constant the index scan can test: when only the APs from the change on are
+    -- decided, the other periods are skipped in the index instead of fetched and joined (0.55 s → 0.2 s for
+    -- 100,000 claimants' latest APs).
+    AND e.period_start >= (SELECT min(m.first_start) FROM upr_span m)
   -- The facts in force on the AP's first day, the claimant's and (for a joint claim) the partner's.
   JOIN upr_cl cl ON cl.id = s.claimant_id AND e.period_start >= cl.v_from AND e.period_start < cl.v_to
   LEFT JOIN upr_pf pf ON pf.claimant_id = cl.partner_id AND e.period_start >= pf.v_from AND e.period_start < pf.v_to

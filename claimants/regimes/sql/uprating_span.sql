@@ -15,6 +15,9 @@ FROM (
   SELECT e.claimant_id, count(*) AS n, min(e.period_start) AS first_start, max(e.period_start) AS last_start
   FROM claimants_earningsrecord e
   WHERE e.is_current AND e.claimant_id >= %(lo)s AND e.claimant_id < %(hi)s
+    -- With decide_from (never later than effective_from) only the APs from it on are read and counted: when at
+    -- most 24 of them, they are all in the window and the first of them is where deciding starts.
+    AND e.period_start >= coalesce(%(decide_from)s::date, '-infinity')
   GROUP BY e.claimant_id
   HAVING max(e.period_start) >= %(effective_from)s
 ) s
