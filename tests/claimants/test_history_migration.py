@@ -60,3 +60,14 @@ def test_the_claimant_table_leaves_room_on_each_page_for_in_place_updates() -> N
     with connection.cursor() as cursor:
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'claimants_claimant'")
         assert "fillfactor=90" in (cursor.fetchone()[0] or [])
+
+
+@pytest.mark.django_db
+def test_a_jobs_history_rows_are_found_by_a_block_range_index() -> None:
+    """Migration 0018: the job column of the history has a BRIN index and no B-tree."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'claimants_regimeassessment' "
+            "AND indexdef LIKE '%%(background_job_id)%%'"
+        )
+        assert [row[0].split(" USING ")[1].split(" ")[0] for row in cursor.fetchall()] == ["brin"]
