@@ -89,6 +89,7 @@ _TEMP_TABLES = (
     "upr_cl",
     "upr_pf",
     "upr_settled",
+    "upr_trusted",
     "upr_old",
     "upr_params",
     "upr_span",
@@ -195,6 +196,8 @@ def _empty_settled(cursor) -> None:
     """No claimant settled by phase one (the preview, the checks, a chunk without history before the change)."""
     cursor.execute("DROP TABLE IF EXISTS upr_settled")
     cursor.execute("CREATE TEMP TABLE upr_settled (claimant_id bigint PRIMARY KEY)")
+    cursor.execute("DROP TABLE IF EXISTS upr_trusted")
+    cursor.execute("CREATE TEMP TABLE upr_trusted (claimant_id bigint PRIMARY KEY, from_start date)")
 
 
 def _timed(cursor, name: str, params: dict, steps: dict[str, float], step: str | None = None) -> None:

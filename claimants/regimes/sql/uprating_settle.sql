@@ -31,3 +31,12 @@ DELETE FROM upr_rows r WHERE NOT EXISTS (SELECT 1 FROM upr_settled x WHERE x.cla
 UPDATE upr_rows r SET prev_code = r.code, prev_start = s.prev_start, prev_kind = r.kind,
   prev_easement = s.prev_easement
 FROM upr_span s WHERE s.claimant_id = r.claimant_id AND r.prev_code IS NULL;
+-- The claimants phase one reached but did not settle go to phase two, which decides their whole window (cycling
+-- needs it). Their history before the change is trusted just as a settled claimant's is, so phase two reads and
+-- compares only their APs from the change on (from_start): the earlier ones cannot differ.
+DROP TABLE IF EXISTS upr_trusted;
+CREATE TEMP TABLE upr_trusted AS
+SELECT s.claimant_id, s.first_start AS from_start FROM upr_span s
+WHERE NOT EXISTS (SELECT 1 FROM upr_settled x WHERE x.claimant_id = s.claimant_id);
+CREATE UNIQUE INDEX ON upr_trusted (claimant_id);
+ANALYZE upr_trusted (claimant_id);
