@@ -343,7 +343,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # The queue work is sent to and a worker reads (a deployment, or the fault drills, may keep their own).
 CELERY_TASK_DEFAULT_QUEUE = env.str("IWP_TASK_QUEUE", default="celery")
 # Bounded broker waits (issue #14): a page never waits long on a dead Redis; the outbox keeps what was not sent.
-# The visibility timeout is the longest chunk (about a minute at 1,000 claimants a chunk) with a wide margin:
+# The visibility timeout is the longest chunk (a few seconds at 25,000 claimants a chunk) with a wide margin:
 # a chunk whose worker died is delivered again after 10 minutes, not after Redis's default hour.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -362,9 +362,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_max": 0.1,
 }
 # Redelivery does not cover a worker killed between Redis handing it a message (BRPOP) and kombu recording it as
-# unacknowledged: that message is gone. A resumable job with no progress for longer than redelivery takes (the
-# visibility timeout, one restore sweep, the longest chunk: about a minute) has lost a part for good, and the
-# stall check (every minute) sends its parts not done again (iwp.background.jobs.jobs_heal).
+# unacknowledged: that message is gone (kombu#305). A resumable job with no progress for longer than redelivery
+# takes (visibility timeout + one restore sweep + the longest chunk: about 13 minutes by default) has lost a part
+# for good, and the stall check (every minute) sends its parts not done again (iwp.background.jobs.jobs_heal).
 IWP_JOB_RESUME_AFTER_SECONDS = env.int(
     "IWP_JOB_RESUME_AFTER_SECONDS", default=int(_VISIBILITY_TIMEOUT + 10 * _UNACKED_RESTORE_INTERVAL + 60)
 )
