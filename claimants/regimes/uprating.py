@@ -82,7 +82,6 @@ _TEMP_TABLES = (
     "upr_claimants",
     "upr_cycling",
     "upr_cross",
-    "upr_write",
     "upr_changed",
     "upr_rows",
     "upr_pe",
@@ -184,7 +183,6 @@ class ChunkResult:
     rows_written: int = 0
     claimants_updated: int = 0
     moves: dict[str, int] = field(default_factory=dict)
-    period_moves: dict[str, int] = field(default_factory=dict)
     # Claimants phase one settled: only the APs from the change on decided (issue #13).
     settled: int = 0
     skipped: str = ""
@@ -237,9 +235,8 @@ def _classify_chunk(cursor, lo: int, hi: int, params: dict, steps: dict[str, flo
 
 
 def _write_rows(cursor, params: dict, steps: dict[str, float]) -> int:
-    """Write the decided APs whose outcome differs from their latest history row (upr_old, read by the caller).
-    Returns the rows written."""
-    _timed(cursor, "uprating_diff", params, steps)
+    """Write the decided APs whose outcome differs from their latest history row (upr_old, read by the caller),
+    compared and inserted in one statement. Returns the rows written."""
     # Insert-only: the replaced rows are left as they were (the highest id of a period is its outcome).
     _timed(cursor, "uprating_insert", params, steps, "insert")
     return cursor.rowcount
@@ -310,11 +307,6 @@ def _process_chunk_sql(
         result.moves = _counts(
             cursor,
             "SELECT old_regime, regime, count(*) FROM upr_claimants WHERE old_regime <> regime GROUP BY 1, 2",
-        )
-        result.period_moves = _counts(
-            cursor,
-            "SELECT old_regime, iwp_regime_name(code), count(*) FROM upr_write "
-            "WHERE old_regime IS NOT NULL AND old_regime <> iwp_regime_name(code) GROUP BY 1, 2",
         )
         _drop_temp_tables(cursor)
     return result

@@ -1,4 +1,4 @@
--- The new history rows. cause and previous_regime as claimant_recalculate sets them: the cause of a change from
+-- The new history rows, for the decided APs whose outcome differs from their latest history row. cause and previous_regime as claimant_recalculate sets them: the cause of a change from
 -- the previous AP (easement, earnings, threshold or circumstance), else the job's cause ('threshold').
 -- History is insert-only (issue #13): the new row has the highest id of its period, so it is the outcome in force;
 -- the row it replaces is left as it was. Params: job_id, effective_from_text (e.g. "7 April 2025").
@@ -57,5 +57,21 @@ SELECT w.claimant_id, w.period_start, w.period_end, iwp_regime_name(w.code),
       || to_char(iwp_money(w.cet), 'FM999,999,990.00')
     END || ' → ' || ('{No work-related requirements,Working Enough,Working Enough,Working Enough,Preparing for work,Planning for work,Light Touch,Light Touch,Intensive Work Search}'::text[])[w.code] || '.'),
   now(), %(job_id)s
-FROM upr_write w
-LEFT JOIN upr_changed ch ON ch.claimant_id = w.claimant_id AND ch.period_start = w.period_start;
+FROM upr_rows w
+JOIN upr_old a ON a.claimant_id = w.claimant_id AND a.period_start = w.period_start
+LEFT JOIN upr_changed ch ON ch.claimant_id = w.claimant_id AND ch.period_start = w.period_start
+-- Only the APs whose outcome differs from their latest history row (upr_old; claimant_recalculate's
+-- _same_outcome: regime, partner's regime, earnings, easement and every threshold as displayed), compared here
+-- rather than first copied to a table of their own: in a first calculation every row is written, and the copy
+-- cost about 1 µs a row.
+WHERE a.old_id IS NULL
+  OR a.regime <> iwp_regime_name(w.code)
+  OR a.partner_regime <> coalesce(iwp_regime_name(w.p_code), '')
+  OR a.employed_earnings <> w.employed_earnings
+  OR a.self_employed_earnings <> w.self_employed_earnings
+  OR a.easement_active <> w.easement
+  OR a.aet_individual <> iwp_money(w.aet_s)
+  OR a.cet_individual <> iwp_money(w.cet)
+  OR a.aet_couple IS DISTINCT FROM (CASE WHEN w.kind > 0 THEN iwp_money(w.aet_c) END)
+  OR a.cet_partner IS DISTINCT FROM (CASE WHEN w.kind = 1 THEN iwp_money(w.pcet) END)
+  OR a.cet_household IS DISTINCT FROM (CASE WHEN w.kind > 0 THEN iwp_money(w.hh) END);

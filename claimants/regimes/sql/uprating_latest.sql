@@ -1,6 +1,6 @@
 -- The latest history row (highest id) of every decided AP, or none: one backward probe of
 -- (claimant_id, period_start, id) per AP. Phase one reads it to settle claimants (uprating_settle.sql) and both
--- phases compare against it (uprating_diff.sql), so each AP's history is probed once.
+-- phases compare against it (uprating_insert.sql), so each AP's history is probed once.
 DROP TABLE IF EXISTS upr_old;
 CREATE TEMP TABLE upr_old AS
 SELECT r.claimant_id, r.period_start, a.id AS old_id, a.regime, a.partner_regime, a.employed_earnings,

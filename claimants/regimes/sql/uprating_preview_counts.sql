@@ -1,6 +1,6 @@
--- The preview's counts for one chunk in one grouped read (no upr_write copy of the rows): per old regime (the
+-- The preview's counts for one chunk in one grouped read: per old regime (the
 -- latest history row), new regime, the claimant's current regime (on their latest AP's row only), whether the AP
--- would be written, and whether it is on or after the change. "Written" is uprating_diff.sql's test, kept in
+-- would be written, and whether it is on or after the change. "Written" is uprating_insert.sql's test, kept in
 -- step with it (the preview-equals-job test checks the two agree). Params: lo, hi, effective_from.
 SELECT o.regime, iwp_regime_name(r.code),
   CASE WHEN r.period_start = s.last_start THEN c.current_regime END,
