@@ -58,13 +58,17 @@ SELECT w.claimant_id, w.period_start, w.period_end, iwp_regime_name(w.code),
     END || ' → ' || ('{No work-related requirements,Working Enough,Working Enough,Working Enough,Preparing for work,Planning for work,Light Touch,Light Touch,Intensive Work Search}'::text[])[w.code] || '.'),
   now(), %(job_id)s
 FROM upr_rows w
-JOIN upr_old a ON a.claimant_id = w.claimant_id AND a.period_start = w.period_start
+-- The latest history row of the AP; none when it was never calculated (uprating_latest_window.sql copies only
+-- periods with history).
+LEFT JOIN upr_old a ON a.claimant_id = w.claimant_id AND a.period_start = w.period_start
 LEFT JOIN upr_changed ch ON ch.claimant_id = w.claimant_id AND ch.period_start = w.period_start
--- Only the APs whose outcome differs from their latest history row (upr_old; claimant_recalculate's
--- _same_outcome: regime, partner's regime, earnings, easement and every threshold as displayed), compared here
--- rather than first copied to a table of their own: in a first calculation every row is written, and the copy
--- cost about 1 µs a row.
-WHERE a.old_id IS NULL
+-- A claimant phase one trusted (uprating_settle.sql) is compared only from the change on: the periods before it
+-- cannot differ from their history.
+LEFT JOIN upr_trusted t ON t.claimant_id = w.claimant_id
+-- Only the APs whose outcome differs from their latest history row (claimant_recalculate's _same_outcome: regime,
+-- partner's regime, earnings, easement and every threshold as displayed), compared here rather than first copied
+-- to a table of their own: in a first calculation every row is written, and the copy cost about 1 µs a row.
+WHERE w.period_start >= coalesce(t.from_start, '-infinity') AND (a.old_id IS NULL
   OR a.regime <> iwp_regime_name(w.code)
   OR a.partner_regime <> coalesce(iwp_regime_name(w.p_code), '')
   OR a.employed_earnings <> w.employed_earnings
@@ -74,4 +78,4 @@ WHERE a.old_id IS NULL
   OR a.cet_individual <> iwp_money(w.cet)
   OR a.aet_couple IS DISTINCT FROM (CASE WHEN w.kind > 0 THEN iwp_money(w.aet_c) END)
   OR a.cet_partner IS DISTINCT FROM (CASE WHEN w.kind = 1 THEN iwp_money(w.pcet) END)
-  OR a.cet_household IS DISTINCT FROM (CASE WHEN w.kind > 0 THEN iwp_money(w.hh) END);
+  OR a.cet_household IS DISTINCT FROM (CASE WHEN w.kind > 0 THEN iwp_money(w.hh) END));
