@@ -10,7 +10,9 @@ WITH since AS (
     max(r.period_start) FILTER (
       WHERE r.prev_code IS NULL OR iwp_regime_rank(r.code) <> iwp_regime_rank(r.prev_code)) AS regime_since,
     max(r.period_start) AS latest_start,
-    (array_agg(r.code ORDER BY r.period_start DESC))[1] AS code
+    -- The latest AP's code from a packed maximum (days since 1900 x 16 + code): a plain max, where an ordered
+    -- array_agg sorted every claimant's APs.
+    (max((r.period_start - date '1900-01-01')::bigint * 16 + r.code) %% 16)::smallint AS code
   FROM upr_rows r GROUP BY r.claimant_id
 )
 SELECT c.id AS claimant_id, c.current_regime AS old_regime, iwp_regime_name(s.code) AS regime,
