@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -104,6 +105,10 @@ _TEMP_TABLES = (
 def _statements(name: str) -> tuple[str, ...]:
     """The statements of ``claimants/sql/NAME.sql`` (split on a ``;`` that ends a line)."""
     text = (SQL_DIR / f"{name}.sql").read_text()
+    # A shared fragment: "/* include NAME */" stands for the text of NAME.sql (one predicate, two statements).
+    text = re.sub(
+        r"/\* include (\w+) \*/", lambda m: (SQL_DIR / f"{m.group(1)}.sql").read_text().strip(), text
+    )
     parts = []
     for chunk in text.split(";\n"):
         lines = [line for line in chunk.splitlines() if line.strip() and not line.lstrip().startswith("--")]

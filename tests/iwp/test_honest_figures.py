@@ -244,13 +244,13 @@ def test_regime_change_by_earnings_recalculation(leader_client, coach_a, django_
     honest(leader_client, coach_a)
 
 
-def test_uprating_recounts_the_coaches_of_the_claimants_it_moved(
-    leader_client, administrator, coach_a, coach_b, django_capture_on_commit_callbacks
-):
+def _light_touch_claimants_before_an_uprating(coaches, capture) -> list:
+    """One Light Touch claimant per coach (£952.38 in June 2025), figures counted, and a (hypothetical) uprating
+    row: the single AET from 1 June 2025 becomes 20 hours at £12.21 (£1,058.20), which would move them all."""
     movers = []
-    for coach in (coach_a, coach_b):
+    for coach in coaches:
         claimant = claimant_of(coach)
-        with django_capture_on_commit_callbacks(execute=True):  # as if committed: nothing left waiting
+        with capture(execute=True):  # as if committed: nothing left waiting
             claimant_record_earnings(
                 claimant=claimant,
                 period_start=dt.date(2025, 6, 10),
@@ -260,14 +260,20 @@ def test_uprating_recounts_the_coaches_of_the_claimants_it_moved(
             claimant_recalculate(claimant_id=claimant.pk, cause=Cause.EARNINGS)
         movers.append(claimant)
     refresh_coach_figures()
-    assert figure(leader_client, "regime_light_touch", coach=coach_a.pk) == 1
-    # A (hypothetical) uprating: the single AET from 1 June 2025 becomes 20 hours at £12.21 (£1,058.20).
     AetParameter.objects.create(
         effective_from=dt.date(2025, 6, 1),
         single_hours=Decimal(20),
         couple_hours=Decimal(29),
         hourly_rate=Decimal("12.21"),
     )
+    return movers
+
+
+def test_uprating_recounts_the_coaches_of_the_claimants_it_moved(
+    leader_client, administrator, coach_a, coach_b, django_capture_on_commit_callbacks
+):
+    movers = _light_touch_claimants_before_an_uprating((coach_a, coach_b), django_capture_on_commit_callbacks)
+    assert figure(leader_client, "regime_light_touch", coach=coach_a.pk) == 1
     with django_capture_on_commit_callbacks(execute=True):
         job = uprating_start(actor=administrator, effective_from=dt.date(2025, 6, 1), reason="Uprating")
     job.refresh_from_db()
@@ -295,26 +301,8 @@ def test_a_failed_uprating_chunk_still_recounts_the_chunks_already_committed(
     chunks committed must still reach the dashboard now, not at the next periodic recount."""
     from claimants.regimes import uprating
 
-    movers = []
-    for coach in (coach_a, coach_b):
-        claimant = claimant_of(coach)
-        with django_capture_on_commit_callbacks(execute=True):
-            claimant_record_earnings(
-                claimant=claimant,
-                period_start=dt.date(2025, 6, 10),
-                employed_earnings=Decimal("952.38"),
-                recalculate=False,
-            )
-            claimant_recalculate(claimant_id=claimant.pk, cause=Cause.EARNINGS)
-        movers.append(claimant)
+    movers = _light_touch_claimants_before_an_uprating((coach_a, coach_b), django_capture_on_commit_callbacks)
     first, second = sorted(movers, key=lambda c: c.pk)
-    refresh_coach_figures()
-    AetParameter.objects.create(
-        effective_from=dt.date(2025, 6, 1),
-        single_hours=Decimal(20),
-        couple_hours=Decimal(29),
-        hourly_rate=Decimal("12.21"),
-    )
     real_chunk = uprating._process_chunk
 
     def failing_second(**kwargs):

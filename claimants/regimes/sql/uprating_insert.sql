@@ -65,17 +65,7 @@ LEFT JOIN upr_changed ch ON ch.claimant_id = w.claimant_id AND ch.period_start =
 -- A claimant phase one trusted (uprating_settle.sql) is compared only from the change on: the periods before it
 -- cannot differ from their history.
 LEFT JOIN upr_trusted t ON t.claimant_id = w.claimant_id
--- Only the APs whose outcome differs from their latest history row (claimant_recalculate's _same_outcome: regime,
--- partner's regime, earnings, easement and every threshold as displayed), compared here rather than first copied
--- to a table of their own: in a first calculation every row is written, and the copy cost about 1 µs a row.
-WHERE w.period_start >= coalesce(t.from_start, '-infinity') AND (a.old_id IS NULL
-  OR a.regime <> iwp_regime_name(w.code)
-  OR a.partner_regime <> coalesce(iwp_regime_name(w.p_code), '')
-  OR a.employed_earnings <> w.employed_earnings
-  OR a.self_employed_earnings <> w.self_employed_earnings
-  OR a.easement_active <> w.easement
-  OR a.aet_individual <> iwp_money(w.aet_s)
-  OR a.cet_individual <> iwp_money(w.cet)
-  OR a.aet_couple IS DISTINCT FROM (CASE WHEN w.kind > 0 THEN iwp_money(w.aet_c) END)
-  OR a.cet_partner IS DISTINCT FROM (CASE WHEN w.kind = 1 THEN iwp_money(w.pcet) END)
-  OR a.cet_household IS DISTINCT FROM (CASE WHEN w.kind > 0 THEN iwp_money(w.hh) END));
+-- Only the APs whose outcome differs from their latest history row (uprating_outcome_differs.sql, shared with the
+-- preview), compared here rather than first copied to a table of their own: in a first calculation every row is
+-- written, and the copy cost about 1 µs a row.
+WHERE w.period_start >= coalesce(t.from_start, '-infinity') AND /* include uprating_outcome_differs */;
