@@ -196,7 +196,8 @@ class ChunkResult:
 
 
 def _empty_settled(cursor) -> None:
-    """No claimant settled by phase one (the preview, the checks, a chunk without history before the change)."""
+    """No claimant settled or trusted by phase one (the preview, the checks, a chunk without history before the
+    change)."""
     cursor.execute("DROP TABLE IF EXISTS upr_settled")
     cursor.execute("CREATE TEMP TABLE upr_settled (claimant_id bigint PRIMARY KEY)")
     cursor.execute("DROP TABLE IF EXISTS upr_trusted")
@@ -376,18 +377,19 @@ def _plan_chunks(chunk_size: int) -> list[list[int]]:
     return chunks
 
 
-def _id_ranges(chunk_size: int) -> list[list[int]]:
-    """[lo, hi, claimants] ranges of about ``chunk_size`` claimants, split evenly by id between the lowest and highest
-    id: one index probe at each end instead of numbering every claimant (0.25 s at 1,000,000). For work that needs
-    no exact chunk sizes (the preview, the floor); a job's chunks are planned exactly (_plan_chunks) for progress."""
+def _id_ranges(*, chunk_size: int | None = None, parts: int | None = None) -> list[tuple[int, int]]:
+    """(lo, hi) id ranges, ``parts`` of them or enough for about ``chunk_size`` claimants each, split evenly by id
+    between the lowest and highest: one index probe at each end instead of numbering every claimant (0.25 s at
+    1,000,000). For work that needs no exact chunk sizes (the preview, the floor); a job's chunks are planned
+    exactly (_plan_chunks), for its progress."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT min(id), max(id), count(*) FROM claimants_claimant")
         low, top, total = cursor.fetchone()
     if not total:
         return []
-    parts = max(1, -(-total // max(1, chunk_size)))
+    parts = max(1, parts or -(-total // max(1, chunk_size or total)))
     width = -(-(top - low + 1) // parts)
-    return [[lo, min(lo + width, top + 1), 0] for lo in range(low, top + 1, width)]
+    return [(lo, min(lo + width, top + 1)) for lo in range(low, top + 1, width)]
 
 
 def _job_parameters(job: BackgroundJob) -> tuple[date, CyclingSettings, list[list[int]]]:
@@ -676,7 +678,7 @@ class _Rollback(Exception):
     pass
 
 
-def _preview_chunks(chunks: list[list[int]], params: dict) -> dict[str, Any]:
+def _preview_chunks(chunks: list[tuple[int, int]], params: dict) -> dict[str, Any]:
     """Count what the uprating would do for these chunks, in one transaction rolled back."""
     totals: dict[str, Any] = {
         "claimants": 0,
@@ -693,17 +695,16 @@ def _preview_chunks(chunks: list[list[int]], params: dict) -> dict[str, Any]:
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             _tune_transaction(cursor)
-            for lo, hi, _size in chunks:
+            for lo, hi in chunks:
                 _drop_temp_tables(cursor)
-                if not _classify_chunk(cursor, lo, hi, params, {}):
+                reached = _classify_chunk(cursor, lo, hi, params, {})
+                if not reached:
                     continue
+                totals["claimants"] += reached
                 chunk_params = {**params, "lo": lo, "hi": hi}
                 _run(cursor, "uprating_latest", chunk_params)
                 _run(cursor, "uprating_preview_counts", chunk_params)
-                groups = cursor.fetchall()
-                cursor.execute("SELECT count(*) FROM upr_span")
-                totals["claimants"] += cursor.fetchone()[0]
-                for old, new, current, written, from_change, count in groups:
+                for old, new, current, written, from_change, count in cursor.fetchall():
                     totals["periods"] += count if from_change else 0
                     totals["rows_to_write"] += count if written else 0
                     if current is not None and current != new:
@@ -732,13 +733,13 @@ def uprating_preview(
         **_sql_params(effective_from, CyclingSettings(), None, timezone.localdate()),
         "decide_from": effective_from,
     }
-    chunks = _id_ranges(chunk_size)
+    chunks = _id_ranges(chunk_size=chunk_size)
     workers = workers or max(1, min(2, os.cpu_count() or 1))
     if connection.in_atomic_block or workers == 1 or len(chunks) < 2:
         parts = [_preview_chunks(chunks, params)]
     else:
 
-        def run(share: list[list[int]]) -> dict[str, Any]:
+        def run(share: list[tuple[int, int]]) -> dict[str, Any]:
             try:
                 return _preview_chunks(share, params)
             finally:
@@ -815,7 +816,7 @@ def classify_floor_sql(
             "cet_partner numeric, cet_household numeric)"
         )
         cursor.execute("TRUNCATE iwp_floor_outcome")
-    ranges = [[lo, hi] for lo, hi, _n in _id_ranges(-(-Claimant.objects.count() // workers) or 1)]
+    ranges = _id_ranges(parts=workers)
     (statement,) = _statements("classify_floor")
     threaded = len(ranges) > 1 and not connection.in_atomic_block
 

@@ -3,13 +3,10 @@
 -- phases compare against it (uprating_insert.sql), so each AP's history is probed once.
 DROP TABLE IF EXISTS upr_old;
 CREATE TEMP TABLE upr_old AS
-SELECT r.claimant_id, r.period_start, a.id AS old_id, a.regime, a.partner_regime, a.employed_earnings,
-  a.self_employed_earnings, a.easement_active, a.aet_individual, a.cet_individual, a.aet_couple, a.cet_partner,
-  a.cet_household
+SELECT r.claimant_id, r.period_start, a.*
 FROM upr_rows r
 LEFT JOIN LATERAL (
-  SELECT x.id, x.regime, x.partner_regime, x.employed_earnings, x.self_employed_earnings, x.easement_active,
-    x.aet_individual, x.cet_individual, x.aet_couple, x.cet_partner, x.cet_household
+  SELECT /* include uprating_outcome_columns */
   FROM claimants_regimeassessment x
   WHERE x.claimant_id = r.claimant_id AND x.period_start = r.period_start
   ORDER BY x.id DESC LIMIT 1

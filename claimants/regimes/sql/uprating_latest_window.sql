@@ -5,15 +5,11 @@
 -- copies nothing): the insert treats a missing row as "never calculated". Same columns as uprating_latest.sql.
 DROP TABLE IF EXISTS upr_old;
 CREATE TEMP TABLE upr_old AS
-SELECT h.claimant_id, h.period_start, h.id AS old_id, h.regime, h.partner_regime, h.employed_earnings,
-  h.self_employed_earnings, h.easement_active, h.aet_individual, h.cet_individual, h.aet_couple, h.cet_partner,
-  h.cet_household
+SELECT h.*
 FROM upr_span s
 LEFT JOIN upr_trusted t ON t.claimant_id = s.claimant_id
 CROSS JOIN LATERAL (
-  SELECT DISTINCT ON (x.period_start) x.claimant_id, x.period_start, x.id, x.regime, x.partner_regime,
-    x.employed_earnings, x.self_employed_earnings, x.easement_active, x.aet_individual, x.cet_individual,
-    x.aet_couple, x.cet_partner, x.cet_household
+  SELECT DISTINCT ON (x.period_start) x.claimant_id, x.period_start, /* include uprating_outcome_columns */
   FROM claimants_regimeassessment x
   WHERE x.claimant_id = s.claimant_id AND x.period_start >= greatest(s.first_start, t.from_start)
   ORDER BY x.period_start DESC, x.id DESC
