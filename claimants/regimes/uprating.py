@@ -38,7 +38,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -487,6 +487,16 @@ def _finish(job_id: int) -> None:
     _recount_job_figures(job)
 
 
+def _database_now() -> datetime:
+    """The database's clock, which stamps the claimant rows' ``updated_at`` in the set-based SQL (see
+    _recount_job_figures). SQLite, which has no ``now()`` and runs the per-claimant path, uses this process's."""
+    if not _is_postgresql():
+        return timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()")
+        return cursor.fetchone()[0]
+
+
 def _recount_job_figures(job: BackgroundJob) -> None:
     """Recount the figures of every coach whose claimant rows changed since the job was planned (a superset of
     those the job rewrote: the chunks write ``updated_at = now()`` only where a value changed), in one recount.
@@ -531,10 +541,7 @@ def uprating_job_run(*, job_id: int, dispatch: Callable[[int, int], Any] | None 
     chunks = job.parameters.get("chunks")
     if chunks is None:
         chunks = _plan_chunks(int(job.parameters.get("chunk_size", DEFAULT_CHUNK_SIZE)))
-        with connection.cursor() as cursor:
-            # The database's clock, which stamps the claimant rows' updated_at (see _recount_job_figures).
-            cursor.execute("SELECT now()")
-            planned_at = cursor.fetchone()[0].isoformat()
+        planned_at = _database_now().isoformat()
         BackgroundJob.objects.filter(pk=job_id).update(
             parameters={**job.parameters, "chunks": chunks, "planned_at": planned_at}
         )
