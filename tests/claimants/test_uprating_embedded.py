@@ -37,7 +37,9 @@ print(json.dumps({"state": job.state, "error": job.error, "done": job.done, "tot
 
 
 def test_the_embedded_default_runs_an_uprating_to_the_end(tmp_path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "DJANGO_", "IWP_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "DJANGO_", "IWP_"))
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="iwp.settings",
         DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
