@@ -5,7 +5,7 @@
 -- first AP on or after effective_from, not the window's start). Params: lo, hi, effective_from.
 DROP TABLE IF EXISTS upr_span;
 CREATE TEMP TABLE upr_span AS
-SELECT s.claimant_id, s.last_start, s.from_start AS first_start,
+SELECT s.claimant_id, s.last_start, s.from_start AS first_start, '-infinity'::date AS compare_from,
   h.period_start AS prev_start, h.regime AS prev_regime, h.easement_active AS prev_easement
 FROM (
   SELECT e.claimant_id, min(e.period_start) AS from_start, max(e.period_start) AS last_start

@@ -62,10 +62,8 @@ FROM upr_rows w
 -- periods with history).
 LEFT JOIN upr_old a ON a.claimant_id = w.claimant_id AND a.period_start = w.period_start
 LEFT JOIN upr_changed ch ON ch.claimant_id = w.claimant_id AND ch.period_start = w.period_start
--- A claimant phase one trusted (uprating_settle.sql) is compared only from the change on: the periods before it
--- cannot differ from their history.
-LEFT JOIN upr_trusted t ON t.claimant_id = w.claimant_id
 -- Only the APs whose outcome differs from their latest history row (uprating_outcome_differs.sql, shared with the
 -- preview), compared here rather than first copied to a table of their own: in a first calculation every row is
 -- written, and the copy cost about 1 µs a row.
-WHERE w.period_start >= coalesce(t.from_start, '-infinity') AND /* include uprating_outcome_differs */;
+-- Only the APs compared with history (upr_span.compare_from: a claimant phase one trusted, from the change on).
+WHERE w.compared AND /* include uprating_outcome_differs */;

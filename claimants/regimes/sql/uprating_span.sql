@@ -10,7 +10,11 @@ SELECT s.claimant_id, s.last_start,
     SELECT x.period_start FROM claimants_earningsrecord x
     WHERE x.claimant_id = s.claimant_id AND x.is_current
     ORDER BY x.period_start DESC OFFSET 23 LIMIT 1
-  ) ELSE s.first_start END) AS first_start
+  ) ELSE s.first_start END) AS first_start,
+  -- A claimant phase one trusted (uprating_settle.sql) is compared with history only from the change on: the
+  -- periods before it cannot differ from their history. Carried on every decided AP (upr_rows.compared), so
+  -- neither the insert nor the history read joins upr_trusted again.
+  coalesce((SELECT t.from_start FROM upr_trusted t WHERE t.claimant_id = s.claimant_id), '-infinity') AS compare_from
 FROM (
   SELECT e.claimant_id, count(*) AS n, min(e.period_start) AS first_start, max(e.period_start) AS last_start
   FROM claimants_earningsrecord e
