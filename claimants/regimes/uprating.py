@@ -101,14 +101,18 @@ _TEMP_TABLES = (
 # --------------------------------------------------------------------------------------------------------------
 
 
+def _fragment(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text().strip()
+
+
 @cache
-def _statements(name: str) -> tuple[str, ...]:
+def _statements(name: str, **fragments: str) -> tuple[str, ...]:
     """The statements of ``claimants/sql/NAME.sql`` (split on a ``;`` that ends a line)."""
     text = (SQL_DIR / f"{name}.sql").read_text()
-    # A shared fragment: "/* include NAME */" stands for the text of NAME.sql (one predicate, two statements).
-    text = re.sub(
-        r"/\* include (\w+) \*/", lambda m: (SQL_DIR / f"{m.group(1)}.sql").read_text().strip(), text
-    )
+    # A shared fragment: "/* include NAME */" stands for the text of NAME.sql (one predicate, two statements);
+    # "/* fragment KEY */" for the text of the file the caller chose for KEY (one statement, two access paths).
+    text = re.sub(r"/\* include (\w+) \*/", lambda m: _fragment(m.group(1)), text)
+    text = re.sub(r"/\* fragment (\w+) \*/", lambda m: _fragment(fragments[m.group(1)]), text)
     parts = []
     for chunk in text.split(";\n"):
         lines = [line for line in chunk.splitlines() if line.strip() and not line.lstrip().startswith("--")]
@@ -117,8 +121,8 @@ def _statements(name: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def _run(cursor, name: str, params: dict[str, Any]) -> None:
-    for statement in _statements(name):
+def _run(cursor, name: str, params: dict[str, Any], **fragments: str) -> None:
+    for statement in _statements(name, **fragments):
         cursor.execute(statement, params)
 
 
@@ -204,9 +208,11 @@ def _empty_settled(cursor) -> None:
     cursor.execute("CREATE TEMP TABLE upr_trusted (claimant_id bigint PRIMARY KEY, from_start date)")
 
 
-def _timed(cursor, name: str, params: dict, steps: dict[str, float], step: str | None = None) -> None:
+def _timed(
+    cursor, name: str, params: dict, steps: dict[str, float], step: str | None = None, **fragments: str
+) -> None:
     started = time.perf_counter()
-    _run(cursor, name, params)
+    _run(cursor, name, params, **fragments)
     key = step or name
     steps[key] = steps.get(key, 0.0) + time.perf_counter() - started
 
@@ -231,14 +237,16 @@ def _decide(
     cursor.execute("ANALYZE upr_span (claimant_id, first_start, last_start)")
     cursor.execute("ANALYZE upr_params")
     _timed(cursor, "uprating_facts", params, steps)
-    # When most of the chunk is decided, every AP of its id range is read anyway, and the facts, parameters and
-    # partners' earnings are best hashed once. The planner, which cannot estimate the facts' date ranges, expects
-    # a few rows and probes them once per AP instead: 0.25 s of 1.8 s for 300,000 APs. With fewer claimants (the
-    # movers of a real uprating) probing their own APs is the better plan, so it is left to choose.
-    hashed = chunk_claimants is not None and reached * 2 >= chunk_claimants
+    # When most of the chunk is decided, its id range of APs is scanned and the facts, parameters and partners'
+    # earnings are best hashed once. The planner, which cannot estimate the facts' date ranges, expects a few rows
+    # and probes them once per AP instead: 0.25 s of 1.8 s for 300,000 APs. When few are (the movers of a real
+    # uprating), each claimant's APs are probed and the planner is left to choose. The preview (no count) scans.
+    few = chunk_claimants is not None and reached * 2 < chunk_claimants
+    hashed = chunk_claimants is not None and not few
     if hashed:
         cursor.execute("SET LOCAL enable_nestloop = off")
-    _timed(cursor, "uprating_rows", params, steps)
+    earnings = "uprating_earnings_probe" if few else "uprating_earnings_scan"
+    _timed(cursor, "uprating_rows", params, steps, earnings=earnings)
     if hashed:
         cursor.execute("SET LOCAL enable_nestloop = on")
     cursor.execute("ANALYZE upr_rows (claimant_id, period_start, prev_start, compared)")

@@ -11,7 +11,7 @@ from itertools import count
 
 import pytest
 from django.db import transaction
-from django.db.models import F, Min
+from django.db.models import Count, F, Min
 
 # Imported at collection, before the session's Celery worker starts, so the worker knows the uprating tasks
 # (claimants/tasks.py, which the worker autodiscovers, does not import them).
@@ -27,6 +27,7 @@ from claimants.models import (
     WageRate,
 )
 from claimants.regimes import uprating
+from claimants.regimes.cycling import CyclingSettings
 from claimants.regimes.engine import Cause, next_period_start
 from claimants.regimes.recalculation import claimant_recalculate
 from claimants.services import claimant_update_facts
@@ -718,3 +719,36 @@ def test_a_real_worker_shares_out_the_chunks(celery_worker) -> None:
     assert job.state == BackgroundJobState.SUCCEEDED, job.error
     assert job.done == job.total
     assert RegimeAssessment.objects.filter(claimant_id__in=ids, background_job=job).exists()
+
+
+def _decided_rows(chunk_claimants: int) -> list[tuple]:
+    """upr_rows for every claimant's whole window, decided with the earnings access path that ``chunk_claimants``
+    selects (a count larger than twice the claimants probes each claimant; zero scans the id range)."""
+    from django.db import connection
+
+    params = {**uprating._sql_params(EVERYTHING, CyclingSettings(), None, date.today()), "lo": 0, "hi": 2**62}
+    with transaction.atomic(), connection.cursor() as cursor:
+        uprating._tune_transaction(cursor)
+        uprating._drop_temp_tables(cursor)
+        uprating._empty_settled(cursor)
+        steps: dict[str, float] = {}
+        assert uprating._decide(cursor, "uprating_span", params, steps, chunk_claimants) > 0
+        cursor.execute("SELECT * FROM upr_rows ORDER BY claimant_id, period_start")
+        rows = cursor.fetchall()
+        uprating._drop_temp_tables(cursor)
+    return rows
+
+
+@pytest.mark.django_db
+def test_probing_each_claimant_decides_what_scanning_the_chunk_decides() -> None:
+    ids = seed_caseload(random.Random(23), 25)
+    probed = _decided_rows(chunk_claimants=10 * len(ids))
+    scanned = _decided_rows(chunk_claimants=0)
+    assert len(probed) == EarningsRecord.objects.filter(is_current=True).count() - _beyond_window()
+    assert probed == scanned
+
+
+def _beyond_window() -> int:
+    """Current APs older than their claimant's last 24 (outside every window)."""
+    counts = EarningsRecord.objects.filter(is_current=True).values("claimant_id").annotate(n=Count("id"))
+    return sum(max(0, row["n"] - 24) for row in counts)

@@ -31,17 +31,9 @@ WITH base AS (
     CASE WHEN cl.easements IS NULL THEN false
       ELSE coalesce(cl.easements && daterange(e.period_start, pr.period_end, '[]'), false) END AS easement
   FROM upr_span s
-  -- Each claimant's APs from where deciding starts, one probe of (claimant_id, period_start) per claimant (OFFSET
-  -- 0 keeps the probe from being flattened into a join). A scan of the chunk's id range instead read every AP of
-  -- the chunk even when only the movers of a real uprating, a tenth of it, are decided (78 ms for their 26,400
-  -- APs of 300,000, against 20 ms probed).
-  CROSS JOIN LATERAL (
-    SELECT x.claimant_id, x.period_start, x.paydays, x.employed_earnings, x.self_employed_earnings,
-      x.non_uc_partner_employed, x.non_uc_partner_self_employed
-    FROM claimants_earningsrecord x
-    WHERE x.claimant_id = s.claimant_id AND x.is_current AND x.period_start >= s.first_start
-    OFFSET 0
-  ) e
+  -- Each claimant's APs from where deciding starts (alias e): the chunk's id range scanned when most of the chunk
+  -- is decided, each claimant probed when few are (uprating_earnings_scan.sql, uprating_earnings_probe.sql).
+  /* fragment earnings */
   -- The facts in force on the AP's first day, the claimant's and (for a joint claim) the partner's.
   JOIN upr_cl cl ON cl.id = s.claimant_id AND e.period_start >= cl.v_from AND e.period_start < cl.v_to
   LEFT JOIN upr_pf pf ON pf.claimant_id = cl.partner_id AND e.period_start >= pf.v_from AND e.period_start < pf.v_to
