@@ -5,17 +5,17 @@
 DROP TABLE IF EXISTS upr_cross;
 CREATE TEMP TABLE upr_cross AS
 WITH x AS (
-  SELECT r.claimant_id, r.period_start, r.prev_start, r.code, r.prev_code, ch.carried,
-    r.emp, r.slf, r.pemp, r.pslf, ch.prev_emp, ch.prev_slf, ch.prev_pemp, ch.prev_pslf,
-    r.paydays, ch.prev_paydays, r.grp, r.mif, r.kind, r.cet, r.hh, r.aet_s, r.aet_c,
+  -- upr_changed carries each changed AP's own figures beside the previous AP's.
+  SELECT ch.claimant_id, ch.period_start, ch.prev_start, ch.code, ch.prev_code, ch.carried,
+    ch.emp, ch.slf, ch.pemp, ch.pslf, ch.prev_emp, ch.prev_slf, ch.prev_pemp, ch.prev_pslf,
+    ch.paydays, ch.prev_paydays, ch.grp, ch.mif, ch.kind, ch.cet, ch.hh, ch.aet_s, ch.aet_c,
     ch.prev_same_run, ch.prev2_code,
     -- The less conditional decision names the threshold that separates the two bands (cycling._crossed_limb).
-    CASE WHEN iwp_regime_rank(ch.carried) < iwp_regime_rank(r.code) THEN ch.carried ELSE r.code END AS higher
+    CASE WHEN iwp_regime_rank(ch.carried) < iwp_regime_rank(ch.code) THEN ch.carried ELSE ch.code END AS higher
   FROM upr_changed ch
-  JOIN upr_rows r ON r.claimant_id = ch.claimant_id AND r.period_start = ch.period_start
-  WHERE r.same_run AND iwp_regime_rank(ch.carried) <> iwp_regime_rank(r.code)
+  WHERE ch.same_run AND iwp_regime_rank(ch.carried) <> iwp_regime_rank(ch.code)
     -- A couple formed or separated between the two APs is a change of circumstances, not a crossing.
-    AND (r.kind > 0) = (r.prev_kind > 0)
+    AND (ch.kind > 0) = (ch.prev_kind > 0)
 ), limbs AS (
   SELECT x.*,
     (CASE x.higher WHEN 3 THEN 3 WHEN 4 THEN 4 WHEN 7 THEN 7 WHEN 8 THEN 8
