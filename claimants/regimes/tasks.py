@@ -2,7 +2,7 @@
 uprating. They take ids and call a service; every one is safe to run twice.
 
 ``claimants.uprating_run`` plans the job's chunks and sends one ``claimants.uprating_chunk`` per chunk not yet
-done, so several workers share the job. ``acks_late``: a chunk whose worker died is delivered again and, being one
+done (through the outbox, so a chunk Redis refuses waits for the relay), so several workers share the job. ``acks_late``: a chunk whose worker died is delivered again and, being one
 transaction that records itself as done, is either redone from scratch or skipped.
 """
 

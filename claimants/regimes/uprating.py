@@ -574,11 +574,15 @@ def uprating_job_run(*, job_id: int, dispatch: Callable[[int, int], Any] | None 
         _finish(job_id)
         return []
     if dispatch is None:
-        from claimants.regimes.tasks import uprating_chunk
-
-        def dispatch(job_id: int, index: int) -> Any:
-            return uprating_chunk.delay(job_id, index)
-
+        # Through the outbox, in one transaction: a chunk the broker cannot take now (Redis gone for a moment)
+        # waits in the database and the relay sends it when Redis is back, instead of the whole job failing on
+        # the first refused send. A chunk still waiting from an earlier run (a resume) is not sent twice.
+        with transaction.atomic():
+            for index in pending:
+                send_on_commit(
+                    "claimants.uprating_chunk", job_id, index, key=f"uprating:{job_id}:chunk:{index}"
+                )
+        return pending
     for index in pending:
         dispatch(job_id, index)
     return pending

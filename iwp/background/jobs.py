@@ -109,7 +109,8 @@ def job_is_cancelled(*, job_id: int) -> bool:
 
 
 # Jobs that heal (issue #14): an app registers how to resume a kind of job (re-send the parts not done); the
-# stall check then resumes a job that lost work with its worker instead of failing it, up to AUTO_RESUMES times.
+# stall check then resumes a job that lost work with its worker instead of failing it, up to AUTO_RESUMES times in a
+# row without progress (a long job that loses a part now and then, and goes on, is resumed each time).
 RESUMERS: dict[str, Callable[[int], None]] = {}
 AUTO_RESUMES = 3
 
@@ -118,24 +119,24 @@ def register_resumer(kind: str, resume: Callable[[int], None]) -> None:
     RESUMERS[kind] = resume
 
 
-def job_add_event(*, job_id: int, what: str) -> None:
-    """Append "what happened, when" to the job's own record (shown on its page), without losing a concurrent
-    chunk's update of the same JSON."""
+def job_add_event(*, job_id: int, what: str, done: int | None = None) -> None:
+    """Append "what happened, when" (and how far the job had got, ``done``) to the job's own record (shown on its
+    page), without losing a concurrent chunk's update of the same JSON."""
     at = timezone.now().isoformat(timespec="seconds")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {BackgroundJob._meta.db_table} SET result = jsonb_set(coalesce(result, '{{}}'::jsonb), "  # noqa: S608
                 "'{events}', coalesce(result->'events', '[]'::jsonb) || jsonb_build_array(jsonb_build_object("
-                "'at', %s::text, 'what', %s::text))) WHERE id = %s",
-                [at, what, job_id],
+                "'at', %s::text, 'what', %s::text, 'done', %s::bigint))) WHERE id = %s",
+                [at, what, done, job_id],
             )
         return
     with transaction.atomic():
         job = BackgroundJob.objects.select_for_update().get(pk=job_id)
         job.result = {
             **(job.result or {}),
-            "events": [*(job.result or {}).get("events", []), {"at": at, "what": what}],
+            "events": [*(job.result or {}).get("events", []), {"at": at, "what": what, "done": done}],
         }
         job.save(update_fields=["result"])
 
@@ -154,7 +155,7 @@ def job_resume(*, job_id: int, actor: StaffMember | None, how: str = "") -> bool
         who = how or (
             f"by {actor.get_full_name() or actor.username}" if actor else "automatically (no progress)"
         )
-        job_add_event(job_id=job_id, what=f"Resumed {who}; the parts already done are kept")
+        job_add_event(job_id=job_id, what=f"Resumed {who}; the parts already done are kept", done=job.done)
         if actor is not None:
             audit_record(actor=actor, verb=AuditVerb.UPDATED, target=job, payload={"resumed": True})
         RESUMERS[job.kind](job_id)
@@ -177,7 +178,7 @@ def jobs_heal(
     :func:`resume_horizon`). Redelivery alone is not enough: kombu's Redis transport pops a message (BRPOP) before
     it records it as unacknowledged, so a worker killed in between takes the message with it and only the job's
     own record still knows the part is not done. A job that cannot be resumed, or has been resumed automatically
-    ``AUTO_RESUMES`` times, is failed after the stall time instead (``stalled_after``, default
+    ``AUTO_RESUMES`` times without progress since, is failed after the stall time instead (``stalled_after``, default
     ``IWP_JOB_STALL_MINUTES``), so nobody watches a dead progress bar forever."""
     minutes = stall_minutes()
     now = timezone.now()
@@ -188,8 +189,11 @@ def jobs_heal(
         state=BackgroundJobState.RUNNING, heartbeat_at__lt=max(fail_cutoff, resume_cutoff)
     )
     for job in quiet:
+        # Automatic resumes since the job last made progress (each records how far the job had got).
         automatic = sum(
-            1 for e in (job.result or {}).get("events", []) if "automatically" in e.get("what", "")
+            1
+            for e in (job.result or {}).get("events", [])
+            if "automatically" in e.get("what", "") and e.get("done") == job.done
         )
         if job.kind in RESUMERS and automatic < AUTO_RESUMES:
             if job.heartbeat_at >= resume_cutoff:

@@ -752,3 +752,56 @@ def _beyond_window() -> int:
     """Current APs older than their claimant's last 24 (outside every window)."""
     counts = EarningsRecord.objects.filter(is_current=True).values("claimant_id").annotate(n=Count("id"))
     return sum(max(0, row["n"] - 24) for row in counts)
+
+
+@pytest.mark.django_db
+def test_chunks_the_broker_refuses_wait_in_the_outbox_and_run_when_it_is_back(
+    monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    """Redis gone while the job sends its chunks: the job is not failed; every chunk waits in the outbox, and the
+    relay runs them when Redis is back, to the same end as an undisturbed job."""
+    from kombu.exceptions import OperationalError
+
+    from iwp.background import outbox
+    from iwp.celery import app as celery_app
+    from iwp.models import TaskIntent
+
+    ids = seed_caseload(random.Random(29), 30)
+    python_path(ids, EVERYTHING)
+    _uprate()
+    TaskIntent.objects.all().delete()  # the seeding's own recalculations, done above: not what this test relays
+    preview = uprating.uprating_preview(effective_from=UPRATED_FROM)
+    job = job_create(
+        kind=uprating.UPRATING_JOB_KIND,
+        description="Uprating with the broker down",
+        created_by=None,
+        parameters={"effective_from": UPRATED_FROM.isoformat(), "reason": "test", "chunk_size": 11},
+    )
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+
+    def broker_down(name, args, **kwargs):
+        raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
+
+    monkeypatch.setattr(celery_app, "send_task", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = uprating.uprating_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.state == BackgroundJobState.RUNNING and job.done == 0
+    waiting = TaskIntent.objects.filter(task="claimants.uprating_chunk", dispatched_at__isnull=True)
+    assert sorted(intent.args[1] for intent in waiting) == sent == list(range(len(job.parameters["chunks"])))
+    assert len(sent) > 2 and all(intent.attempts == 1 and intent.last_error for intent in waiting)
+
+    # A resume while they wait adds no second copy of any chunk.
+    with django_capture_on_commit_callbacks(execute=True):
+        uprating.uprating_job_run(job_id=job.pk)
+    assert TaskIntent.objects.filter(task="claimants.uprating_chunk").count() == len(sent)
+
+    # Redis is back: the relay sends them (here the "worker" runs each at once).
+    monkeypatch.setattr(
+        celery_app, "send_task", lambda name, args, **kwargs: celery_app.tasks[name].apply(args=args)
+    )
+    assert outbox.relay_waiting() == len(sent)
+    job.refresh_from_db()
+    assert job.state == BackgroundJobState.SUCCEEDED, job.error
+    assert job.done == job.total == Claimant.objects.count()
+    assert job.result["moves"] == preview["moves"] and job.result["rows_written"] == preview["rows_to_write"]

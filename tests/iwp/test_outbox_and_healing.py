@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -133,6 +134,21 @@ def test_a_stalled_job_is_resumed_not_failed_and_says_so(monkeypatch):
         jobs.jobs_heal()
     job.refresh_from_db()
     assert job.state == BackgroundJobState.FAILED and len(resumed) == jobs.AUTO_RESUMES
+
+
+def test_a_job_that_progresses_between_losses_is_resumed_every_time(monkeypatch):
+    """The limit counts automatic resumes without progress since, not every resume in a long job's life."""
+    resumed = []
+    monkeypatch.setitem(jobs.RESUMERS, "test.kind", resumed.append)
+    job = _stalled_job("test.kind")
+    for _ in range(jobs.AUTO_RESUMES + 2):
+        BackgroundJob.objects.filter(pk=job.pk).update(
+            heartbeat_at=timezone.now() - dt.timedelta(hours=1), done=F("done") + 1
+        )
+        assert jobs.jobs_heal() == {"resumed": 1, "failed": 0}
+    job.refresh_from_db()
+    assert job.state == BackgroundJobState.RUNNING and len(resumed) == jobs.AUTO_RESUMES + 2
+    assert [e["done"] for e in job.result["events"]] == list(range(4, 4 + jobs.AUTO_RESUMES + 2))
 
 
 def test_a_resumable_job_is_resumed_once_redelivery_has_had_its_time_and_others_wait_for_the_stall_time(
