@@ -735,7 +735,6 @@ def _preview_chunks(chunks: list[tuple[int, int]], params: dict) -> dict[str, An
                     continue
                 totals["claimants"] += reached
                 chunk_params = {**params, "lo": lo, "hi": hi}
-                _run(cursor, "uprating_latest", chunk_params)
                 _run(cursor, "uprating_preview_counts", chunk_params)
                 for old, new, current, written, from_change, count in cursor.fetchall():
                     totals["periods"] += count if from_change else 0
