@@ -10,7 +10,7 @@ SELECT a.regime, iwp_regime_name(w.code),
   count(*)
 FROM upr_rows w
 JOIN upr_span s ON s.claimant_id = w.claimant_id
--- The chunk's claimants read once in id order, not probed one by one (see uprating_rows.sql).
+-- The chunk's claimants read once in id order, not probed one by one (see uprating_facts.sql).
 JOIN (
   SELECT x.id, x.current_regime FROM claimants_claimant x WHERE x.id >= %(lo)s AND x.id < %(hi)s OFFSET 0
 ) c ON c.id = w.claimant_id
