@@ -51,7 +51,7 @@ from claimants.regimes.cycling import CyclingSettings
 from claimants.regimes.engine import Cause, format_date
 from claimants.regimes.recalculation import claimant_recalculate
 from iwp.background.jobs import job_advance, job_create, job_fail, job_is_cancelled, job_start, job_succeed
-from iwp.background.outbox import send_on_commit
+from iwp.background.outbox import runs_in_process, send_on_commit
 from iwp.figures import figures_changed
 from iwp.models import BackgroundJob, BackgroundJobState, StaffMember
 
@@ -244,11 +244,14 @@ def _decide(
     few = chunk_claimants is not None and reached * 2 < chunk_claimants
     hashed = chunk_claimants is not None and not few
     if hashed:
+        cursor.execute("SELECT current_setting('enable_nestloop')")
+        nestloop_before = cursor.fetchone()[0]
         cursor.execute("SET LOCAL enable_nestloop = off")
     earnings = "uprating_earnings_probe" if few else "uprating_earnings_scan"
     _timed(cursor, "uprating_rows", params, steps, earnings=earnings)
     if hashed:
-        cursor.execute("SET LOCAL enable_nestloop = on")
+        # Only for that statement: whatever was in force before (the server's setting, a role's) is put back.
+        cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop_before])
     cursor.execute("ANALYZE upr_rows (claimant_id, period_start, prev_start, compared)")
     return reached
 
@@ -573,7 +576,7 @@ def uprating_job_run(*, job_id: int, dispatch: Callable[[int, int], Any] | None 
     if not pending:
         _finish(job_id)
         return []
-    if dispatch is None:
+    if dispatch is None and not runs_in_process():
         # Through the outbox, in one transaction: a chunk the broker cannot take now (Redis gone for a moment)
         # waits in the database and the relay sends it when Redis is back, instead of the whole job failing on
         # the first refused send. A chunk still waiting from an earlier run (a resume) is not sent twice.
@@ -583,6 +586,15 @@ def uprating_job_run(*, job_id: int, dispatch: Callable[[int, int], Any] | None 
                     "claimants.uprating_chunk", job_id, index, key=f"uprating:{job_id}:chunk:{index}"
                 )
         return pending
+    if dispatch is None:
+        # No broker (the embedded default): nothing can refuse a chunk, and there is no relay to send one that
+        # waits, so each runs here and now, in its own transaction. A chunk that fails marks the job failed and
+        # stops it; resuming runs the chunks not done.
+        from claimants.regimes.tasks import uprating_chunk
+
+        def dispatch(job_id: int, index: int) -> Any:
+            return uprating_chunk.delay(job_id, index)
+
     for index in pending:
         dispatch(job_id, index)
     return pending

@@ -63,13 +63,35 @@ def send_on_commit(task: str, *args: Any, key: str = "", background: bool = Fals
     transaction.on_commit(lambda: _dispatch_after_commit(intent_id))
 
 
+def runs_in_process() -> bool:
+    """No broker (the embedded default, unit tests): a task sent is run here and now."""
+    return bool(app.conf.task_always_eager)
+
+
+def _run_claimed(intent_id: int) -> None:
+    """Mark the intent sent in a transaction of its own, then run it outside any transaction: long work (an
+    uprating) then commits its parts as it goes, and a failure it records (the job marked failed, so it can be
+    resumed) is kept rather than rolled back with the intent's lock."""
+    with transaction.atomic():
+        intent = (
+            TaskIntent.objects.select_for_update(skip_locked=True)
+            .filter(pk=intent_id, dispatched_at__isnull=True)
+            .first()
+        )
+        if intent is None:
+            return
+        intent.dispatched_at = timezone.now()
+        intent.save(update_fields=["dispatched_at"])
+    _send(intent)
+
+
 def _dispatch_in_thread(intent_id: int) -> threading.Thread:
     """Run the intent in a daemon thread on its own database connection (the embedded default's "worker"). A
     failure is logged and left to the job's own record (a failed job can be resumed from its page)."""
 
     def run() -> None:
         try:
-            dispatch([intent_id])
+            _run_claimed(intent_id)
         except Exception:
             logger.exception("background intent %s failed in its thread", intent_id)
         finally:

@@ -676,6 +676,53 @@ def test_without_a_broker_the_uprating_runs_in_a_thread_after_the_request(settin
     assert RegimeAssessment.objects.filter(background_job=job).exists()
 
 
+def _join_background_threads() -> None:
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name.startswith("iwp-background-"):
+            thread.join(60)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_a_failed_chunk_fails_the_job_keeps_the_chunks_done_and_a_resume_finishes(
+    settings, monkeypatch
+) -> None:
+    """The embedded default runs the job in a thread, each chunk in its own transaction: a chunk that raises
+    leaves the job failed (not stuck as running, nor rolled back to waiting), the chunks before it stay written,
+    and resuming runs only what is left."""
+    settings.IWP_BACKGROUND_THREADS = True
+    seed_caseload(random.Random(37), 12)
+    admin = AdministratorFactory()
+    real = uprating._process_chunk_sql
+    broken = {"on": True}
+
+    def flaky(**kwargs):
+        if kwargs["index"] == 1 and broken["on"]:
+            raise RuntimeError("the database went away")
+        return real(**kwargs)
+
+    monkeypatch.setattr(uprating, "_process_chunk_sql", flaky)
+    job = uprating.uprating_start(actor=admin, effective_from=EVERYTHING, reason="Failure test", chunk_size=7)
+    _join_background_threads()
+    job.refresh_from_db()
+    assert job.state == BackgroundJobState.FAILED and "the database went away" in job.error
+    assert job.result["chunks_done"] == [0]
+    written = RegimeAssessment.objects.filter(background_job=job).count()
+    assert written > 0  # chunk 0 committed on its own
+
+    broken["on"] = False
+    uprating.uprating_resume(job_id=job.pk)
+    _join_background_threads()
+    job.refresh_from_db()
+    assert job.state == BackgroundJobState.SUCCEEDED, job.error
+    assert sorted(job.result["chunks_done"]) == list(range(len(job.parameters["chunks"])))
+    assert job.done == job.total == Claimant.objects.count()
+    # Chunk 0 was not run again: every period has one row from this job.
+    periods = RegimeAssessment.objects.filter(background_job=job).values_list("claimant_id", "period_start")
+    assert len(periods) == len(set(periods)) > written
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_preview_on_two_connections_counts_what_one_connection_does() -> None:
     ids = seed_caseload(random.Random(31), 60)
@@ -721,10 +768,21 @@ def test_a_real_worker_shares_out_the_chunks(celery_worker) -> None:
     assert RegimeAssessment.objects.filter(claimant_id__in=ids, background_job=job).exists()
 
 
-def _decided_rows(chunk_claimants: int) -> list[tuple]:
+def _decided_rows(chunk_claimants: int, monkeypatch) -> tuple[list[tuple], list[str]]:
     """upr_rows for every claimant's whole window, decided with the earnings access path that ``chunk_claimants``
-    selects (a count larger than twice the claimants probes each claimant; zero scans the id range)."""
+    selects (a count larger than twice the claimants probes each claimant; zero scans the id range), and the
+    paths the big pass was given."""
     from django.db import connection
+
+    paths: list[str] = []
+    real_timed = uprating._timed
+
+    def timed(cursor, name, params, steps, step=None, **fragments):
+        if name == "uprating_rows":
+            paths.append(fragments["earnings"])
+        return real_timed(cursor, name, params, steps, step, **fragments)
+
+    monkeypatch.setattr(uprating, "_timed", timed)
 
     params = {**uprating._sql_params(EVERYTHING, CyclingSettings(), None, date.today()), "lo": 0, "hi": 2**62}
     with transaction.atomic(), connection.cursor() as cursor:
@@ -736,14 +794,16 @@ def _decided_rows(chunk_claimants: int) -> list[tuple]:
         cursor.execute("SELECT * FROM upr_rows ORDER BY claimant_id, period_start")
         rows = cursor.fetchall()
         uprating._drop_temp_tables(cursor)
-    return rows
+    monkeypatch.setattr(uprating, "_timed", real_timed)
+    return rows, paths
 
 
 @pytest.mark.django_db
-def test_probing_each_claimant_decides_what_scanning_the_chunk_decides() -> None:
+def test_probing_each_claimant_decides_what_scanning_the_chunk_decides(monkeypatch) -> None:
     ids = seed_caseload(random.Random(23), 25)
-    probed = _decided_rows(chunk_claimants=10 * len(ids))
-    scanned = _decided_rows(chunk_claimants=0)
+    probed, probe_paths = _decided_rows(10 * len(ids), monkeypatch)
+    scanned, scan_paths = _decided_rows(0, monkeypatch)
+    assert (probe_paths, scan_paths) == (["uprating_earnings_probe"], ["uprating_earnings_scan"])
     assert len(probed) == EarningsRecord.objects.filter(is_current=True).count() - _beyond_window()
     assert probed == scanned
 

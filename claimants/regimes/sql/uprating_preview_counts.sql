@@ -2,7 +2,7 @@
 -- the claimant's current regime (on their latest AP's row only), whether the AP would be written, and whether it
 -- is on or after the change. "Written" is the insert's own test (uprating_outcome_differs.sql). Each AP's latest
 -- history row is probed here, in the same pass, rather than first copied to upr_old and joined back: that copy
--- and the hash joins it needed cost about 0.2 s per 100,000 claimants. Params: lo, hi, effective_from.
+-- and the hash joins it needed cost 0.15–0.2 s more per 100,000 claimants. Params: lo, hi, effective_from.
 SELECT a.regime, iwp_regime_name(w.code),
   CASE WHEN w.period_start = s.last_start THEN c.current_regime END,
   /* include uprating_outcome_differs */,
