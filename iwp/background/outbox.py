@@ -68,16 +68,22 @@ def runs_in_process() -> bool:
     return bool(app.conf.task_always_eager)
 
 
+def _waiting(intent_id: int) -> TaskIntent | None:
+    """The intent, locked for this transaction, if it still waits; None if it was sent already or is being sent
+    right now (by the relay, or the send after its commit)."""
+    return (
+        TaskIntent.objects.select_for_update(skip_locked=True)
+        .filter(pk=intent_id, dispatched_at__isnull=True)
+        .first()
+    )
+
+
 def _run_claimed(intent_id: int) -> None:
     """Mark the intent sent in a transaction of its own, then run it outside any transaction: long work (an
     uprating) then commits its parts as it goes, and a failure it records (the job marked failed, so it can be
     resumed) is kept rather than rolled back with the intent's lock."""
     with transaction.atomic():
-        intent = (
-            TaskIntent.objects.select_for_update(skip_locked=True)
-            .filter(pk=intent_id, dispatched_at__isnull=True)
-            .first()
-        )
+        intent = _waiting(intent_id)
         if intent is None:
             return
         intent.dispatched_at = timezone.now()
@@ -119,13 +125,9 @@ def dispatch(intent_ids: Sequence[int]) -> int:
     sent = 0
     for intent_id in intent_ids:
         with transaction.atomic():
-            intent = (
-                TaskIntent.objects.select_for_update(skip_locked=True)
-                .filter(pk=intent_id, dispatched_at__isnull=True)
-                .first()
-            )
+            intent = _waiting(intent_id)
             if intent is None:
-                continue  # sent already, or being sent by the relay right now
+                continue
             try:
                 _send(intent)
             except Exception as error:
