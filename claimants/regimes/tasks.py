@@ -2,8 +2,9 @@
 uprating. They take ids and call a service; every one is safe to run twice.
 
 ``claimants.uprating_run`` plans the job's chunks and sends one ``claimants.uprating_chunk`` per chunk not yet
-done (through the outbox, so a chunk Redis refuses waits for the relay), so several workers share the job. ``acks_late``: a chunk whose worker died is delivered again and, being one
-transaction that records itself as done, is either redone from scratch or skipped.
+done, so several workers share the job (through the outbox, so a chunk Redis refuses waits for the relay).
+``acks_late``: a chunk whose worker died is delivered again and, being one transaction that records itself as
+done, is either redone from scratch or skipped.
 """
 
 from __future__ import annotations

@@ -576,17 +576,18 @@ def uprating_job_run(*, job_id: int, dispatch: Callable[[int, int], Any] | None 
     if not pending:
         _finish(job_id)
         return []
-    if dispatch is None and not runs_in_process():
-        # Through the outbox, in one transaction: a chunk the broker cannot take now (Redis gone for a moment)
-        # waits in the database and the relay sends it when Redis is back, instead of the whole job failing on
-        # the first refused send. A chunk still waiting from an earlier run (a resume) is not sent twice.
-        with transaction.atomic():
-            for index in pending:
-                send_on_commit(
-                    "claimants.uprating_chunk", job_id, index, key=f"uprating:{job_id}:chunk:{index}"
-                )
-        return pending
     if dispatch is None:
+        if not runs_in_process():
+            # Through the outbox, in one transaction: a chunk the broker cannot take now (Redis gone for a
+            # moment) waits in the database and the relay sends it when Redis is back, instead of the whole job
+            # failing on the first refused send. A chunk still waiting from an earlier run (a resume) is not sent
+            # twice.
+            with transaction.atomic():
+                for index in pending:
+                    send_on_commit(
+                        "claimants.uprating_chunk", job_id, index, key=f"uprating:{job_id}:chunk:{index}"
+                    )
+            return pending
         # No broker (the embedded default): nothing can refuse a chunk, and there is no relay to send one that
         # waits, so each runs here and now, in its own transaction. A chunk that fails marks the job failed and
         # stops it; resuming runs the chunks not done.

@@ -667,9 +667,7 @@ def test_without_a_broker_the_uprating_runs_in_a_thread_after_the_request(settin
     job.refresh_from_db()
     assert job.state != BackgroundJobState.SUCCEEDED
     release.set()
-    for thread in threading.enumerate():
-        if thread.name.startswith("iwp-background-"):
-            thread.join(60)
+    _join_background_threads()
     job.refresh_from_db()
     assert seen and seen[0].startswith("iwp-background-")
     assert job.state == BackgroundJobState.SUCCEEDED

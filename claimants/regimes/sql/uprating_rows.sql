@@ -2,9 +2,9 @@
 -- with the previous AP's decision beside it. One row per (claimant, AP). Amounts: earnings in pence, thresholds
 -- in pence x 1200 (see migration 0003). grp: 0 all requirements, 1 preparing, 2 planning, 3 no requirements.
 -- kind: 0 single, 1 partner who is a claimant, 2 partner not eligible for UC.
--- The chunk's claimants and their partners' earnings are temporary tables (uprating_facts.sql), analysed, not CTEs: a CTE has no
--- statistics, and with the join estimate of (span x id range) at a few rows the planner chose nested loops over
--- them that grew with the table (every AP of the chunk against every partner AP).
+-- The chunk's claimants and their partners' earnings are temporary tables (uprating_facts.sql), analysed, not
+-- CTEs: a CTE has no statistics, and with the join estimate of (span x id range) at a few rows the planner chose
+-- nested loops over them that grew with the table (every AP of the chunk against every partner AP).
 DROP TABLE IF EXISTS upr_rows;
 CREATE TEMP TABLE upr_rows AS
 WITH base AS (
