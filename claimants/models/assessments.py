@@ -81,7 +81,14 @@ class RegimeAssessment(models.Model):
             Regime(self.regime).label,
             Regime(self.partner_regime).label if self.partner_regime else None,
         }
-        lines = [
-            line for line in self.explanation if any(f"in the {label} " in line for label in labels if label)
-        ]
-        return lines or self.explanation[-1:]
+        picked: list[str] = []
+        for index, line in enumerate(self.explanation):
+            if not any(f"in the {label} " in line for label in labels if label):
+                continue
+            # A bare "So … is in the Intensive Work Search regime." gives its reason in the sentence before (the
+            # engine's simplest case: "£880.00 is below the single AET …"): the headline keeps both, or it would
+            # say where the claimant is without why.
+            if line.startswith("So ") and index and self.explanation[index - 1] not in picked:
+                picked.append(self.explanation[index - 1])
+            picked.append(line)
+        return picked or self.explanation[-1:]

@@ -82,6 +82,22 @@ def test_conclusion_picks_the_outcome_sentences():
     )
     claimant_recalculate(claimant_id=c.pk, cause=Cause.EARNINGS)
     row = c.assessments.get()
-    assert row.conclusion
-    assert all("Intensive Work Search" in line for line in row.conclusion)
+    # The outcome and, for the engine's one-sentence Intensive Work Search case, the reason said just before it.
+    reason, outcome = row.conclusion
+    assert reason.startswith("£880.00 is below the single AET of £")
+    assert reason in row.explanation
+    assert outcome.startswith("So ") and "Intensive Work Search" in outcome
+    assert row.explanation.index(outcome) == row.explanation.index(reason) + 1
     assert len(row.conclusion) < len(row.explanation)
+
+
+def test_conclusion_keeps_a_one_sentence_outcome_alone():
+    c = ClaimantFactory()
+    claimant_record_earnings(
+        claimant=c, period_start=dt.date(2025, 6, 10), employed_earnings=Decimal("3000"), recalculate=False
+    )
+    claimant_recalculate(claimant_id=c.pk, cause=Cause.EARNINGS)
+    row = c.assessments.get()
+    # "… meet your CET of …, so you are in the Working Enough regime." carries its own reason.
+    (line,) = row.conclusion
+    assert "Working Enough" in line and "meet" in line and "CET of £" in line
