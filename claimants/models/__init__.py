@@ -2,7 +2,7 @@
 through this package, and ``claimants.models.X`` is the path the rest of the code (and the landed migrations,
 for ``validate_nino`` and ``validate_uk_phone``) uses."""
 
-from claimants.models.assessments import RegimeAssessment
+from claimants.models.assessments import RegimeAssessment, RegimeMove
 from claimants.models.casework import (
     ACCEPT_WITHIN,
     SENSITIVE_BARRIERS,
@@ -99,6 +99,7 @@ __all__ = [
     "ProgressionPlan",
     "RegimeAssessment",
     "RegimeChoices",
+    "RegimeMove",
     "SelfAssessment",
     "SupportFundAward",
     "SupportFundBudget",

@@ -92,3 +92,29 @@ class RegimeAssessment(models.Model):
                 picked.append(self.explanation[index - 1])
             picked.append(line)
         return picked or self.explanation[-1:]
+
+
+class RegimeMove(models.Model):
+    """A claimant whose regime now (``Claimant.current_regime``) an uprating job changed, from what to what: the
+    job page's "Who moved", one row per claimant, written by the chunk that moved them. So the list is exactly the
+    figure above it ("N claimants moved regime"), which the job counts from the same comparison. History cannot
+    give this: it holds periods, and a claimant whose earlier periods changed has not necessarily moved now."""
+
+    # No database foreign keys, as on history: the chunk holds the claimant row locked while it writes and runs
+    # only for a job that exists; deleting either still deletes these rows (Django's collector cascades).
+    job = models.ForeignKey(
+        "iwp.BackgroundJob", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    claimant = models.ForeignKey(Claimant, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # Blank: no regime yet (a claimant the job decided for the first time).
+    from_regime = models.CharField(max_length=40, choices=RegimeChoices.choices, blank=True)
+    to_regime = models.CharField(max_length=40, choices=RegimeChoices.choices)
+
+    class Meta:
+        constraints = [
+            # A chunk runs once per job (a done chunk is skipped), and a claimant is in one chunk.
+            models.UniqueConstraint(fields=["job", "claimant"], name="regime_move_once_per_job"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claimant_id}: {self.from_regime or 'none'} → {self.to_regime} (job {self.job_id})"

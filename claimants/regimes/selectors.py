@@ -6,10 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Min
+from django.db.models import Min, QuerySet
 from django.utils import timezone
 
-from claimants.models import AetParameter, WageBand, WageRate
+from claimants.models import AetParameter, RegimeMove, WageBand, WageRate
 from claimants.regimes.engine import (
     AetParameters,
     AgeBandRate,
@@ -88,3 +88,12 @@ class PeriodWindow:
 def assessment_period_problem(start: date, *, today: date | None = None) -> str | None:
     """Why earnings for an assessment period starting on ``start`` cannot be recorded, or None."""
     return PeriodWindow.now(today=today).problem(start)
+
+
+def uprating_movers(*, job_id: int) -> QuerySet[RegimeMove]:
+    """Who an uprating job moved, one row per claimant (as its "N claimants moved regime" counts them), by name."""
+    return (
+        RegimeMove.objects.filter(job_id=job_id)
+        .select_related("claimant__jobcentre")
+        .order_by("claimant__last_name", "claimant__first_name", "claimant_id")
+    )

@@ -46,7 +46,7 @@ from typing import Any
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
-from claimants.models import Claimant, EarningsRecord
+from claimants.models import Claimant, EarningsRecord, RegimeMove
 from claimants.regimes.cycling import CyclingSettings
 from claimants.regimes.engine import Cause, format_date
 from claimants.regimes.recalculation import claimant_recalculate
@@ -371,6 +371,13 @@ def _process_chunk_python(
         if before != outcome.current_regime:
             key = f"{before}>{outcome.current_regime}"
             result.moves[key] = result.moves.get(key, 0) + 1
+            if job_id is not None:
+                RegimeMove.objects.create(
+                    job_id=job_id,
+                    claimant_id=claimant_id,
+                    from_regime=before,
+                    to_regime=outcome.current_regime,
+                )
     return result
 
 

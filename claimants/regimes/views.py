@@ -20,14 +20,13 @@ from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import F, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.exceptions import ValidationError
 
 from claimants.facts.selectors import fact_versions
-from claimants.models import AetParameter, IwpOfferStatus, RegimeAssessment, WageRate
+from claimants.models import AetParameter, IwpOfferStatus, WageRate
 from claimants.record.charts import earnings_chart
 from claimants.regimes import uprating
 from claimants.regimes.api import assess_payload
@@ -41,7 +40,7 @@ from claimants.regimes.engine import (
 )
 from claimants.regimes.forms import RegimeCalculatorForm, api_error_messages
 from claimants.regimes.iwp_offer import iwp_offer_invite
-from claimants.regimes.selectors import rate_tables
+from claimants.regimes.selectors import rate_tables, uprating_movers
 from claimants.regimes.taper import NoWorkAllowanceInForce, TaperEffect, WorkAllowanceKind, taper_effect
 from claimants.regimes.uprating import UPRATING_JOB_KIND
 from claimants.selectors import (
@@ -290,26 +289,11 @@ def uprating_start_page(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMINISTRATOR)
 def uprating_job_page(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(BackgroundJob, pk=pk, kind=UPRATING_JOB_KIND)
-    # A mover is a period whose regime differs from the row this job's row replaced (not from the period before).
-    # Ids, not timestamps, order the history: rows written in SQL carry their transaction's start time.
-    replaced = (
-        RegimeAssessment.objects.filter(
-            claimant=OuterRef("claimant"), period_start=OuterRef("period_start"), pk__lt=OuterRef("pk")
-        )
-        .order_by("-pk")
-        .values("regime")[:1]
+    page = (
+        Paginator(uprating_movers(job_id=job.pk), 50).get_page(request.GET.get("page"))
+        if job.finished
+        else None
     )
-    movers = (
-        RegimeAssessment.objects.filter(background_job=job)
-        .annotate(replaced_regime=Subquery(replaced))
-        .filter(replaced_regime__isnull=False)
-        .exclude(regime=F("replaced_regime"))
-        .select_related("claimant__jobcentre")
-        .order_by("claimant__last_name", "claimant__first_name", "period_start")
-    )
-    page = Paginator(movers, 50).get_page(request.GET.get("page")) if job.finished else None
-    for row in page or []:
-        row.replaced_label = _label(row.replaced_regime)
     return render(
         request,
         "claimants/uprating_job.html",
@@ -317,6 +301,8 @@ def uprating_job_page(request: HttpRequest, pk: int) -> HttpResponse:
             "title": job.description or "Uprating",
             "job": job,
             "movers_page": page,
+            # Jobs finished before who moved was kept (claimants.0019) have counts but no list.
+            "movers_kept": page is None or page.paginator.count or not job.result.get("moved"),
             "moves": [
                 {**m, "from": _label(m["from"]), "to": _label(m["to"])} for m in job.result.get("moves", [])
             ],

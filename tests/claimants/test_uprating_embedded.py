@@ -18,7 +18,7 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 call_command("demo_data", "--if-empty", verbosity=0)
-from claimants.models import AetParameter
+from claimants.models import AetParameter, Claimant, RegimeMove
 from claimants.regimes.uprating import uprating_preview, uprating_start
 from iwp.models import BackgroundJob
 # A (hypothetical) uprating: the single AET from 6 April 2026 becomes 20 hours, so some claimants move.
@@ -31,8 +31,12 @@ while time.monotonic() < deadline:
     if job.finished:
         break
     time.sleep(0.5)
+kept = RegimeMove.objects.filter(job=job)
 print(json.dumps({"state": job.state, "error": job.error, "done": job.done, "total": job.total,
-                  "moved": job.result.get("moved"), "preview_moving": preview["moving"]}))
+                  "moved": job.result.get("moved"), "preview_moving": preview["moving"],
+                  "kept": kept.count(), "kept_claimants": kept.values("claimant").distinct().count(),
+                  "kept_now_in_new_regime": sum(
+                      Claimant.objects.get(pk=m.claimant_id).current_regime == m.to_regime for m in kept)}))
 """
 
 
@@ -54,3 +58,5 @@ def test_the_embedded_default_runs_an_uprating_to_the_end(tmp_path) -> None:
     assert result["total"] > 0 and result["done"] == result["total"]
     # The job moved exactly the claimants its preview said would move.
     assert result["moved"] == result["preview_moving"] > 0
+    # Who moved is kept one row per claimant (the per-claimant path's writer), exactly as many as the figure.
+    assert result["kept"] == result["kept_claimants"] == result["kept_now_in_new_regime"] == result["moved"]

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from claimants.models import AetParameter, RegimeAssessment
+from claimants.models import AetParameter, RegimeAssessment, RegimeMove
 from claimants.regimes.engine import Cause
 from claimants.regimes.recalculation import claimant_recalculate
 from claimants.services import claimant_record_earnings
@@ -67,6 +67,77 @@ def test_preview_then_run_then_movers(
     latest = RegimeAssessment.objects.current().get(claimant=light_touch_claimant)
     assert (latest.cause, latest.background_job_id) == ("threshold", job.pk)
     assert "Light Touch" in page  # the regime the uprating replaced
+
+
+def _claimant_with_periods(first_name: str, last_name: str, earnings: list[str]):
+    claimant = ClaimantFactory(first_name=first_name, last_name=last_name)
+    for month, amount in enumerate(earnings):
+        claimant_record_earnings(
+            claimant=claimant,
+            period_start=dt.date(2025, 6 + month, 10),
+            employed_earnings=Decimal(amount),
+            recalculate=False,
+        )
+    claimant_recalculate(claimant_id=claimant.pk, cause=Cause.EARNINGS)
+    claimant.refresh_from_db()
+    return claimant
+
+
+@pytest.mark.parametrize("path", ["sql", "per_claimant"])
+def test_who_moved_lists_each_claimant_whose_regime_now_changed_once(
+    path, monkeypatch, admin_client_iwp, django_capture_on_commit_callbacks
+):
+    """The job page's list is its figure: one row per claimant whose regime now changed, however many of their
+    periods changed, and nobody whose earlier periods changed but whose latest did not. (It used to list periods:
+    one claimant once per period, under "N claimants moved regime".)"""
+    if path == "per_claimant":
+        from claimants.regimes import uprating
+
+        monkeypatch.setattr(uprating, "_is_postgresql", lambda: False)
+    # Three periods, each Light Touch now and Intensive Work Search under the new AET: three periods, one mover.
+    mover = _claimant_with_periods("Ada", "Mover", ["952.38", "952.38", "952.38"])
+    # Two periods that move the same way, then a latest period that meets the CET: Working Enough before and after.
+    steady = _claimant_with_periods("Bea", "Steady", ["952.38", "952.38", "3000.00"])
+    assert (mover.current_regime, steady.current_regime) == ("light_touch", "working_enough")
+    AetParameter.objects.create(
+        effective_from=dt.date(2025, 6, 1),
+        single_hours=Decimal(20),
+        couple_hours=Decimal(29),
+        hourly_rate=Decimal("12.21"),
+    )
+    form = {**govuk_date("effective_from", "2025-06-01"), "reason": "Test uprating"}
+    with django_capture_on_commit_callbacks(execute=True):
+        started = admin_client_iwp.post(reverse("claimants:uprating"), {**form, "action": "run"})
+    job = BackgroundJob.objects.get()
+    job.refresh_from_db()
+    assert job.state == "succeeded", job.error
+    # Both claimants had periods rewritten from Light Touch to Intensive Work Search ...
+    for claimant, periods in ((mover, 3), (steady, 2)):
+        assert (
+            RegimeAssessment.objects.filter(
+                claimant=claimant, background_job=job, regime="intensive_work_search"
+            ).count()
+            == periods
+        )
+    # ... but only one of them is in a different regime now, and that is who the job says moved.
+    assert job.result["moved"] == 1
+    assert list(
+        RegimeMove.objects.filter(job=job).values_list("claimant_id", "from_regime", "to_regime")
+    ) == [(mover.pk, "light_touch", "intensive_work_search")]
+    page = admin_client_iwp.get(started["Location"]).content.decode()
+    assert "1 claimants moved regime" in page
+    movers_table = page[page.index('data-testid="movers"') :]
+    assert movers_table.count('data-testid="mover-') == 1
+    assert f'data-testid="mover-{mover.pk}"' in movers_table and "Bea Steady" not in movers_table
+
+
+def test_a_job_from_before_moves_were_kept_says_so_rather_than_nobody_moved(admin_client_iwp):
+    job = BackgroundJob.objects.create(
+        kind="uprating", state="succeeded", total=1, done=1, result={"moved": 3, "moves": []}
+    )
+    page = admin_client_iwp.get(reverse("claimants:uprating_job", args=[job.pk])).content.decode()
+    assert "ran before the list of who moved was kept" in page
+    assert "Nobody moved regime" not in page
 
 
 def test_bad_date_is_a_form_error(admin_client_iwp):
