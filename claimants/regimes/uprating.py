@@ -111,8 +111,9 @@ def _statements(name: str, **fragments: str) -> tuple[str, ...]:
     text = (SQL_DIR / f"{name}.sql").read_text()
     # A shared fragment: "/* include NAME */" stands for the text of NAME.sql (one predicate, two statements);
     # "/* fragment KEY */" for the text of the file the caller chose for KEY (one statement, two access paths).
-    text = re.sub(r"/\* include (\w+) \*/", lambda m: _fragment(m.group(1)), text)
+    # Fragments first: a chosen fragment may itself include a shared one.
     text = re.sub(r"/\* fragment (\w+) \*/", lambda m: _fragment(fragments[m.group(1)]), text)
+    text = re.sub(r"/\* include (\w+) \*/", lambda m: _fragment(m.group(1)), text)
     parts = []
     for chunk in text.split(";\n"):
         lines = [line for line in chunk.splitlines() if line.strip() and not line.lstrip().startswith("--")]
@@ -848,15 +849,21 @@ def _preview_python(effective_from: date) -> dict[str, Any]:
     }
 
 
+class _FloorRolledBack(Exception):
+    pass
+
+
 def classify_floor_sql(
-    effective_from: date, decide_from: date | None = None, workers: int | None = None
+    effective_from: date, decide_from: date | None = None, workers: int | None = None, history: bool = False
 ) -> dict[str, Any]:
     """The benchmark's floor: one hand-written statement that decides every assessment period of the affected
     claimants' windows (only those from ``decide_from`` on, when given: the APs a real uprating decides) and
     writes each outcome as a row of ``iwp_floor_outcome`` (regime, partner's regime, thresholds as displayed), no
     history diff, no flags. Run as ``workers`` sessions at once (default: as many as the job uses), each on half
     the claimants by id, as the job's chunks are: a statement that writes is never parallel in PostgreSQL.
-    Returns the count per regime, the rows written and the seconds taken."""
+    With ``history``, each outcome is written instead as the uprating writes it (a history row with its
+    explanation, into the real history table and its indexes) and rolled back: what writing history alone adds to
+    the floor. Returns the count per regime, the rows written and the seconds taken."""
     if not _is_postgresql():
         raise NotImplementedError("The SQL floor needs PostgreSQL.")
     started = time.perf_counter()
@@ -869,7 +876,9 @@ def classify_floor_sql(
         )
         cursor.execute("TRUNCATE iwp_floor_outcome")
     ranges = _id_ranges(parts=workers)
-    (statement,) = _statements("classify_floor")
+    (statement,) = _statements(
+        "classify_floor", written="classify_floor_history" if history else "classify_floor_outcome"
+    )
     threaded = len(ranges) > 1 and not connection.in_atomic_block
 
     def run(lo: int, hi: int) -> dict[str, int]:
@@ -883,9 +892,21 @@ def classify_floor_sql(
                 cursor.execute("SET LOCAL join_collapse_limit = 1")
                 cursor.execute(
                     statement,
-                    {"effective_from": effective_from, "decide_from": decide_from, "lo": lo, "hi": hi},
+                    {
+                        "effective_from": effective_from,
+                        "decide_from": decide_from,
+                        "lo": lo,
+                        "hi": hi,
+                        "effective_from_text": format_date(effective_from),
+                    },
                 )
-                return {regime: int(count) for regime, count in cursor.fetchall()}
+                counts = {regime: int(count) for regime, count in cursor.fetchall()}
+                if history:
+                    # Measured, then undone: the history the benchmark's jobs compare against stays as it was.
+                    raise _FloorRolledBack(counts)
+                return counts
+        except _FloorRolledBack as undone:
+            return undone.args[0]
         finally:
             if threaded:
                 connections.close_all()

@@ -11,7 +11,8 @@ Order of the steps, each measured in its own process (so peak RSS is the step's 
    +2.5% from 1 October 2026), so that a realistic share of claimants' current regime moves;
 4. (c) the naive per-claimant ORM loop on a sample (rolled back, so the scenarios still have all the work to do);
 5. (i) a real uprating: the job from 1 October 2026, then its floor deciding the same APs (each claimant's latest)
-   and writing their outcomes; an agreement check on a sample (rolled back);
+   and writing their outcomes, then the same floor writing them as history rows instead (rolled back); an
+   agreement check on a sample (rolled back);
 6. (ii) a full re-decision: a correction to the AET row in force at the earliest AP, the job from that AP, its floor
    (every AP), and an agreement check again. Each job and floor reports wall and CPU seconds (this process and
    the PostgreSQL server), APs decided, rows written and WAL bytes;
@@ -60,6 +61,7 @@ STEP_ORDER = (
     "preview",
     "uprating",
     "floor",
+    "floor_history",
     "agree",
     "correct",
     "uprating_full",
@@ -123,6 +125,8 @@ WRITES = {
     "floor_first": ("iwp_floor_outcome",),
     "uprating": ("claimants_regimeassessment", "claimants_claimant"),
     "floor": ("iwp_floor_outcome",),
+    # Rolled back, but its 1,000,000 dead history rows are vacuumed before the next step.
+    "floor_history": ("claimants_regimeassessment",),
     "uprating_full": ("claimants_regimeassessment", "claimants_claimant"),
     "floor_full": ("iwp_floor_outcome",),
 }
@@ -251,6 +255,8 @@ def scenario_figures(r: dict[str, dict]) -> dict:
             "settled": r[job].get("settled"),
             "floor": _figures(r.get(floor, {})),
         }
+        if job == "uprating" and "seconds" in r.get("floor_history", {}):
+            out[key]["floor_writing_history"] = _figures(r["floor_history"])
     return out
 
 
@@ -329,6 +335,16 @@ def build_table(n: int, info: dict, seed: dict | None, r: dict[str, dict], args)
                 f"{fmt_int(floor['aps_decided'])} APs decided · {fmt_int(floor['rows_written'])} rows written · "
                 f"WAL {fmt_mb(floor['wal_bytes'] / 2**20)}<br>job/floor: {ratio:.2f}× wall"
                 + (f", {per_ap:.2f}× CPU per AP" if per_ap else "")
+            )
+        written = r.get("floor_history", {}) if job_step == "uprating" else {}
+        if "seconds" in written and "seconds" in floor:
+            # The floor's decisions written as the job writes them (history rows, their indexes, the explanation),
+            # rolled back: splits job/floor into what writing history costs and what the job's pipeline costs.
+            result += (
+                f"<br>floor writing history (rolled back) {fmt_seconds(written['seconds'])} wall, "
+                f"{written['cpu_seconds']:,.1f} CPU-s, WAL {fmt_mb(written['wal_bytes'] / 2**20)}: "
+                f"{written['seconds'] / floor['seconds']:.2f}× the floor; the job is "
+                f"{job['seconds'] / written['seconds']:.2f}× it"
             )
         ok = job["seconds"] <= target and (ratio is None or ratio <= RATIO_TO_FLOOR_TARGET)
         rows.append(

@@ -250,13 +250,16 @@ def _run_uprating(args, reason: str, effective_from: date) -> dict:
     }
 
 
-def _run_floor(effective_from: date, decide_from: date | None) -> dict:
-    """A floor: one hand-written statement deciding the same APs as the job and writing each outcome."""
+def _run_floor(effective_from: date, decide_from: date | None, history: bool = False) -> dict:
+    """A floor: one hand-written statement deciding the same APs as the job and writing each outcome (with
+    ``history``, writing each as a history row, rolled back)."""
     mod = uprating_module()
     if mod is None or not hasattr(mod, "classify_floor_sql"):
         return {"available": False}
     info, figures = measured(
-        lambda: call_with(mod.classify_floor_sql, effective_from=effective_from, decide_from=decide_from)
+        lambda: call_with(
+            mod.classify_floor_sql, effective_from=effective_from, decide_from=decide_from, history=history
+        )
     )
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS iwp_floor_outcome")
@@ -302,6 +305,12 @@ def step_uprating(args) -> dict:
 def step_floor(args) -> dict:
     """Scenario (i)'s floor: the APs from the change on (each claimant's latest), decided and written."""
     return _run_floor(HYPOTHETICAL_FROM, HYPOTHETICAL_FROM)
+
+
+def step_floor_history(args) -> dict:
+    """Scenario (i)'s floor writing history: the same decisions written as history rows with the job's
+    explanation, into the real history table and its indexes, then rolled back."""
+    return _run_floor(HYPOTHETICAL_FROM, HYPOTHETICAL_FROM, history=True)
 
 
 def step_correct(args) -> dict:
@@ -846,6 +855,7 @@ STEPS = {
     "preview": step_preview,
     "uprating": step_uprating,
     "floor": step_floor,
+    "floor_history": step_floor_history,
     "correct": step_correct,
     "uprating_full": step_uprating_full,
     "floor_full": step_floor_full,

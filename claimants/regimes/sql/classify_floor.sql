@@ -100,15 +100,10 @@ WITH span AS (
       h.couple_total, h.hh, h.aet_s, h.aet_c) AS code,
     CASE WHEN h.kind = 1 THEN iwp_classify(h.p_grp, h.p_mif, h.pemp, h.p_total, h.pcet, true, h.couple_emp,
       h.couple_total, h.hh, h.aet_s, h.aet_c) END AS p_code,
-    h.aet_s, h.aet_c, h.cet, h.pcet, h.hh, h.kind
+    h.aet_s, h.aet_c, h.cet, h.pcet, h.hh, h.kind, h.emp, h.slf, h.pemp, h.pslf
   FROM household h
 ), written AS (
-  -- (5) The outcome written, with the thresholds as displayed.
-  INSERT INTO iwp_floor_outcome
-  SELECT d.claimant_id, d.period_start, iwp_regime_name(d.code), coalesce(iwp_regime_name(d.p_code), ''),
-    iwp_money(d.aet_s), CASE WHEN d.kind > 0 THEN iwp_money(d.aet_c) END, iwp_money(d.cet),
-    CASE WHEN d.kind = 1 THEN iwp_money(d.pcet) END, CASE WHEN d.kind > 0 THEN iwp_money(d.hh) END
-  FROM decided d
-  RETURNING regime
+  -- (5) The outcome written: a plain table (classify_floor_outcome.sql) or history (classify_floor_history.sql).
+  /* fragment written */
 )
 SELECT w.regime, count(*)::bigint AS periods FROM written w GROUP BY 1;

@@ -43,23 +43,7 @@ SELECT w.claimant_id, w.period_start, w.period_end, iwp_regime_name(w.code),
   iwp_money(w.aet_s), CASE WHEN w.kind > 0 THEN iwp_money(w.aet_c) END, iwp_money(w.cet),
   CASE WHEN w.kind = 1 THEN iwp_money(w.pcet) END, CASE WHEN w.kind > 0 THEN iwp_money(w.hh) END,
   w.easement,
-  -- A short explanation: the limb that decided, with its figures (the per-claimant engine writes the long one).
-  jsonb_build_array('Recalculated after the uprating from ' || %(effective_from_text)s || ': ' || CASE w.code
-    WHEN 1 THEN 'no work-related requirements because of your circumstances, so earnings do not change it'
-    WHEN 2 THEN 'the Minimum Income Floor applies to your self-employment'
-    WHEN 3 THEN '£' || to_char((w.emp + w.slf)::numeric / 100, 'FM999,999,990.00') || ' earnings against your CET of £'
-      || to_char(iwp_money(w.cet), 'FM999,999,990.00')
-    WHEN 4 THEN 'the couple''s £' || to_char((w.emp + w.slf + w.pemp + w.pslf)::numeric / 100, 'FM999,999,990.00')
-      || ' earnings against the household CET of £' || to_char(iwp_money(w.hh), 'FM999,999,990.00')
-    WHEN 7 THEN '£' || to_char(w.emp::numeric / 100, 'FM999,999,990.00')
-      || ' employed earnings against the single AET of £' || to_char(iwp_money(w.aet_s), 'FM999,999,990.00')
-    WHEN 8 THEN 'the couple''s £' || to_char((w.emp + w.pemp)::numeric / 100, 'FM999,999,990.00')
-      || ' employed earnings against the couple AET of £' || to_char(iwp_money(w.aet_c), 'FM999,999,990.00')
-    WHEN 9 THEN '£' || to_char(w.emp::numeric / 100, 'FM999,999,990.00')
-      || ' employed earnings against the single AET of £' || to_char(iwp_money(w.aet_s), 'FM999,999,990.00')
-    ELSE '£' || to_char((w.emp + w.slf)::numeric / 100, 'FM999,999,990.00') || ' earnings below your CET of £'
-      || to_char(iwp_money(w.cet), 'FM999,999,990.00')
-    END || ' → ' || ('{No work-related requirements,Working Enough,Working Enough,Working Enough,Preparing for work,Planning for work,Light Touch,Light Touch,Intensive Work Search}'::text[])[w.code] || '.'),
+  /* include uprating_explanation */,
   now(), %(job_id)s
 FROM upr_rows w
 -- The latest history row of the AP; none when it was never calculated (uprating_latest_window.sql copies only
