@@ -101,8 +101,12 @@ _TEMP_TABLES = (
 # --------------------------------------------------------------------------------------------------------------
 
 
+_INCLUDE = re.compile(r"/\* include (\w+) \*/")
+
+
 def _fragment(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text().strip()
+    """The text of NAME.sql, with the fragments it includes in turn."""
+    return _INCLUDE.sub(lambda m: _fragment(m.group(1)), (SQL_DIR / f"{name}.sql").read_text().strip())
 
 
 @cache
@@ -111,9 +115,8 @@ def _statements(name: str, **fragments: str) -> tuple[str, ...]:
     text = (SQL_DIR / f"{name}.sql").read_text()
     # A shared fragment: "/* include NAME */" stands for the text of NAME.sql (one predicate, two statements);
     # "/* fragment KEY */" for the text of the file the caller chose for KEY (one statement, two access paths).
-    # Fragments first: a chosen fragment may itself include a shared one.
     text = re.sub(r"/\* fragment (\w+) \*/", lambda m: _fragment(fragments[m.group(1)]), text)
-    text = re.sub(r"/\* include (\w+) \*/", lambda m: _fragment(m.group(1)), text)
+    text = _INCLUDE.sub(lambda m: _fragment(m.group(1)), text)
     parts = []
     for chunk in text.split(";\n"):
         lines = [line for line in chunk.splitlines() if line.strip() and not line.lstrip().startswith("--")]
@@ -277,18 +280,19 @@ def _settle_chunk(cursor, params: dict, result: ChunkResult, chunk_claimants: in
     """Phase one (issue #13): decide only the APs from the change on, for claimants with history before it; write
     the rows of those the change leaves settled (uprating_settle.sql) and leave the rest to phase two."""
     steps = result.steps
+    _empty_settled(cursor)
     if not _decide(cursor, "uprating_from", params, steps, chunk_claimants):
-        _empty_settled(cursor)
         return
     cursor.execute("SELECT count(*) FROM upr_rows")
     result.periods += cursor.fetchone()[0]
-    _timed(cursor, "uprating_latest", params, steps)
+    # The history row's cause looks moves up in upr_changed; a settled claimant has none, but the table must exist.
+    _timed(cursor, "uprating_changed", params, steps)
     _timed(cursor, "uprating_settle", params, steps)
-    cursor.execute("SELECT count(*) FROM upr_settled")
-    result.settled = cursor.fetchone()[0]
-    if result.settled:
-        _timed(cursor, "uprating_changed", params, steps)
-        result.rows_written += _write_rows(cursor, params, steps)
+    settled, written, _trusted = cursor.fetchone()
+    result.settled = settled
+    result.rows_written += written
+    cursor.execute("ANALYZE upr_settled (claimant_id)")
+    cursor.execute("ANALYZE upr_trusted (claimant_id)")
 
 
 def _counts(cursor, sql: str) -> dict[str, int]:
