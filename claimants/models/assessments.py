@@ -106,7 +106,8 @@ class RegimeMove(models.Model):
         "iwp.BackgroundJob", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     claimant = models.ForeignKey(Claimant, on_delete=models.CASCADE, related_name="+", db_constraint=False)
-    # Blank: no regime yet (a claimant the job decided for the first time).
+    # Never blank in practice: a claimant with no regime before is decided for the first time, not moved (the job
+    # counts them apart and keeps no row; in a first full calculation that is every claimant).
     from_regime = models.CharField(max_length=40, choices=RegimeChoices.choices, blank=True)
     to_regime = models.CharField(max_length=40, choices=RegimeChoices.choices)
 

@@ -174,6 +174,15 @@ def _sql_params(effective_from: date, settings: CyclingSettings, job_id: int | N
     }
 
 
+def _moved(move_list: list[dict[str, Any]]) -> dict[str, int]:
+    """How many moved from one regime to another, and how many had none before (decided for the first time: not a
+    move, and not kept in the list of who moved, claimants.RegimeMove)."""
+    return {
+        "moved": sum(m["count"] for m in move_list if m["from"]),
+        "first_decided": sum(m["count"] for m in move_list if not m["from"]),
+    }
+
+
 def _move_list(counts: dict[str, int]) -> list[dict[str, Any]]:
     """``{"from>to": n}`` as the list the pages show, biggest first."""
     moves = []
@@ -376,7 +385,7 @@ def _process_chunk_python(
         if before != outcome.current_regime:
             key = f"{before}>{outcome.current_regime}"
             result.moves[key] = result.moves.get(key, 0) + 1
-            if job_id is not None:
+            if job_id is not None and before:
                 RegimeMove.objects.create(
                     job_id=job_id,
                     claimant_id=claimant_id,
@@ -518,7 +527,7 @@ def _finish(job_id: int) -> None:
     if job.finished or len(result.get("chunks_done", [])) < len(job.parameters.get("chunks", [])):
         return
     result["moves"] = _move_list(result.get("move_counts", {}))
-    result["moved"] = sum(m["count"] for m in result["moves"])
+    result.update(_moved(result["moves"]))
     result["finished_chunks"] = len(result.get("chunks_done", []))
     job_succeed(job_id=job_id, result=result)
     _recount_job_figures(job)
@@ -817,7 +826,8 @@ def uprating_preview(
         "claimants": sum(p["claimants"] for p in parts),
         "periods": sum(p["periods"] for p in parts),
         "rows_to_write": sum(p["rows_to_write"] for p in parts),
-        "moving": sum(m["count"] for m in move_list),
+        "moving": _moved(move_list)["moved"],
+        "first_decided": _moved(move_list)["first_decided"],
         "moves": move_list,
         "period_moves": _move_list(period_moves),
     }
@@ -847,7 +857,8 @@ def _preview_python(effective_from: date) -> dict[str, Any]:
         "claimants": claimants,
         "periods": None,
         "rows_to_write": rows,
-        "moving": sum(m["count"] for m in move_list),
+        "moving": _moved(move_list)["moved"],
+        "first_decided": _moved(move_list)["first_decided"],
         "moves": move_list,
         "period_moves": [],
     }

@@ -131,6 +131,49 @@ def test_who_moved_lists_each_claimant_whose_regime_now_changed_once(
     assert f'data-testid="mover-{mover.pk}"' in movers_table and "Bea Steady" not in movers_table
 
 
+@pytest.mark.parametrize("path", ["sql", "per_claimant"])
+def test_a_claimant_decided_for_the_first_time_is_counted_apart_not_listed_as_moved(
+    path, monkeypatch, admin_client_iwp, django_capture_on_commit_callbacks
+):
+    if path == "per_claimant":
+        from claimants.regimes import uprating
+
+        monkeypatch.setattr(uprating, "_is_postgresql", lambda: False)
+    mover = _claimant_with_periods("Ada", "Mover", ["952.38"])
+    # Earnings recorded, never calculated: no regime before the uprating.
+    fresh = ClaimantFactory(first_name="Cy", last_name="Fresh")
+    claimant_record_earnings(
+        claimant=fresh, period_start=dt.date(2025, 6, 10), employed_earnings=Decimal("400"), recalculate=False
+    )
+    assert fresh.current_regime == ""
+    AetParameter.objects.create(
+        effective_from=dt.date(2025, 6, 1),
+        single_hours=Decimal(20),
+        couple_hours=Decimal(29),
+        hourly_rate=Decimal("12.21"),
+    )
+    form = {**govuk_date("effective_from", "2025-06-01"), "reason": "Test uprating"}
+    preview = admin_client_iwp.post(
+        reverse("claimants:uprating"), {**form, "action": "preview"}
+    ).content.decode()
+    assert (
+        "1 of 2 claimants would move regime, and 1 would have a regime worked out for the first time"
+        in preview
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        started = admin_client_iwp.post(reverse("claimants:uprating"), {**form, "action": "run"})
+    job = BackgroundJob.objects.get()
+    job.refresh_from_db()
+    assert job.state == "succeeded", job.error
+    fresh.refresh_from_db()
+    assert fresh.current_regime == "intensive_work_search"
+    assert (job.result["moved"], job.result["first_decided"]) == (1, 1)
+    assert list(RegimeMove.objects.filter(job=job).values_list("claimant_id", flat=True)) == [mover.pk]
+    page = admin_client_iwp.get(started["Location"]).content.decode()
+    assert "1 claimants moved regime" in page and "1 had a regime worked out for the first time" in page
+    assert f'data-testid="mover-{fresh.pk}"' not in page and f'data-testid="mover-{mover.pk}"' in page
+
+
 def test_a_job_from_before_moves_were_kept_says_so_rather_than_nobody_moved(admin_client_iwp):
     job = BackgroundJob.objects.create(
         kind="uprating", state="succeeded", total=1, done=1, result={"moved": 3, "moves": []}

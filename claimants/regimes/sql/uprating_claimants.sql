@@ -33,11 +33,12 @@ JOIN since s ON s.claimant_id = sp.claimant_id AND s.latest_start = sp.last_star
 JOIN claimants_claimant c ON c.id = sp.claimant_id AND c.id >= %(lo)s AND c.id < %(hi)s
 LEFT JOIN upr_cycling f ON f.claimant_id = sp.claimant_id;
 
--- Who moved, kept for the job page's list (claimants.RegimeMove): the same comparison the job counts its moves by,
--- so the list is the figure. None for a chunk run outside a job (checks, profiles).
+-- Who moved from one regime to another, kept for the job page's list (claimants.RegimeMove): the comparison the job
+-- counts its moves by, so the list is the figure. A claimant with no regime before is decided for the first time,
+-- not moved (counted apart; in a first full calculation that is everyone). None outside a job (checks, profiles).
 INSERT INTO claimants_regimemove (job_id, claimant_id, from_regime, to_regime)
 SELECT %(job_id)s, n.claimant_id, n.old_regime, n.regime FROM upr_claimants n
-WHERE n.old_regime <> n.regime AND %(job_id)s::bigint IS NOT NULL;
+WHERE n.old_regime <> n.regime AND n.old_regime <> '' AND %(job_id)s::bigint IS NOT NULL;
 
 UPDATE claimants_claimant c SET
   current_regime = n.regime, current_period_start = n.current_period_start, regime_since = n.regime_since,
