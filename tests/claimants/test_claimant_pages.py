@@ -1,32 +1,19 @@
-import datetime as dt
-from decimal import Decimal
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from claimants.regimes.engine import Cause
-from claimants.regimes.recalculation import claimant_recalculate
-from claimants.services import claimant_record_earnings
-from tests.claimants.factories import ClaimantFactory
+from tests.claimants.factories import ClaimantFactory, claimant_with_earnings
 from tests.factories import JobcentreFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def _cycling_claimant(coach):
-    c = ClaimantFactory(jobcentre=coach.jobcentre, coach=coach)
-    for i, pay in enumerate(["700", "1000", "650", "1100", "900", "1200"]):
-        claimant_record_earnings(
-            claimant=c,
-            period_start=dt.date(2025, 6 + i, 10),
-            employed_earnings=Decimal(pay),
-            recalculate=False,
-        )
-    claimant_recalculate(claimant_id=c.pk, cause=Cause.EARNINGS)
-    return c
+    return claimant_with_earnings(
+        ["700", "1000", "650", "1100", "900", "1200"], jobcentre=coach.jobcentre, coach=coach
+    )
 
 
 def test_regime_page_shows_explanation_chart_history_and_cycling(coach_client, work_coach):
@@ -76,12 +63,7 @@ def test_caseload_and_regime_page_run_constant_queries(coach_client, work_coach)
 
 
 def test_conclusion_picks_the_outcome_sentences():
-    c = ClaimantFactory()
-    claimant_record_earnings(
-        claimant=c, period_start=dt.date(2025, 6, 10), employed_earnings=Decimal("880"), recalculate=False
-    )
-    claimant_recalculate(claimant_id=c.pk, cause=Cause.EARNINGS)
-    row = c.assessments.get()
+    row = claimant_with_earnings(["880"]).assessments.get()
     # The outcome and, for the engine's one-sentence Intensive Work Search case, the reason said just before it.
     reason, outcome = row.conclusion
     assert reason.startswith("£880.00 is below the single AET of £")
@@ -92,12 +74,7 @@ def test_conclusion_picks_the_outcome_sentences():
 
 
 def test_conclusion_keeps_a_one_sentence_outcome_alone():
-    c = ClaimantFactory()
-    claimant_record_earnings(
-        claimant=c, period_start=dt.date(2025, 6, 10), employed_earnings=Decimal("3000"), recalculate=False
-    )
-    claimant_recalculate(claimant_id=c.pk, cause=Cause.EARNINGS)
-    row = c.assessments.get()
+    row = claimant_with_earnings(["3000"]).assessments.get()
     # "… meet your CET of …, so you are in the Working Enough regime." carries its own reason.
     (line,) = row.conclusion
     assert "Working Enough" in line and "meet" in line and "CET of £" in line

@@ -10,11 +10,8 @@ from decimal import Decimal
 import pytest
 
 from claimants.models import RegimeAssessment
-from claimants.regimes.engine import Cause
-from claimants.regimes.recalculation import claimant_recalculate
 from claimants.regimes.uprating import classify_floor_sql
-from claimants.services import claimant_record_earnings
-from tests.claimants.factories import ClaimantFactory
+from tests.claimants.factories import claimant_with_earnings
 
 pytestmark = pytest.mark.django_db
 
@@ -24,19 +21,10 @@ LATEST = dt.date(2025, 8, 10)
 @pytest.fixture
 def caseload() -> list[int]:
     # Earnings either side of the AET and the CET, three periods each, so the latest APs fall in several regimes.
-    ids = []
-    for n, amount in enumerate(["300", "952.38", "1200", "2400", "0", "1500.50"]):
-        claimant = ClaimantFactory(first_name=f"Floor{n}")
-        for month in range(3):
-            claimant_record_earnings(
-                claimant=claimant,
-                period_start=dt.date(2025, 6 + month, 10),
-                employed_earnings=Decimal(amount) + month,
-                recalculate=False,
-            )
-        claimant_recalculate(claimant_id=claimant.pk, cause=Cause.EARNINGS)
-        ids.append(claimant.pk)
-    return ids
+    return [
+        claimant_with_earnings([str(Decimal(amount) + month) for month in range(3)]).pk
+        for amount in ["300", "952.38", "1200", "2400", "0", "1500.50"]
+    ]
 
 
 def _engine_counts(since: dt.date) -> Counter:

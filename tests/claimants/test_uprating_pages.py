@@ -7,11 +7,9 @@ import pytest
 from django.urls import reverse
 
 from claimants.models import AetParameter, RegimeAssessment, RegimeMove
-from claimants.regimes.engine import Cause
-from claimants.regimes.recalculation import claimant_recalculate
 from claimants.services import claimant_record_earnings
 from iwp.models import BackgroundJob
-from tests.claimants.factories import ClaimantFactory
+from tests.claimants.factories import ClaimantFactory, claimant_with_earnings
 from tests.factories import govuk_date
 
 pytestmark = pytest.mark.django_db
@@ -19,15 +17,19 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def light_touch_claimant():
-    claimant = ClaimantFactory(first_name="Ada", last_name="Mover")
-    claimant_record_earnings(
-        claimant=claimant,
-        period_start=dt.date(2025, 6, 10),
-        employed_earnings=Decimal("952.38"),
-        recalculate=False,
+    return claimant_with_earnings(["952.38"], first_name="Ada", last_name="Mover")
+
+
+def _aet_at_20_hours_from_june_2025() -> dict:
+    """A (hypothetical) uprating: the single AET from 1 June 2025 becomes 20 hours at £12.21 (£1,058.20), so
+    £952.38 moves from Light Touch to Intensive Work Search. Returns the uprating form's fields for that date."""
+    AetParameter.objects.create(
+        effective_from=dt.date(2025, 6, 1),
+        single_hours=Decimal(20),
+        couple_hours=Decimal(29),
+        hourly_rate=Decimal("12.21"),
     )
-    claimant_recalculate(claimant_id=claimant.pk, cause=Cause.EARNINGS)
-    return claimant
+    return {**govuk_date("effective_from", "2025-06-01"), "reason": "Test uprating"}
 
 
 def test_only_administrators(coach_client, leader_client):
@@ -38,14 +40,7 @@ def test_only_administrators(coach_client, leader_client):
 def test_preview_then_run_then_movers(
     admin_client_iwp, light_touch_claimant, django_capture_on_commit_callbacks
 ):
-    # A (hypothetical) uprating: the single AET from 1 June 2025 becomes 20 hours at £12.21 (£1,058.20).
-    AetParameter.objects.create(
-        effective_from=dt.date(2025, 6, 1),
-        single_hours=Decimal(20),
-        couple_hours=Decimal(29),
-        hourly_rate=Decimal("12.21"),
-    )
-    form = {**govuk_date("effective_from", "2025-06-01"), "reason": "Test uprating"}
+    form = _aet_at_20_hours_from_june_2025()
     preview = admin_client_iwp.post(reverse("claimants:uprating"), {**form, "action": "preview"})
     html = preview.content.decode()
     assert "1 of 1 claimants would move regime" in html
@@ -69,20 +64,6 @@ def test_preview_then_run_then_movers(
     assert "Light Touch" in page  # the regime the uprating replaced
 
 
-def _claimant_with_periods(first_name: str, last_name: str, earnings: list[str]):
-    claimant = ClaimantFactory(first_name=first_name, last_name=last_name)
-    for month, amount in enumerate(earnings):
-        claimant_record_earnings(
-            claimant=claimant,
-            period_start=dt.date(2025, 6 + month, 10),
-            employed_earnings=Decimal(amount),
-            recalculate=False,
-        )
-    claimant_recalculate(claimant_id=claimant.pk, cause=Cause.EARNINGS)
-    claimant.refresh_from_db()
-    return claimant
-
-
 @pytest.mark.parametrize("path", ["sql", "per_claimant"])
 def test_who_moved_lists_each_claimant_whose_regime_now_changed_once(
     path, monkeypatch, admin_client_iwp, django_capture_on_commit_callbacks
@@ -95,17 +76,11 @@ def test_who_moved_lists_each_claimant_whose_regime_now_changed_once(
 
         monkeypatch.setattr(uprating, "_is_postgresql", lambda: False)
     # Three periods, each Light Touch now and Intensive Work Search under the new AET: three periods, one mover.
-    mover = _claimant_with_periods("Ada", "Mover", ["952.38", "952.38", "952.38"])
+    mover = claimant_with_earnings(["952.38", "952.38", "952.38"], first_name="Ada", last_name="Mover")
     # Two periods that move the same way, then a latest period that meets the CET: Working Enough before and after.
-    steady = _claimant_with_periods("Bea", "Steady", ["952.38", "952.38", "3000.00"])
+    steady = claimant_with_earnings(["952.38", "952.38", "3000.00"], first_name="Bea", last_name="Steady")
     assert (mover.current_regime, steady.current_regime) == ("light_touch", "working_enough")
-    AetParameter.objects.create(
-        effective_from=dt.date(2025, 6, 1),
-        single_hours=Decimal(20),
-        couple_hours=Decimal(29),
-        hourly_rate=Decimal("12.21"),
-    )
-    form = {**govuk_date("effective_from", "2025-06-01"), "reason": "Test uprating"}
+    form = _aet_at_20_hours_from_june_2025()
     with django_capture_on_commit_callbacks(execute=True):
         started = admin_client_iwp.post(reverse("claimants:uprating"), {**form, "action": "run"})
     job = BackgroundJob.objects.get()
@@ -139,20 +114,14 @@ def test_a_claimant_decided_for_the_first_time_is_counted_apart_not_listed_as_mo
         from claimants.regimes import uprating
 
         monkeypatch.setattr(uprating, "_is_postgresql", lambda: False)
-    mover = _claimant_with_periods("Ada", "Mover", ["952.38"])
+    mover = claimant_with_earnings(["952.38"], first_name="Ada", last_name="Mover")
     # Earnings recorded, never calculated: no regime before the uprating.
     fresh = ClaimantFactory(first_name="Cy", last_name="Fresh")
     claimant_record_earnings(
         claimant=fresh, period_start=dt.date(2025, 6, 10), employed_earnings=Decimal("400"), recalculate=False
     )
     assert fresh.current_regime == ""
-    AetParameter.objects.create(
-        effective_from=dt.date(2025, 6, 1),
-        single_hours=Decimal(20),
-        couple_hours=Decimal(29),
-        hourly_rate=Decimal("12.21"),
-    )
-    form = {**govuk_date("effective_from", "2025-06-01"), "reason": "Test uprating"}
+    form = _aet_at_20_hours_from_june_2025()
     preview = admin_client_iwp.post(
         reverse("claimants:uprating"), {**form, "action": "preview"}
     ).content.decode()

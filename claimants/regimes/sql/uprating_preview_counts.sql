@@ -14,11 +14,5 @@ JOIN upr_span s ON s.claimant_id = w.claimant_id
 JOIN (
   SELECT x.id, x.current_regime FROM claimants_claimant x WHERE x.id >= %(lo)s AND x.id < %(hi)s OFFSET 0
 ) c ON c.id = w.claimant_id
--- The latest history row (highest id) of the AP, or none: one backward probe of (claimant_id, period_start, id).
-LEFT JOIN LATERAL (
-  SELECT /* include uprating_outcome_columns */
-  FROM claimants_regimeassessment x
-  WHERE x.claimant_id = w.claimant_id AND x.period_start = w.period_start
-  ORDER BY x.id DESC LIMIT 1
-) a ON true
+/* include uprating_latest_row */
 GROUP BY 1, 2, 3, 4, 5

@@ -14,16 +14,10 @@
 -- (the history row's cause looks up moves there: a settled claimant has none). Params: job_id,
 -- effective_from_text. Returns the claimants settled, the rows written and the claimants handed to phase two.
 WITH old AS (
-  -- The latest history row (highest id) of every decided AP, or none: one backward probe of
-  -- (claimant_id, period_start, id) per AP. The verdict and the insert both read it.
-  SELECT r.claimant_id, r.period_start, a.*
-  FROM upr_rows r
-  LEFT JOIN LATERAL (
-    SELECT /* include uprating_outcome_columns */
-    FROM claimants_regimeassessment x
-    WHERE x.claimant_id = r.claimant_id AND x.period_start = r.period_start
-    ORDER BY x.id DESC LIMIT 1
-  ) a ON true
+  -- The latest history row of every decided AP, or none. The verdict and the insert both read it.
+  SELECT w.claimant_id, w.period_start, a.*
+  FROM upr_rows w
+  /* include uprating_latest_row */
 ), verdict AS (
   SELECT h.claimant_id,
     bool_and(h.old_id IS NOT NULL)
