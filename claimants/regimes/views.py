@@ -270,7 +270,10 @@ def uprating_start_page(request: HttpRequest) -> HttpResponse:
             **raw,
             "effective_from": effective_from,
             "moves": moves,
-            "to_intensive": sum(m["count"] for m in raw["moves"] if m["to"] == Regime.INTENSIVE_WORK_SEARCH),
+            # Moves only, as the figure above it counts them (a first decision is not a move).
+            "to_intensive": sum(
+                m["count"] for m in raw["moves"] if m["from"] and m["to"] == Regime.INTENSIVE_WORK_SEARCH
+            ),
         }
     return render(
         request,

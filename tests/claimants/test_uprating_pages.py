@@ -129,6 +129,8 @@ def test_a_claimant_decided_for_the_first_time_is_counted_apart_not_listed_as_mo
         "1 of 2 claimants would move regime, and 1 would have a regime worked out for the first time"
         in preview
     )
+    # Both end in Intensive Work Search, but only one of them moves into it.
+    assert "1 would move into Intensive Work Search" in preview
     with django_capture_on_commit_callbacks(execute=True):
         started = admin_client_iwp.post(reverse("claimants:uprating"), {**form, "action": "run"})
     job = BackgroundJob.objects.get()
