@@ -183,6 +183,12 @@ def _moved(move_list: list[dict[str, Any]]) -> dict[str, int]:
     }
 
 
+def _moving(move_list: list[dict[str, Any]]) -> dict[str, int]:
+    """The preview's names for the same two counts: who would move, who would be decided for the first time."""
+    moved = _moved(move_list)
+    return {"moving": moved["moved"], "first_decided": moved["first_decided"]}
+
+
 def _move_list(counts: dict[str, int]) -> list[dict[str, Any]]:
     """``{"from>to": n}`` as the list the pages show, biggest first."""
     moves = []
@@ -826,8 +832,7 @@ def uprating_preview(
         "claimants": sum(p["claimants"] for p in parts),
         "periods": sum(p["periods"] for p in parts),
         "rows_to_write": sum(p["rows_to_write"] for p in parts),
-        "moving": _moved(move_list)["moved"],
-        "first_decided": _moved(move_list)["first_decided"],
+        **_moving(move_list),
         "moves": move_list,
         "period_moves": _move_list(period_moves),
     }
@@ -857,15 +862,10 @@ def _preview_python(effective_from: date) -> dict[str, Any]:
         "claimants": claimants,
         "periods": None,
         "rows_to_write": rows,
-        "moving": _moved(move_list)["moved"],
-        "first_decided": _moved(move_list)["first_decided"],
+        **_moving(move_list),
         "moves": move_list,
         "period_moves": [],
     }
-
-
-class _FloorRolledBack(Exception):
-    pass
 
 
 def classify_floor_sql(
@@ -918,9 +918,9 @@ def classify_floor_sql(
                 counts = {regime: int(count) for regime, count in cursor.fetchall()}
                 if history:
                     # Measured, then undone: the history the benchmark's jobs compare against stays as it was.
-                    raise _FloorRolledBack(counts)
+                    raise _Rollback(counts)
                 return counts
-        except _FloorRolledBack as undone:
+        except _Rollback as undone:
             return undone.args[0]
         finally:
             if threaded:

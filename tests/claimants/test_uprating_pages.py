@@ -20,6 +20,16 @@ def light_touch_claimant():
     return claimant_with_earnings(["952.38"], first_name="Ada", last_name="Mover")
 
 
+@pytest.fixture(params=["sql", "per_claimant"])
+def engine_path(request, monkeypatch) -> str:
+    """Both ways an uprating runs: set-based SQL (PostgreSQL) and the per-claimant engine (the SQLite demo)."""
+    if request.param == "per_claimant":
+        from claimants.regimes import uprating
+
+        monkeypatch.setattr(uprating, "_is_postgresql", lambda: False)
+    return request.param
+
+
 def _aet_at_20_hours_from_june_2025() -> dict:
     """A (hypothetical) uprating: the single AET from 1 June 2025 becomes 20 hours at £12.21 (£1,058.20), so
     £952.38 moves from Light Touch to Intensive Work Search. Returns the uprating form's fields for that date."""
@@ -64,17 +74,12 @@ def test_preview_then_run_then_movers(
     assert "Light Touch" in page  # the regime the uprating replaced
 
 
-@pytest.mark.parametrize("path", ["sql", "per_claimant"])
 def test_who_moved_lists_each_claimant_whose_regime_now_changed_once(
-    path, monkeypatch, admin_client_iwp, django_capture_on_commit_callbacks
+    engine_path, admin_client_iwp, django_capture_on_commit_callbacks
 ):
     """The job page's list is its figure: one row per claimant whose regime now changed, however many of their
     periods changed, and nobody whose earlier periods changed but whose latest did not. (It used to list periods:
     one claimant once per period, under "N claimants moved regime".)"""
-    if path == "per_claimant":
-        from claimants.regimes import uprating
-
-        monkeypatch.setattr(uprating, "_is_postgresql", lambda: False)
     # Three periods, each Light Touch now and Intensive Work Search under the new AET: three periods, one mover.
     mover = claimant_with_earnings(["952.38", "952.38", "952.38"], first_name="Ada", last_name="Mover")
     # Two periods that move the same way, then a latest period that meets the CET: Working Enough before and after.
@@ -106,14 +111,9 @@ def test_who_moved_lists_each_claimant_whose_regime_now_changed_once(
     assert f'data-testid="mover-{mover.pk}"' in movers_table and "Bea Steady" not in movers_table
 
 
-@pytest.mark.parametrize("path", ["sql", "per_claimant"])
 def test_a_claimant_decided_for_the_first_time_is_counted_apart_not_listed_as_moved(
-    path, monkeypatch, admin_client_iwp, django_capture_on_commit_callbacks
+    engine_path, admin_client_iwp, django_capture_on_commit_callbacks
 ):
-    if path == "per_claimant":
-        from claimants.regimes import uprating
-
-        monkeypatch.setattr(uprating, "_is_postgresql", lambda: False)
     mover = claimant_with_earnings(["952.38"], first_name="Ada", last_name="Mover")
     # Earnings recorded, never calculated: no regime before the uprating.
     fresh = ClaimantFactory(first_name="Cy", last_name="Fresh")
