@@ -6,6 +6,7 @@
 #   scripts/bench.sh                    # 1,000,000 claimants (the default)
 #   scripts/bench.sh --quick            # 50,000 claimants, to try it fast
 #   scripts/bench.sh --claimants 200000
+#   scripts/bench.sh --repeat 3          # each job, floor and the preview 3 times: the median run is reported
 #
 # Like scripts/test.sh it installs what is missing (apt as root) and starts throwaway PostgreSQL and Redis on free
 # loopback ports unless DATABASE_URL / REDIS_URL are given, and always stops what it started. The throwaway

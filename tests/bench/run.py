@@ -25,6 +25,9 @@ Order of the steps, each measured in its own process (so peak RSS is the step's 
 11. caseload search (issue #17, ``tests.bench.search``): six searches in a coach's caseload, their office and
    nationally, against the old search query, median and p95 (every row: ``python -m tests.bench.search``).
 
+With ``--repeat N`` each job, each floor and the preview run N times and the median run is reported beside every
+run's seconds; a job is undone between its runs (steps ``snapshot`` and ``undo``).
+
 While ``claimants.regimes.uprating`` or ``claimants.earnings.feed`` is missing, their rows print "not available yet".
 """
 
@@ -132,6 +135,56 @@ WRITES = {
 }
 
 
+# With --repeat N, these are measured N times and the median run is reported, with every run's seconds beside it:
+# one run cannot tell a target missed by 2% from the machine's own 10-25% swings between runs of the same code.
+# A job changes the data it runs on, so before its first run the claimant rows it writes are kept (step snapshot)
+# and between runs it is undone (step undo: its history rows and moves deleted, the claimant rows put back) and the
+# tables settled again; the floors and the preview leave the data as they found it.
+JOBS = ("baseline", "uprating", "uprating_full")
+REPEATABLE = (*JOBS, "floor_first", "preview", "floor", "floor_history", "floor_full")
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median wall seconds (the lower of the middle two for an even count), with every run's
+    wall and CPU seconds in the order run."""
+    chosen = sorted(runs, key=lambda run: run["seconds"])[(len(runs) - 1) // 2]
+    return {
+        **chosen,
+        "runs_seconds": [run["seconds"] for run in runs],
+        "runs_cpu_seconds": [run.get("cpu_seconds") for run in runs],
+    }
+
+
+def repeated(step: str, options: list[str], times: int, url: str) -> dict:
+    """Run ``step`` ``times`` times (undoing a job between its runs) and return the median run, or the error."""
+    runs: list[dict] = []
+    for attempt in range(times):
+        if step in JOBS and times > 1:
+            if attempt == 0:
+                prepared = run_step("snapshot")
+            else:
+                prepared = run_step("undo", "--job-id", str(runs[-1]["info"]["job_id"]))
+                settle(url, WRITES[step])
+            if "error" in prepared:
+                return prepared
+        out = run_step(step, *options)
+        if "error" in out or "seconds" not in out:
+            return out
+        if step in WRITES:
+            print(f"    settling {', '.join(WRITES[step])}…", file=sys.stderr, flush=True)
+            out["settled_after_seconds"] = round(settle(url, WRITES[step]), 1)
+        runs.append(out)
+    return median_run(runs)
+
+
+def runs_note(step: dict) -> str:
+    """ " (median of 3: 10.1, 9.8, 9.9 s)" for a repeated step, "" for a single run."""
+    runs = step.get("runs_seconds") or []
+    if len(runs) < 2:
+        return ""
+    return f" (median of {len(runs)} runs: {', '.join(fmt_seconds(s) for s in runs)})"
+
+
 def settle(url: str, tables: tuple[str, ...]) -> float:
     """VACUUM (ANALYZE) what a step wrote, then a checkpoint; returns the seconds it took (not in any figure). A
     database user without the rights (VACUUM needs the owner, CHECKPOINT a superuser or pg_checkpoint) gets a
@@ -237,6 +290,7 @@ def _figures(step: dict) -> dict:
         "server_cpu_seconds",
         "wal_bytes",
         "peak_rss_mb",
+        "runs_seconds",
     )
     return {key: step.get(key) for key in keys}
 
@@ -322,7 +376,7 @@ def build_table(n: int, info: dict, seed: dict | None, r: dict[str, dict], args)
             f" ({fmt_int(job['settled'])} claimants settled from the change on)" if job.get("settled") else ""
         )
         result = (
-            f"job {fmt_seconds(job['seconds'])} wall, {job['cpu_seconds']:,.1f} CPU-s "
+            f"job {fmt_seconds(job['seconds'])} wall{runs_note(job)}, {job['cpu_seconds']:,.1f} CPU-s "
             f"({job['client_cpu_seconds']:,.1f} client + {job['server_cpu_seconds'] or 0:,.1f} server) · "
             f"{fmt_int(job['aps_decided'] or 0)} APs decided{settled} · {fmt_int(job['rows_written'] or 0)} rows "
             f"written · WAL {fmt_mb(job['wal_bytes'] / 2**20)} · {fmt_int(job.get('claimants_moved') or 0)} "
@@ -331,7 +385,7 @@ def build_table(n: int, info: dict, seed: dict | None, r: dict[str, dict], args)
         )
         if "seconds" in floor:
             result += (
-                f"<br>floor {fmt_seconds(floor['seconds'])} wall, {floor['cpu_seconds']:,.1f} CPU-s · "
+                f"<br>floor {fmt_seconds(floor['seconds'])} wall{runs_note(floor)}, {floor['cpu_seconds']:,.1f} CPU-s · "
                 f"{fmt_int(floor['aps_decided'])} APs decided · {fmt_int(floor['rows_written'])} rows written · "
                 f"WAL {fmt_mb(floor['wal_bytes'] / 2**20)}<br>job/floor: {ratio:.2f}× wall"
                 + (f", {per_ap:.2f}× CPU per AP" if per_ap else "")
@@ -341,7 +395,7 @@ def build_table(n: int, info: dict, seed: dict | None, r: dict[str, dict], args)
             # The floor's decisions written as the job writes them (history rows, their indexes, the explanation),
             # rolled back: splits job/floor into what writing history costs and what the job's pipeline costs.
             result += (
-                f"<br>floor writing history (rolled back) {fmt_seconds(written['seconds'])} wall, "
+                f"<br>floor writing history (rolled back) {fmt_seconds(written['seconds'])} wall{runs_note(written)}, "
                 f"{written['cpu_seconds']:,.1f} CPU-s, WAL {fmt_mb(written['wal_bytes'] / 2**20)}: "
                 f"{written['seconds'] / floor['seconds']:.2f}× the floor; the job is "
                 f"{job['seconds'] / written['seconds']:.2f}× it"
@@ -362,7 +416,7 @@ def build_table(n: int, info: dict, seed: dict | None, r: dict[str, dict], args)
         rows.append(
             (
                 "Uprating preview for (i) (`uprating_preview`: who would move; decides the APs from the change on)",
-                f"{fmt_seconds(preview['seconds'])} wall, {preview['cpu_seconds']:,.1f} CPU-s · "
+                f"{fmt_seconds(preview['seconds'])} wall{runs_note(preview)}, {preview['cpu_seconds']:,.1f} CPU-s · "
                 f"{fmt_int(preview['info']['periods'])} APs decided · {fmt_int(preview['info']['moving'])} would move",
                 "< 10 s",
                 verdict(preview["seconds"] < 10),
@@ -577,7 +631,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20261031)
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--steps", default=",".join(STEP_ORDER), help="comma-separated subset of the steps")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each job, floor and the preview N times and report the median run (default 1)",
+    )
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     if args.quick and args.claimants == parser.get_default("claimants"):
         args.claimants = QUICK_CLAIMANTS
     sample = args.sample or (2_000 if args.quick else 10_000)
@@ -621,6 +683,9 @@ def main(argv: list[str] | None = None) -> int:
         if step not in wanted or (step == "agree" and not results.get("uprating", {}).get("available")):
             continue
         if step == "agree_full" and not results.get("uprating_full", {}).get("available"):
+            continue
+        if step in REPEATABLE:
+            results[step] = repeated(step, options.get(step, []), args.repeat, url)
             continue
         results[step] = run_step(step, *options.get(step, []))
         if step in WRITES and "error" not in results[step]:

@@ -342,6 +342,65 @@ def step_floor_full(args) -> dict:
     return _run_floor(RECALCULATE_FROM, None)
 
 
+# --- Repeated runs (``make bench --repeat N``) ----------------------------------------------------------------
+
+# What a job writes on a claimant row (uprating_claimants.sql, claimant_recalculate): put back between repeated runs.
+JOB_CLAIMANT_COLUMNS = (
+    "current_regime",
+    "current_period_start",
+    "regime_since",
+    "regime_cycling",
+    "cycling_seasonal",
+    "cycling_marginal",
+    "cycling_pay_cycle",
+    "cycling_explanation",
+    "iwp_offer_status",
+    "iwp_offer_eligible_since",
+    "updated_at",
+)
+SNAPSHOT_TABLE = "bench_claimant_snapshot"
+
+
+def step_snapshot(args) -> dict:
+    """Before a job that is run more than once: keep what it will write on the claimant rows (an unlogged copy)."""
+    columns = ", ".join(JOB_CLAIMANT_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {SNAPSHOT_TABLE}")
+        cursor.execute(
+            f"CREATE UNLOGGED TABLE {SNAPSHOT_TABLE} AS SELECT id, {columns} FROM claimants_claimant"
+        )
+        cursor.execute(f"ALTER TABLE {SNAPSHOT_TABLE} ADD PRIMARY KEY (id)")
+        return {"claimants": count_rows(f"SELECT count(*) FROM {SNAPSHOT_TABLE}")}
+
+
+def step_undo(args) -> dict:
+    """Undo job ``--job-id`` so that it can be measured again on the same data: its history rows and moves deleted
+    (the whole history truncated when it wrote all of it, as a first calculation does, so the table and its
+    indexes start empty again, as they did) and the claimant rows put back from the snapshot. Not measured."""
+    job_id = args.job_id
+    columns = ", ".join(JOB_CLAIMANT_COLUMNS)
+    kept = ", ".join(f"s.{name}" for name in JOB_CLAIMANT_COLUMNS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        others = count_rows(
+            "SELECT count(*) FROM (SELECT 1 FROM claimants_regimeassessment "
+            "WHERE background_job_id IS DISTINCT FROM %s LIMIT 1) x",
+            [job_id],
+        )
+        if others:
+            cursor.execute("DELETE FROM claimants_regimeassessment WHERE background_job_id = %s", [job_id])
+            history = cursor.rowcount
+        else:
+            history = count_rows("SELECT count(*) FROM claimants_regimeassessment")
+            cursor.execute("TRUNCATE claimants_regimeassessment")
+        cursor.execute("DELETE FROM claimants_regimemove WHERE job_id = %s", [job_id])
+        cursor.execute(
+            f"UPDATE claimants_claimant c SET ({columns}) = ({kept}) FROM {SNAPSHOT_TABLE} s "
+            f"WHERE s.id = c.id AND ({', '.join(f'c.{n}' for n in JOB_CLAIMANT_COLUMNS)}) "
+            f"IS DISTINCT FROM ({kept})"
+        )
+        return {"history_rows_removed": history, "claimants_put_back": cursor.rowcount}
+
+
 class _Rollback(Exception):
     pass
 
@@ -860,6 +919,8 @@ STEPS = {
     "uprating_full": step_uprating_full,
     "floor_full": step_floor_full,
     "naive": step_naive,
+    "snapshot": step_snapshot,
+    "undo": step_undo,
     "agree": step_agree,
     "agree_full": step_agree,
     "celery": step_celery,
@@ -880,6 +941,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--offers", type=int, default=5_000, help="offers in the district for (f)")
     parser.add_argument("--runs", type=int, default=30, help="timed runs for (f)")
     parser.add_argument("--reps", type=int, default=40, help="dashboard requests timed per view")
+    parser.add_argument("--job-id", type=int, default=None, help="the job to undo (undo)")
     args = parser.parse_args(argv)
     out = STEPS[args.step](args)
     connection.close()
