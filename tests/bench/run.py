@@ -672,6 +672,8 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
 
+    # The seed's pages written back to disk before the first step is measured (see settle).
+    settle(url, ())
     print("Running the steps…", file=sys.stderr, flush=True)
     results: dict[str, Any] = {}
     options = {
