@@ -178,7 +178,7 @@ def repeated(step: str, options: list[str], times: int, url: str) -> dict:
 
 
 def runs_note(step: dict) -> str:
-    """ " (median of 3: 10.1, 9.8, 9.9 s)" for a repeated step, "" for a single run."""
+    """' (median of 3 runs: 10.1 s, 9.8 s, 9.9 s)' for a repeated step, '' for a single run."""
     runs = step.get("runs_seconds") or []
     if len(runs) < 2:
         return ""
