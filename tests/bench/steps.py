@@ -37,7 +37,7 @@ from django.utils import timezone  # noqa: E402
 from claimants.facts.services import facts_first_version  # noqa: E402
 from claimants.models import AetParameter, Claimant, EarningsRecord, WageRate  # noqa: E402
 from claimants.regimes.engine import Cause  # noqa: E402
-from claimants.regimes.recalculation import claimant_recalculate  # noqa: E402
+from claimants.regimes.recalculation import RECALCULATED_FIELDS, claimant_recalculate  # noqa: E402
 
 # The uprating recalculates from the first day of the earliest seeded AP, so every claimant's whole seeded history
 # (12 APs) is decided again. The hypothetical threshold change it follows (see ``prepare_uprating``) takes effect
@@ -344,20 +344,8 @@ def step_floor_full(args) -> dict:
 
 # --- Repeated runs (``make bench --repeat N``) ----------------------------------------------------------------
 
-# What a job writes on a claimant row (uprating_claimants.sql, claimant_recalculate): put back between repeated runs.
-JOB_CLAIMANT_COLUMNS = (
-    "current_regime",
-    "current_period_start",
-    "regime_since",
-    "regime_cycling",
-    "cycling_seasonal",
-    "cycling_marginal",
-    "cycling_pay_cycle",
-    "cycling_explanation",
-    "iwp_offer_status",
-    "iwp_offer_eligible_since",
-    "updated_at",
-)
+# What a job writes on a claimant row: put back between repeated runs.
+JOB_CLAIMANT_COLUMNS = RECALCULATED_FIELDS
 SNAPSHOT_TABLE = "bench_claimant_snapshot"
 
 
