@@ -198,8 +198,9 @@ def settle(url: str, tables: tuple[str, ...]) -> float:
             conn.execute("CHECKPOINT")
     except psycopg.Error as error:
         print(f"    not settled ({error}); the next step may measure autovacuum too", file=sys.stderr)
-    # The checkpoint leaves gigabytes of dirty pages to the kernel (fsync is off in the throwaway cluster); written
-    # back during the next step, they slowed one run of a 50,000-claimant first calculation from 8.5 s to 92 s.
+    # The checkpoint leaves gigabytes of dirty pages to the kernel (fsync is off in the throwaway cluster), to be
+    # written back during the next step: the likeliest reason one 50,000-claimant first calculation took 92 s, not
+    # 8.5 s, right after a 1M run.
     os.sync()
     return time.perf_counter() - started
 
