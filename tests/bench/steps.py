@@ -367,6 +367,8 @@ def step_undo(args) -> dict:
     indexes start empty again, as they did) and the claimant rows put back from the snapshot (the table rewritten
     when most of it was). Not measured."""
     job_id = args.job_id
+    if job_id is None:
+        raise SystemExit("undo needs --job-id: the job whose rows to delete")
     columns = ", ".join(JOB_CLAIMANT_COLUMNS)
     kept = ", ".join(f"s.{name}" for name in JOB_CLAIMANT_COLUMNS)
     with transaction.atomic(), connection.cursor() as cursor:
