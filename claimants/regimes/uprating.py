@@ -957,12 +957,7 @@ def classify_rows_sql(*, lo: int, hi: int, effective_from: date) -> list[dict[st
             _drop_temp_tables(cursor)
             if not _classify_chunk(cursor, lo, hi, params, {}):
                 return []
-            cursor.execute(
-                "SELECT claimant_id, period_start, period_end, iwp_regime_name(code), iwp_regime_name(p_code), "
-                "iwp_money(aet_s), CASE WHEN kind > 0 THEN iwp_money(aet_c) END, iwp_money(cet), "
-                "CASE WHEN kind = 1 THEN iwp_money(pcet) END, CASE WHEN kind > 0 THEN iwp_money(hh) END, "
-                "easement FROM upr_rows ORDER BY claimant_id, period_start"
-            )
+            _run(cursor, "classify_rows", params)
             columns = (
                 "claimant_id",
                 "period_start",

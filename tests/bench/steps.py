@@ -344,14 +344,12 @@ def step_floor_full(args) -> dict:
 
 # --- Repeated runs (``make bench --repeat N``) ----------------------------------------------------------------
 
-# What a job writes on a claimant row: put back between repeated runs.
-JOB_CLAIMANT_COLUMNS = RECALCULATED_FIELDS
 SNAPSHOT_TABLE = "bench_claimant_snapshot"
 
 
 def step_snapshot(args) -> dict:
     """Before a job that is run more than once: keep what it will write on the claimant rows (an unlogged copy)."""
-    columns = ", ".join(JOB_CLAIMANT_COLUMNS)
+    columns = ", ".join(RECALCULATED_FIELDS)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {SNAPSHOT_TABLE}")
         cursor.execute(
@@ -369,8 +367,8 @@ def step_undo(args) -> dict:
     job_id = args.job_id
     if job_id is None:
         raise SystemExit("undo needs --job-id: the job whose rows to delete")
-    columns = ", ".join(JOB_CLAIMANT_COLUMNS)
-    kept = ", ".join(f"s.{name}" for name in JOB_CLAIMANT_COLUMNS)
+    columns = ", ".join(RECALCULATED_FIELDS)
+    kept = ", ".join(f"s.{name}" for name in RECALCULATED_FIELDS)
     with transaction.atomic(), connection.cursor() as cursor:
         others = count_rows(
             "SELECT count(*) FROM (SELECT 1 FROM claimants_regimeassessment "
@@ -386,7 +384,7 @@ def step_undo(args) -> dict:
         cursor.execute("DELETE FROM claimants_regimemove WHERE job_id = %s", [job_id])
         cursor.execute(
             f"UPDATE claimants_claimant c SET ({columns}) = ({kept}) FROM {SNAPSHOT_TABLE} s "
-            f"WHERE s.id = c.id AND ({', '.join(f'c.{n}' for n in JOB_CLAIMANT_COLUMNS)}) "
+            f"WHERE s.id = c.id AND ({', '.join(f'c.{n}' for n in RECALCULATED_FIELDS)}) "
             f"IS DISTINCT FROM ({kept})"
         )
         put_back = cursor.rowcount

@@ -12,8 +12,7 @@
     coalesce(iwp_regime_name(w.p_code), ''), iwp_regime_name(w.code), 'threshold',
     w.emp::numeric / 100, w.slf::numeric / 100,
     CASE WHEN w.kind > 0 THEN (w.emp + w.slf + w.pemp + w.pslf)::numeric / 100 END,
-    iwp_money(w.aet_s), CASE WHEN w.kind > 0 THEN iwp_money(w.aet_c) END, iwp_money(w.cet),
-    CASE WHEN w.kind = 1 THEN iwp_money(w.pcet) END, CASE WHEN w.kind > 0 THEN iwp_money(w.hh) END, false,
+    /* include uprating_thresholds_shown */, false,
     /* include uprating_explanation */,
     now(), NULL
   FROM decided w
