@@ -26,7 +26,9 @@ export DJANGO_SECRET_KEY="${DJANGO_SECRET_KEY:-test-$(head -c 32 /dev/urandom | 
 .venv/bin/python manage.py collectstatic --noinput -v 0
 
 set +e
-.venv/bin/python -m pytest "$@"
+# Two processes unless IWP_TEST_PROCESSES says otherwise (0: one): the few walks that take minutes overlap the
+# rest of the suite (tests/conftest.py, "Several test processes").
+.venv/bin/python -m pytest -n "${IWP_TEST_PROCESSES:-2}" --dist loadgroup "$@"
 status=$?
 set -e
 echo "make test took $(( $(date +%s) - started )) s end to end (exit $status)"

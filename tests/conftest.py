@@ -3,16 +3,20 @@ against the real Redis, and Playwright driving Debian's Chromium."""
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import logging
 import os
 import re
 import shutil
+import tempfile
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, connections
 from django.test import Client
 from pytest_django.plugin import blocking_manager_key
 
@@ -21,6 +25,10 @@ from iwp.celery import app as celery_app
 from tests import factories
 
 ARTEFACTS = Path(__file__).resolve().parent.parent / "test-artefacts"
+
+# Celery reads its settings from Django's on first use. Read them now, before any test: otherwise a test that
+# overrides one (the fault drills' own queue) and happens to run first fixes it for the rest of the process.
+celery_app.conf.task_default_queue  # noqa: B018
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -270,8 +278,19 @@ def pytest_runtest_teardown(item, nextitem):
     _log_scan.test = "(between tests)"
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """With several test processes (pytest-xdist), each scans its own logs and hands its findings to the main
+    process (below), which reports them all and fails the run."""
+    _log_scan.findings += getattr(node, "workeroutput", {}).get("log_scan", [])
+
+
 def pytest_sessionfinish(session, exitstatus) -> None:
     _log_scan.uninstall()
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # one test process of several: the main process reports
+        workeroutput["log_scan"] = list(_log_scan.findings)
+        return
     if not _log_scan.findings:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
@@ -304,3 +323,61 @@ def api_for(db):
         return client
 
     return make
+
+
+# --- Several test processes (pytest-xdist; `make test` runs two) ------------------------------------------------
+#
+# Each process has its own test database (pytest-django) and Redis database number (tests/settings.py). What they
+# still share is the PostgreSQL and Redis servers, which two fault drills stop or restart (marked
+# `stops_a_service`): such a test waits until no other test is running anywhere, and holds the others off until it
+# ends; the others then reconnect. Tests with a real Celery worker run on one process, one after another (as in a
+# single-process run: the session's worker sees the drills). The few tests that take minutes start first, so that
+# the processes finish at about the same time instead of one walking alone at the end.
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if item.get_closest_marker("celery_worker"):
+            item.add_marker(pytest.mark.xdist_group("celery_worker"))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: otherwise collection order
+
+
+_restarts_seen = 0
+
+
+@contextmanager
+def _sharing_the_services(item) -> Iterator[None]:
+    """A readers–writer lock across the test processes: every test holds ``room`` shared, a test that stops a
+    service holds it alone. ``turnstile`` gives the lone test its turn: while it waits, no new test starts."""
+    global _restarts_seen
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run:  # one process: nothing is shared
+        yield
+        return
+    folder = Path(tempfile.gettempdir()) / f"iwp-tests-{run}"
+    folder.mkdir(exist_ok=True)
+    alone = item.get_closest_marker("stops_a_service") is not None
+    with open(folder / "turnstile", "a") as turnstile, open(folder / "room", "a") as room:
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        fcntl.flock(room, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        if not alone:
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+        try:
+            restarts = os.fstat(room.fileno()).st_size  # one byte for each service stopped so far
+            if restarts != _restarts_seen:
+                connections.close_all()  # broken by another process's drill: the next query reconnects
+                _restarts_seen = restarts
+            yield
+        finally:
+            if alone:
+                room.write("x")
+                room.flush()
+                _restarts_seen += 1
+            fcntl.flock(room, fcntl.LOCK_UN)
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    with _sharing_the_services(item):
+        yield

@@ -536,6 +536,7 @@ def _quiet_request_log():
 ROLES = ["coach1", "leader.birmingham.a", "lead.mercia", "admin"]
 
 
+@pytest.mark.slow
 def test_every_form_of_every_role_refuses_hostile_input_without_a_500_or_a_write():
     world = build_world()
     walk = Walk()

@@ -138,6 +138,7 @@ def _extra_starts() -> dict[str, list[str]]:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)  # five roles' walks in one test (about 3–4 minutes here), so the demo loads once
 def test_every_page_each_role_reaches_passes_axe(live_server, browser):
     shutil.rmtree(ARTEFACTS, ignore_errors=True)  # only this run's screenshots

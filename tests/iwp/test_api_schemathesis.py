@@ -198,6 +198,7 @@ def _start(live_server, config: Path, examples: int, include: str | None) -> sub
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+@pytest.mark.slow
 def test_the_api_does_what_its_schema_says(live_server, settings, tmp_path):
     settings.IWP_API_TOKEN_RATE = "100000/minute"  # schemathesis calls far faster than any system should
     seeded = _seed()

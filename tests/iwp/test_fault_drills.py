@@ -119,10 +119,14 @@ def drills_queue(settings):
     settings.CELERY_TASK_DEFAULT_QUEUE = QUEUE
     celery_app.conf.task_always_eager = False
     yield
-    # Whatever a drill left behind must not reach later tests.
+    # Whatever a drill left behind must not reach later tests: its tasks, and Celery's queue table and router,
+    # which it builds once, from the default queue of the time (a worker started later would read the drills').
     subprocess.run(["redis-cli", "-p", str(_redis_port()), "del", QUEUE], capture_output=True, check=False)
+    for cached in ("queues", "router", "default_queue"):
+        celery_app.amqp.__dict__.pop(cached, None)
 
 
+@pytest.mark.stops_a_service
 def test_redis_stopped_while_coaches_record_earnings_and_facts(drills_queue, tmp_path):
     coach = WorkCoachFactory()
     claimants = [ClaimantFactory(jobcentre=coach.jobcentre, coach=coach, assessment_day=10) for _ in range(3)]
@@ -256,6 +260,7 @@ def test_the_same_task_delivered_twice_has_one_effect(drills_queue):
     assert RegimeAssessment.objects.filter(claimant=claimant).count() == 1
 
 
+@pytest.mark.stops_a_service
 def test_postgresql_restarted_during_a_burst_fails_cleanly_and_recovers(drills_queue):
     from django.db import close_old_connections
 
