@@ -38,18 +38,37 @@ def _postgres_only(django_db_setup, django_db_blocker):
         assert connection.vendor == "postgresql", f"tests must run on PostgreSQL, not {connection.vendor}"
 
 
-@pytest.fixture(autouse=True)
-def _reference_thresholds(request):
-    """Transactional tests (real worker, browser) end by flushing every table, which also removes the rows the
-    data migration loaded; put the rulebook's thresholds back so each such test starts like a fresh database."""
-    marker = request.node.get_closest_marker("django_db")
-    if not (marker and marker.kwargs.get("transaction")) and "live_server" not in request.fixturenames:
-        return
-    request.getfixturevalue("transactional_db")
+# The rows the data migrations load: the rulebook's thresholds and the Flexible Support Fund's default rules.
+REFERENCE_DATA = (
+    "claimants.migrations.0002_reference_thresholds",
+    "claimants.migrations.0011_flexible_support_fund",
+)
+
+
+def _uses_transactional_db(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or "live_server" in getattr(
+        item, "fixturenames", ()
+    )
+
+
+def _load_reference_data() -> None:
     from django.apps import apps
 
-    migration = importlib.import_module("claimants.migrations.0002_reference_thresholds")
-    migration.load(apps, None)
+    for name in REFERENCE_DATA:
+        importlib.import_module(name).load(apps, None)  # each leaves a row already there as it is
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """A transactional test (real worker, browser) ends by flushing every table, which also removes the rows the
+    data migrations loaded. They are put back after it (pytest_runtest_teardown below), so that any test, in any
+    order on any test process, starts on a database like a freshly migrated one; and before it, in case a test
+    process was handed one that was flushed and not refilled (a run interrupted in teardown)."""
+    if not _uses_transactional_db(request.node):
+        return
+    request.getfixturevalue("transactional_db")
+    _load_reference_data()
 
 
 @pytest.fixture(autouse=True)
@@ -276,6 +295,10 @@ def pytest_runtest_teardown(item, nextitem):
     _log_scan.check_names(item.config)  # before the test's data is rolled back or flushed
     yield
     _log_scan.test = "(between tests)"
+    # Flushed: the data migrations' rows back for the tests after it (after the last, the database is gone).
+    if nextitem is not None and _uses_transactional_db(item):
+        with item.config.stash[blocking_manager_key].unblock():
+            _load_reference_data()
 
 
 @pytest.hookimpl(optionalhook=True)

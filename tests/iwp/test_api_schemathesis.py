@@ -199,6 +199,7 @@ def _start(live_server, config: Path, examples: int, include: str | None) -> sub
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # four schemathesis runs side by side: about 5 minutes beside the rest of the suite
 def test_the_api_does_what_its_schema_says(live_server, settings, tmp_path):
     settings.IWP_API_TOKEN_RATE = "100000/minute"  # schemathesis calls far faster than any system should
     seeded = _seed()
