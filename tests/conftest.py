@@ -313,6 +313,8 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:  # one test process of several: the main process reports
         workeroutput["log_scan"] = list(_log_scan.findings)
+        # This process runs no more tests, so it needs no lock; another still running makes its files again.
+        shutil.rmtree(_lock_folder() or "", ignore_errors=True)
         return
     if not _log_scan.findings:
         return
@@ -368,16 +370,20 @@ def pytest_collection_modifyitems(config, items) -> None:
 _restarts_seen = 0
 
 
+def _lock_folder() -> Path | None:
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    return Path(tempfile.gettempdir()) / f"iwp-tests-{run}" if run else None
+
+
 @contextmanager
 def _sharing_the_services(item) -> Iterator[None]:
     """A readers–writer lock across the test processes: every test holds ``room`` shared, a test that stops a
     service holds it alone. ``turnstile`` gives the lone test its turn: while it waits, no new test starts."""
     global _restarts_seen
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
-    if not run:  # one process: nothing is shared
+    folder = _lock_folder()
+    if folder is None:  # one process: nothing is shared
         yield
         return
-    folder = Path(tempfile.gettempdir()) / f"iwp-tests-{run}"
     folder.mkdir(exist_ok=True)
     alone = item.get_closest_marker("stops_a_service") is not None
     with open(folder / "turnstile", "a") as turnstile, open(folder / "room", "a") as room:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-import uuid
 from types import SimpleNamespace
 
 from tests import conftest
@@ -18,9 +17,9 @@ def _item(alone: bool) -> SimpleNamespace:
     )
 
 
-def test_a_test_that_stops_a_service_waits_for_the_running_ones_and_holds_new_ones_off(monkeypatch):
+def test_a_test_that_stops_a_service_waits_for_the_running_ones_and_holds_new_ones_off(monkeypatch, tmp_path):
     # Threads stand in for test processes: each opens the lock files itself, and flock locks belong to an open file.
-    monkeypatch.setenv("PYTEST_XDIST_TESTRUNUID", f"lock-test-{uuid.uuid4().hex}")
+    monkeypatch.setattr(conftest, "_lock_folder", lambda: tmp_path / "locks")
     monkeypatch.setattr(conftest, "_restarts_seen", 0)
     spans: dict[str, tuple[float, float]] = {}
     running = threading.Event()
