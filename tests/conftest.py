@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -306,6 +307,12 @@ def pytest_testnodedown(node, error) -> None:
     """With several test processes (pytest-xdist), each scans its own logs and hands its findings to the main
     process (below), which reports them all and fails the run."""
     _log_scan.findings += getattr(node, "workeroutput", {}).get("log_scan", [])
+    lone_waits.extend(getattr(node, "workeroutput", {}).get("lone_waits", []))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for line in lone_waits:  # what running the service drills alone cost
+        terminalreporter.write_line(line)
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
@@ -313,6 +320,7 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:  # one test process of several: the main process reports
         workeroutput["log_scan"] = list(_log_scan.findings)
+        workeroutput["lone_waits"] = list(lone_waits)
         # This process runs no more tests, so it needs no lock; another still running makes its files again.
         shutil.rmtree(_lock_folder() or "", ignore_errors=True)
         return
@@ -368,6 +376,7 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 
 _restarts_seen = 0
+lone_waits: list[str] = []  # reported at the end of the run (pytest_terminal_summary)
 
 
 def _lock_folder() -> Path | None:
@@ -387,10 +396,13 @@ def _sharing_the_services(item) -> Iterator[None]:
     folder.mkdir(exist_ok=True)
     alone = item.get_closest_marker("stops_a_service") is not None
     with open(folder / "turnstile", "a") as turnstile, open(folder / "room", "a") as room:
+        waiting = time.monotonic()
         fcntl.flock(turnstile, fcntl.LOCK_EX)
         fcntl.flock(room, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
         if not alone:
             fcntl.flock(turnstile, fcntl.LOCK_UN)
+        else:
+            lone_waits.append(f"{item.nodeid} waited {time.monotonic() - waiting:.1f} s to run alone")
         try:
             restarts = os.fstat(room.fileno()).st_size  # one byte for each service stopped so far
             if restarts != _restarts_seen:

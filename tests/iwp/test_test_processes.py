@@ -13,7 +13,8 @@ from tests import conftest
 
 def _item(alone: bool) -> SimpleNamespace:
     return SimpleNamespace(
-        get_closest_marker=lambda name: object() if alone and name == "stops_a_service" else None
+        nodeid="drill" if alone else "test",
+        get_closest_marker=lambda name: object() if alone and name == "stops_a_service" else None,
     )
 
 
@@ -21,6 +22,7 @@ def test_a_test_that_stops_a_service_waits_for_the_running_ones_and_holds_new_on
     # Threads stand in for test processes: each opens the lock files itself, and flock locks belong to an open file.
     monkeypatch.setattr(conftest, "_lock_folder", lambda: tmp_path / "locks")
     monkeypatch.setattr(conftest, "_restarts_seen", 0)
+    monkeypatch.setattr(conftest, "lone_waits", [])
     spans: dict[str, tuple[float, float]] = {}
     running = threading.Event()
 
@@ -43,6 +45,7 @@ def test_a_test_that_stops_a_service_waits_for_the_running_ones_and_holds_new_on
         thread.join(10)
     assert spans["drill"][0] >= spans["running"][1], spans  # waited for the test that was running
     assert spans["later"][0] >= spans["drill"][1], spans  # and the test that came after waited for it
+    assert len(conftest.lone_waits) == 1 and conftest.lone_waits[0].startswith("drill waited 0.")
 
 
 def test_each_test_process_has_its_own_redis_database_and_passes_it_on(monkeypatch):
