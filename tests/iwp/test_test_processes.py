@@ -31,7 +31,7 @@ def test_a_test_that_stops_a_service_waits_for_the_running_ones_and_holds_new_on
             started = time.monotonic()
             running.set()
             time.sleep(seconds)
-        spans[name] = (started, time.monotonic())
+            spans[name] = (started, time.monotonic())  # while still holding the lock
 
     first = threading.Thread(target=run, args=("running", False, 0.4))
     first.start()
