@@ -27,10 +27,6 @@ from tests import factories
 
 ARTEFACTS = Path(__file__).resolve().parent.parent / "test-artefacts"
 
-# Celery reads its settings from Django's on first use. Read them now, before any test: otherwise a test that
-# overrides one (the fault drills' own queue) and happens to run first fixes it for the rest of the process.
-celery_app.conf.task_default_queue  # noqa: B018
-
 
 @pytest.fixture(autouse=True, scope="session")
 def _postgres_only(django_db_setup, django_db_blocker):

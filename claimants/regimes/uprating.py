@@ -231,7 +231,7 @@ def _empty_settled(cursor) -> None:
 # on (claimant_id, period_start, id). Planned while the history table looks empty (a first calculation, just after
 # the table was made or emptied), PostgreSQL chose a whole-table scan for each claimant, of the table the other
 # workers were filling meanwhile: one 25,000-claimant chunk of the bench's first calculation ran for over 9 minutes
-# instead of about 4 s. So sequential scans are ruled out for these statements only; each reads nothing else but
+# instead of about 9 s. So sequential scans are ruled out for these statements only; each reads nothing else but
 # the chunk's id range and its temporary tables, which have no index and are scanned whatever the setting.
 _READ_HISTORY_BY_CLAIMANT = frozenset({"uprating_from", "uprating_latest_window"})
 
