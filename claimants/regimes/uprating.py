@@ -35,8 +35,9 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -227,6 +228,17 @@ def _empty_settled(cursor) -> None:
     cursor.execute("CREATE TEMP TABLE upr_trusted (claimant_id bigint PRIMARY KEY, from_start date)")
 
 
+@contextmanager
+def _planner_setting(cursor, name: str, value: str) -> Iterator[None]:
+    """``SET LOCAL name = value`` for the statements inside only; then whatever was in force before (the server's
+    setting, a role's) is put back. Not on an error: the transaction is lost anyway, and a query in it would fail."""
+    cursor.execute("SELECT current_setting(%s)", [name])
+    before = cursor.fetchone()[0]
+    cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+    yield
+    cursor.execute("SELECT set_config(%s, %s, true)", [name, before])
+
+
 # The statements that read each claimant's history (phase one's previous AP, phase two's window) through the index
 # on (claimant_id, period_start, id). Planned while the history table looks empty (a first calculation, just after
 # the table was made or emptied), PostgreSQL chose a whole-table scan for each claimant, of the table the other
@@ -240,13 +252,8 @@ def _timed(
     cursor, name: str, params: dict, steps: dict[str, float], step: str | None = None, **fragments: str
 ) -> None:
     started = time.perf_counter()
-    if name in _READ_HISTORY_BY_CLAIMANT:
-        cursor.execute("SELECT current_setting('enable_seqscan')")
-        before = cursor.fetchone()[0]
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        _run(cursor, name, params, **fragments)
-        cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [before])
-    else:
+    by_claimant = name in _READ_HISTORY_BY_CLAIMANT
+    with _planner_setting(cursor, "enable_seqscan", "off") if by_claimant else nullcontext():
         _run(cursor, name, params, **fragments)
     key = step or name
     steps[key] = steps.get(key, 0.0) + time.perf_counter() - started
@@ -278,15 +285,9 @@ def _decide(
     # uprating), each claimant's APs are probed and the planner is left to choose. The preview (no count) scans.
     few = chunk_claimants is not None and reached * 2 < chunk_claimants
     hashed = chunk_claimants is not None and not few
-    if hashed:
-        cursor.execute("SELECT current_setting('enable_nestloop')")
-        nestloop_before = cursor.fetchone()[0]
-        cursor.execute("SET LOCAL enable_nestloop = off")
     earnings = "uprating_earnings_probe" if few else "uprating_earnings_scan"
-    _timed(cursor, "uprating_rows", params, steps, earnings=earnings)
-    if hashed:
-        # Only for that statement: whatever was in force before (the server's setting, a role's) is put back.
-        cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop_before])
+    with _planner_setting(cursor, "enable_nestloop", "off") if hashed else nullcontext():
+        _timed(cursor, "uprating_rows", params, steps, earnings=earnings)
     cursor.execute("ANALYZE upr_rows (claimant_id, period_start, prev_start, compared)")
     return reached
 
