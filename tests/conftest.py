@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.db import DatabaseError, connection, connections
 from django.test import Client
 from pytest_django.plugin import blocking_manager_key
@@ -24,6 +25,7 @@ from pytest_django.plugin import blocking_manager_key
 from claimants.models import NINO_RE, Claimant
 from iwp.celery import app as celery_app
 from tests import factories
+from tests.clock import OFFICE_HOURS
 
 ARTEFACTS = Path(__file__).resolve().parent.parent / "test-artefacts"
 
@@ -66,6 +68,17 @@ def _reference_data(request):
         return
     request.getfixturevalue("transactional_db")
     _load_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _office_hours_clock(request):
+    """Tests marked ``office_hours`` run on a clock moved to a Wednesday morning (tests/clock.py). Autouse, so the
+    clock moves before any other fixture signs anyone in or books anything."""
+    if request.node.get_closest_marker("office_hours") is None:
+        yield
+        return
+    with time_machine.travel(OFFICE_HOURS, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -15,12 +15,14 @@ from appointments.models import GoodReasonDecision
 from claimants.models import ClaimantCommitment, CommitmentStatus
 from tests.appointments.factories import AgreedActionFactory, AppointmentFactory
 from tests.claimants.factories import ClaimantFactory
+from tests.clock import OFFICE_HOURS
 from tests.factories import WorkCoachFactory
 
-pytestmark = pytest.mark.django_db
+# "Booked for later today" and "this week" need a clock in office hours (tests/clock.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.office_hours]
 
-TODAY = timezone.localdate()
-NOW = timezone.now().replace(microsecond=0)
+TODAY = OFFICE_HOURS.date()
+NOW = OFFICE_HOURS
 
 
 def _names(response) -> list[str]:

@@ -5,6 +5,7 @@ are written, and the job is chunked, resumable, cancellable and reports who move
 from __future__ import annotations
 
 import random
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import count
@@ -422,7 +423,13 @@ def test_a_first_calculation_reads_history_claimant_by_claimant_even_when_the_ta
     }  # phase one's previous AP, phase two's window
     for name, explains in plans.items():
         for plan in explains:
-            assert "Index Scan Backward using assessment_period_latest_idx" in plan, (name, plan)
+            # A probe of the (claimant, period, id) index per claimant. Which way it walks is the planner's tie:
+            # backwards under the LIMIT, or forwards under a sort of the few rows it expects (seen in CI).
+            assert re.search(
+                r"Index (Only )?Scan (Backward )?using assessment_period_latest_idx on claimants_regimeassessment",
+                plan,
+            ), (name, plan)
+            assert re.search(r"Index Cond: \(\(claimant_id = \w+\.claimant_id\)", plan), (name, plan)
             assert "Seq Scan on claimants_regimeassessment" not in plan, (name, plan)
 
 
