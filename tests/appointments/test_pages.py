@@ -173,6 +173,7 @@ def test_booking_a_free_slot(coach_client, claimant, work_coach):
     assert a.starts_at == when and a.booked_by == work_coach and a.channel == "face_to_face"
 
 
+@pytest.mark.office_hours  # at 23:59, "this time tomorrow" would end the all-day shift, not fall inside it
 def test_short_notice_and_a_clash_show_the_block_and_the_warning_then_book_when_confirmed(
     coach_client, claimant, work_coach
 ):

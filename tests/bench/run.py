@@ -344,6 +344,45 @@ def verdict(ok: bool | None) -> str:
     return "–" if ok is None else ("✅ meets" if ok else "❌ misses")
 
 
+def worker_rows(cel: dict) -> list[tuple[str, str, str, str]]:
+    """Line (d): the real worker's latency and memory; "skipped" when --steps left the step out."""
+    rows: list[tuple[str, str, str, str]] = []
+    if "p50" in cel and cel.get("completed"):
+        rows.append(
+            (
+                f"(d) Per-claimant recalculation through a real Celery worker (threads × {cel['concurrency']}) after "
+                f"`claimant_record_earnings`, {fmt_int(cel['submitted'])} claimants at {cel['rate']:g}/s: commit → "
+                "claimant row updated",
+                f"p50 {fmt_seconds(cel['p50'])} · p95 {fmt_seconds(cel['p95'])} · max {fmt_seconds(cel['max'])} "
+                f"({cel['completed']}/{cel['submitted']} seen)",
+                "– (no target set)",
+                "–",
+            )
+        )
+        rows.append(
+            (
+                "(d) Peak RSS of the Celery worker (VmHWM)",
+                fmt_mb(cel.get("worker_peak_rss_mb")),
+                "– (no target set)",
+                "–",
+            )
+        )
+    elif not cel:
+        # The step was left out (--steps): say so, not that the worker saw nothing.
+        rows.append(("(d) Per-claimant recalculation through a real Celery worker", "skipped", "", "–"))
+    else:
+        rows.append(
+            (
+                "(d) Per-claimant recalculation through a real Celery worker",
+                f"{cel.get('error', 'no claimant seen updated')} (worker log in bench-results/latest.json)",
+                "",
+                "–",
+            )
+        )
+
+    return rows
+
+
 def build_table(n: int, info: dict, seed: dict | None, r: dict[str, dict], args) -> str:
     rows: list[tuple[str, str, str, str]] = []
     if seed:
@@ -472,36 +511,7 @@ def build_table(n: int, info: dict, seed: dict | None, r: dict[str, dict], args)
                 )
             )
 
-    cel = r.get("celery", {})
-    if "p50" in cel and cel.get("completed"):
-        rows.append(
-            (
-                f"(d) Per-claimant recalculation through a real Celery worker (threads × {cel['concurrency']}) after "
-                f"`claimant_record_earnings`, {fmt_int(cel['submitted'])} claimants at {cel['rate']:g}/s: commit → "
-                "claimant row updated",
-                f"p50 {fmt_seconds(cel['p50'])} · p95 {fmt_seconds(cel['p95'])} · max {fmt_seconds(cel['max'])} "
-                f"({cel['completed']}/{cel['submitted']} seen)",
-                "– (no target set)",
-                "–",
-            )
-        )
-        rows.append(
-            (
-                "(d) Peak RSS of the Celery worker (VmHWM)",
-                fmt_mb(cel.get("worker_peak_rss_mb")),
-                "– (no target set)",
-                "–",
-            )
-        )
-    else:
-        rows.append(
-            (
-                "(d) Per-claimant recalculation through a real Celery worker",
-                f"{cel.get('error', 'no claimant seen updated')} (worker log in bench-results/latest.json)",
-                "",
-                "–",
-            )
-        )
+    rows.extend(worker_rows(r.get("celery", {})))
 
     ing = r.get("ingest", {})
     if ing.get("available") and "seconds" in ing:

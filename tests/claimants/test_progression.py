@@ -29,11 +29,14 @@ from claimants.services import claimant_record_earnings
 from iwp.figures import DashboardPeriod
 from iwp.models import AuditEvent, AuditVerb
 from tests.claimants.factories import ClaimantFactory
+from tests.clock import OFFICE_HOURS
 from tests.factories import TeamLeaderFactory, WorkCoachFactory, govuk_date
 
-pytestmark = pytest.mark.django_db
+# On the office-hours clock (tests/clock.py): TODAY is read at collection, and must still be today when the test
+# runs, perhaps after midnight.
+pytestmark = [pytest.mark.django_db, pytest.mark.office_hours]
 
-TODAY = timezone.localdate()
+TODAY = OFFICE_HOURS.date()
 SOON = TODAY + dt.timedelta(days=30)
 LATER = TODAY + dt.timedelta(days=90)
 

@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 from tests.claimants.factories import ClaimantFactory
 from tests.factories import TEST_PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# On the office-hours clock (tests/clock.py): the dates the test works out must still be the app's a minute later.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.office_hours]
 
 
 def long_date(day: dt.date) -> str:

@@ -93,7 +93,8 @@ def test_a_coach_writes_a_plan_links_it_assesses_and_reviews_it(
     appointment = AppointmentFactory(
         coach=work_coach,
         claimant=claimant,
-        starts_at=(dt.datetime.now(LONDON) - dt.timedelta(minutes=10)).replace(second=0, microsecond=0),
+        # In UTC: London wall-clock arithmetic lands in the missing hour on the morning the clocks go forward.
+        starts_at=(dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).replace(second=0, microsecond=0),
     )
 
     sign_in(work_coach.username, TEST_PASSWORD)

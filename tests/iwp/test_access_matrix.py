@@ -379,8 +379,9 @@ def world(db):
     CoachAbsence.objects.create(
         coach=away,
         kind="holiday",
-        starts_on=today,
-        ends_on=today,
+        # From yesterday to tomorrow, not today alone: the matrix runs long enough to pass midnight.
+        starts_on=today - dt.timedelta(days=1),
+        ends_on=today + dt.timedelta(days=1),
         covered_by=coach,
         recorded_by=users["team_leader"],
     )
