@@ -398,10 +398,8 @@ def test_a_first_calculation_reads_history_claimant_by_claimant_even_when_the_ta
     claimant; with another worker filling the table meanwhile, one chunk of the 1M bench ran for 9 minutes."""
     seed_caseload(random.Random(5), 40)
     assert not RegimeAssessment.objects.exists()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "ANALYZE claimants_regimeassessment"
-        )  # what the planner knows before a first calculation
+    with connection.cursor() as cursor:  # what the planner knows before a first calculation
+        cursor.execute("ANALYZE claimants_regimeassessment")
     plans: dict[str, list[str]] = {}
     run = uprating._run
 
