@@ -135,8 +135,17 @@ def _is_postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
+def _force_custom_plans(cursor) -> None:
+    """Plan each statement for its own chunk (SET LOCAL). The app prepares a statement on its second use
+    (iwp/settings.py), and after five runs PostgreSQL may keep one generic plan for every id range and date: the
+    preview's statement, planned for a chunk it did not know, ran for over ten minutes on the ninth chunk of ten
+    instead of 1.5 s. Planning takes milliseconds; a chunk's work, seconds."""
+    cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
 def _tune_transaction(cursor) -> None:
     """Session settings for one chunk's transaction (SET LOCAL: gone at commit)."""
+    _force_custom_plans(cursor)
     # JIT compiles these plans for longer than they then run; hash joins and the sorts want memory.
     cursor.execute("SET LOCAL jit = off")
     cursor.execute("SET LOCAL work_mem = '256MB'")
@@ -170,8 +179,6 @@ def _sql_params(effective_from: date, settings: CyclingSettings, job_id: int | N
         "long_span": settings.long_window - 2,
         "marginal_percent": settings.marginal_percent,
         "marginal_percent_text": str(settings.marginal_percent),
-        # The whole window (phase two); the preview decides only from the change on.
-        "decide_from": None,
     }
 
 
@@ -293,8 +300,8 @@ def _decide(
 
 
 def _classify_chunk(cursor, lo: int, hi: int, params: dict, steps: dict[str, float]) -> int:
-    """Decide the window of every claimant lo <= id < hi the change reaches (or, with ``decide_from``, the APs
-    from that date on), into upr_span, upr_params and upr_rows. Returns the claimants reached."""
+    """Decide the window of every claimant lo <= id < hi the change reaches into upr_span, upr_params and
+    upr_rows. Returns the claimants reached."""
     chunk_params = {**params, "lo": lo, "hi": hi}
     _empty_settled(cursor)
     return _decide(cursor, "uprating_span", chunk_params, steps)
@@ -768,8 +775,19 @@ class _Rollback(Exception):
     pass
 
 
+def _tune_one_statement(cursor) -> None:
+    """Settings for classify_floor.sql (the floors and the preview), for the transaction only."""
+    _force_custom_plans(cursor)
+    cursor.execute("SET LOCAL jit = off")
+    cursor.execute("SET LOCAL work_mem = '256MB'")
+    # The joins in the order written: the facts are hashed and each AP probes them. Left to itself, at 1,000,000
+    # claimants the planner under-estimated the chunk's APs tenfold, hashed them instead and ran for over seven
+    # minutes in 7 GB.
+    cursor.execute("SET LOCAL join_collapse_limit = 1")
+
+
 def _preview_chunks(chunks: list[tuple[int, int]], params: dict) -> dict[str, Any]:
-    """Count what the uprating would do for these chunks, in one transaction rolled back."""
+    """Count what the uprating would do for these chunks: one read-only statement per chunk."""
     totals: dict[str, Any] = {
         "claimants": 0,
         "periods": 0,
@@ -782,46 +800,42 @@ def _preview_chunks(chunks: list[tuple[int, int]], params: dict) -> dict[str, An
         for key, value in counts.items():
             totals[into][key] = totals[into].get(key, 0) + value
 
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            _tune_transaction(cursor)
-            for lo, hi in chunks:
-                _drop_temp_tables(cursor)
-                reached = _classify_chunk(cursor, lo, hi, params, {})
-                if not reached:
-                    continue
-                totals["claimants"] += reached
-                chunk_params = {**params, "lo": lo, "hi": hi}
-                _run(cursor, "uprating_preview_counts", chunk_params)
-                for old, new, current, written, from_change, count in cursor.fetchall():
-                    totals["periods"] += count if from_change else 0
-                    totals["rows_to_write"] += count if written else 0
-                    if current is not None and current != new:
-                        add({f"{current}>{new}": count}, "moves")
-                    if written and from_change and old is not None and old != new:
-                        add({f"{old}>{new}": count}, "period_moves")
-            raise _Rollback
-    except _Rollback:
-        pass
+    (statement,) = _statements(
+        "classify_floor", written="uprating_preview_compared", result="uprating_preview_result"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        _tune_one_statement(cursor)
+        for lo, hi in chunks:
+            cursor.execute(statement, {**params, "lo": lo, "hi": hi})
+            rows = cursor.fetchall()
+            totals["claimants"] += rows[0][0]
+            for _reached, old, new, current, written, from_change, count in rows:
+                if count is None:
+                    continue  # the chunk's claimants reached have no AP decided
+                totals["periods"] += count if from_change else 0
+                totals["rows_to_write"] += count if written else 0
+                if current is not None and current != new:
+                    add({f"{current}>{new}": count}, "moves")
+                if written and from_change and old is not None and old != new:
+                    add({f"{old}>{new}": count}, "period_moves")
     return totals
 
 
 def uprating_preview(
     *, effective_from: date, chunk_size: int = DEFAULT_CHUNK_SIZE * 4, workers: int | None = None
 ) -> dict[str, Any]:
-    """Who would move if the uprating ran now: read-only (temporary tables in transactions rolled back).
+    """Who would move if the uprating ran now: read-only.
 
     ``moves``: claimants whose current regime would change, per (from, to); ``period_moves``: assessment periods
     on or after ``effective_from`` whose latest recorded regime would change, per (from, to). Only the APs from
-    the change on are decided (for an April uprating, each claimant's latest AP), on ``workers`` connections at
+    the change on are decided (for an April uprating, each claimant's latest AP), by the floor's one statement
+    (classify_floor.sql) per chunk, which compares each with its latest history row as the job's insert does:
+    the job's own pipeline of temporary tables took 1.5 times as long (issue #13). On ``workers`` connections at
     once (default: one per CPU, at most 2) unless called inside a transaction, which the others could not see.
     """
     if not _is_postgresql():
         return _preview_python(effective_from)
-    params = {
-        **_sql_params(effective_from, CyclingSettings(), None, timezone.localdate()),
-        "decide_from": effective_from,
-    }
+    params = {"effective_from": effective_from, "decide_from": effective_from}
     chunks = _id_ranges(chunk_size=chunk_size)
     workers = workers or max(1, min(2, os.cpu_count() or 1))
     if connection.in_atomic_block or workers == 1 or len(chunks) < 2:
@@ -909,19 +923,16 @@ def classify_floor_sql(
         cursor.execute("TRUNCATE iwp_floor_outcome")
     ranges = _id_ranges(parts=workers)
     (statement,) = _statements(
-        "classify_floor", written="classify_floor_history" if history else "classify_floor_outcome"
+        "classify_floor",
+        written="classify_floor_history" if history else "classify_floor_outcome",
+        result="classify_floor_result",
     )
     threaded = len(ranges) > 1 and not connection.in_atomic_block
 
     def run(lo: int, hi: int) -> dict[str, int]:
         try:
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
-                cursor.execute("SET LOCAL work_mem = '256MB'")
-                # The joins in the order written: the facts are hashed and each AP probes them. Left to itself, at
-                # 1,000,000 claimants the planner under-estimated the chunk's APs tenfold, hashed them instead and
-                # ran for over seven minutes in 7 GB.
-                cursor.execute("SET LOCAL join_collapse_limit = 1")
+                _tune_one_statement(cursor)
                 cursor.execute(
                     statement,
                     {

@@ -762,6 +762,63 @@ def test_without_a_broker_a_failed_chunk_fails_the_job_keeps_the_chunks_done_and
     assert len(periods) == len(set(periods)) > written
 
 
+@pytest.mark.django_db
+def test_every_figure_of_the_preview_is_what_the_job_then_does_from_the_change_on() -> None:
+    """The preview (one statement per chunk, classify_floor.sql) against the job (its own pipeline): who moves, the
+    APs decided from the change on, the rows written and each period's move, over couples split across chunks,
+    partners not eligible for UC, dated facts changes and easements that cover the APs the change reaches."""
+    ids = seed_caseload(random.Random(43), 60)
+    covered = Claimant.objects.filter(pk__in=ids, partner__isnull=True).order_by("pk")[:6]
+    for claimant in covered:
+        Easement.objects.create(
+            claimant=claimant,
+            kind="temporary",
+            starts_on=UPRATED_FROM,
+            ends_on=UPRATED_FROM + timedelta(days=75),
+        )
+    python_path(ids, EVERYTHING)
+    covered_rows = RegimeAssessment.objects.current().filter(
+        claimant__in=covered, period_start__gte=UPRATED_FROM, easement_active=True
+    )
+    assert covered_rows.count() >= 6
+    _uprate()
+    preview = uprating.uprating_preview(effective_from=UPRATED_FROM, chunk_size=7, workers=1)
+
+    info = sql_path(UPRATED_FROM, chunk_size=13)
+
+    assert preview["claimants"] == info["claimants"] > 0
+    assert preview["rows_to_write"] == info["rows_written"] > 0
+    assert preview["moving"] == sum(m["count"] for m in info["moves"] if m["from"]) > 0
+    assert preview["moves"] == info["moves"]
+    decided = {
+        (c, start)
+        for c, start in RegimeAssessment.objects.filter(period_start__gte=UPRATED_FROM).values_list(
+            "claimant_id", "period_start"
+        )
+    }
+    assert preview["periods"] == len(decided) > preview["claimants"]
+    # Each period the job wrote, from the regime of the row it replaced to its own.
+    period_moves: dict[str, int] = {}
+    for row in RegimeAssessment.objects.filter(
+        background_job_id=info["job_id"], period_start__gte=UPRATED_FROM
+    ):
+        before = (
+            RegimeAssessment.objects.filter(
+                claimant_id=row.claimant_id, period_start=row.period_start, id__lt=row.id
+            )
+            .order_by("-id")
+            .first()
+        )
+        if before is not None and before.regime != row.regime:
+            key = f"{before.regime}>{row.regime}"
+            period_moves[key] = period_moves.get(key, 0) + 1
+    assert preview["period_moves"] == uprating._move_list(period_moves) != []
+    # Easements count in the comparison: after the job nothing is left to write, the covered APs included.
+    after = uprating.uprating_preview(effective_from=UPRATED_FROM, chunk_size=7, workers=1)
+    assert (after["moving"], after["rows_to_write"]) == (0, 0)
+    assert covered_rows.count() >= 6
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_preview_on_two_connections_counts_what_one_connection_does() -> None:
     ids = seed_caseload(random.Random(31), 60)

@@ -1,14 +1,22 @@
--- The benchmark's floor: one statement that decides every AP in the window (last 24 current APs) of every
--- claimant whose latest AP starts on or after effective_from (only those from decide_from on, when given),
--- claimant and partner, with the thresholds as displayed, and writes each outcome as one row of
--- iwp_floor_outcome (a plain table without indexes), and nothing else: no history diff, no cycling, no claimant
--- rows. Params: effective_from, decide_from, lo, hi (the claimants lo <= id < hi: one statement per session).
+-- One statement that decides every AP in the window (last 24 current APs) of every claimant lo <= id < hi whose
+-- latest AP starts on or after effective_from (only those from decide_from on, when given), claimant and partner,
+-- with the thresholds as displayed and whether an easement covers the AP, then hands each decided AP (decided)
+-- to the caller's fragments: "written" (a CTE over decided) and "result" (the statement's final SELECT).
+-- * The benchmark's floor: written is one row of iwp_floor_outcome per AP (classify_floor_outcome.sql, a plain
+--   table without indexes) or one history row (classify_floor_history.sql, rolled back), and nothing else: no
+--   history diff, no cycling, no claimant rows; result counts them per regime (classify_floor_result.sql).
+-- * The uprating preview (issue #13): written compares each AP with its latest history row
+--   (uprating_preview_compared.sql) and result counts what the job would do (uprating_preview_result.sql).
+-- Params: effective_from, decide_from, lo, hi (the floor: one statement per session; the preview: per chunk).
 -- Each layer is a subquery with OFFSET 0, which the planner does not pull up: every value is computed once per
 -- row and the next layer reads it as a plain column (inlined SQL functions would otherwise repeat their
 -- argument expressions in every branch that uses them).
 WITH span AS (
   SELECT e.claimant_id, max(e.period_start) AS last_start, min(e.period_start) AS first_start, count(*) AS n
   FROM claimants_earningsrecord e WHERE e.is_current AND e.claimant_id >= %(lo)s AND e.claimant_id < %(hi)s
+    -- With decide_from (never later than effective_from) only the APs from it on are read and counted: when at
+    -- most 24 of them, they are all in the window (n <= 24 below).
+    AND e.period_start >= coalesce(%(decide_from)s::date, '-infinity')
   GROUP BY e.claimant_id HAVING max(e.period_start) >= %(effective_from)s
 ), wage_dates AS (
   SELECT w.effective_from AS wage_from,
@@ -24,7 +32,8 @@ WITH span AS (
       (SELECT f.lowest_rate FROM wage_dates f ORDER BY f.wage_from LIMIT 1)) AS apprentice_rate
   FROM wage_dates wd
 ), params AS MATERIALIZED (
-  SELECT d::date AS period_start, iwp_date_key(iwp_period_end(d::date)) AS end_key,
+  SELECT d::date AS period_start, iwp_period_end(d::date) AS period_end,
+    iwp_date_key(iwp_period_end(d::date)) AS end_key,
     coalesce(a.single_cash * 120000, a.single_hours * a.hourly_rate * 520000)::bigint AS aet_s,
     coalesce(a.couple_cash * 120000, a.couple_hours * a.hourly_rate * 520000)::bigint AS aet_c,
     3500 * (w.adult_rate * 100)::integer::bigint * 52 AS nu_part, (w.apprentice_rate * 100)::integer AS app_p,
@@ -37,7 +46,8 @@ WITH span AS (
 ), base AS (
   -- (1) Per AP: earnings in pence, the group, and the age in completed years on the AP's last day (per person
   -- values come from the claimant rows once, not once per AP).
-  SELECT e.claimant_id, e.period_start, pr.aet_s, pr.aet_c, pr.app_p,
+  SELECT e.claimant_id, e.period_start, s.last_start, e.employed_earnings, e.self_employed_earnings,
+    c.current_regime, pr.aet_s, pr.aet_c, pr.app_p,
     pr.m1, pr.r1, pr.m2, pr.r2, pr.m3, pr.r3, pr.m4, pr.r4, pr.m5, pr.r5, pr.m6, pr.r6,
     (e.employed_earnings * 100)::bigint AS emp, (e.self_employed_earnings * 100)::bigint AS slf,
     (CASE c.kind WHEN 1 THEN coalesce((pe.employed_earnings * 100)::bigint, 0)
@@ -47,18 +57,29 @@ WITH span AS (
     c.kind, c.grp, c.mif, c.apprentice, c.hours, (pr.end_key - c.dob_key) / 10000 AS age,
     p.grp AS p_grp, p.mif AS p_mif, p.apprentice AS p_apprentice, p.hours AS p_hours,
     (pr.end_key - p.dob_key) / 10000 AS p_age,
-    CASE WHEN c.kind = 2 THEN pr.nu_part END AS nu_part
+    CASE WHEN c.kind = 2 THEN pr.nu_part END AS nu_part,
+    -- An easement is active in an AP it overlaps (claimant_recalculate); only a claimant with one builds the range.
+    CASE WHEN c.easements IS NULL THEN false
+      ELSE coalesce(c.easements && daterange(e.period_start, pr.period_end, '[]'), false) END AS easement
   FROM span s
   JOIN claimants_earningsrecord e ON e.claimant_id = s.claimant_id AND e.is_current
-  -- The facts in force on each AP's first day (claimants_claimantfacts, issue #16).
+    AND e.claimant_id >= %(lo)s AND e.claimant_id < %(hi)s AND e.period_start >= coalesce(%(decide_from)s::date, '-infinity')
+  -- The facts in force on each AP's first day (claimants_claimantfacts, issue #16), of this range's claimants
+  -- only (read in id order, facts and claimant rows alike) and of their partners only.
   JOIN (
     SELECT v.claimant_id AS id, v.partner_id, v.minimum_income_floor AS mif, v.apprentice,
       (CASE WHEN v.partner_id IS NOT NULL THEN 1 WHEN v.has_non_uc_partner THEN 2 ELSE 0 END)::smallint AS kind,
       (CASE v.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
         WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS grp,
       (v.expected_hours * 100)::integer AS hours, iwp_date_key(cc.date_of_birth) AS dob_key,
-      coalesce(v.effective_from, '-infinity'::date) AS v_from, coalesce(v.effective_to, 'infinity'::date) AS v_to
-    FROM claimants_claimantfacts v JOIN claimants_claimant cc ON cc.id = v.claimant_id OFFSET 0
+      coalesce(v.effective_from, '-infinity'::date) AS v_from, coalesce(v.effective_to, 'infinity'::date) AS v_to,
+      cc.current_regime, ea.easements
+    FROM claimants_claimantfacts v JOIN claimants_claimant cc ON cc.id = v.claimant_id
+    LEFT JOIN (
+      SELECT x.claimant_id, range_agg(daterange(x.starts_on, x.ends_on, '[]')) AS easements
+      FROM claimants_easement x WHERE x.claimant_id >= %(lo)s AND x.claimant_id < %(hi)s GROUP BY x.claimant_id
+    ) ea ON ea.claimant_id = v.claimant_id
+    WHERE v.claimant_id >= %(lo)s AND v.claimant_id < %(hi)s AND cc.id >= %(lo)s AND cc.id < %(hi)s OFFSET 0
   ) c ON c.id = s.claimant_id AND e.period_start >= c.v_from AND e.period_start < c.v_to
   LEFT JOIN (
     SELECT v.claimant_id AS id, v.minimum_income_floor AS mif, v.apprentice,
@@ -66,19 +87,25 @@ WITH span AS (
         WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS grp,
       (v.expected_hours * 100)::integer AS hours, iwp_date_key(pp.date_of_birth) AS dob_key,
       coalesce(v.effective_from, '-infinity'::date) AS v_from, coalesce(v.effective_to, 'infinity'::date) AS v_to
-    FROM claimants_claimantfacts v JOIN claimants_claimant pp ON pp.id = v.claimant_id OFFSET 0
+    FROM claimants_claimantfacts v JOIN claimants_claimant pp ON pp.id = v.claimant_id
+    WHERE v.claimant_id = ANY (ARRAY(SELECT DISTINCT x.partner_id FROM claimants_claimantfacts x
+      WHERE x.claimant_id >= %(lo)s AND x.claimant_id < %(hi)s AND x.partner_id IS NOT NULL)) OFFSET 0
   ) p ON p.id = c.partner_id AND e.period_start >= p.v_from AND e.period_start < p.v_to
   LEFT JOIN claimants_earningsrecord pe
     ON pe.claimant_id = c.partner_id AND pe.period_start = e.period_start AND pe.is_current
   JOIN params pr ON pr.period_start = e.period_start
-  WHERE (c.kind <> 1 OR p.id IS NOT NULL) AND e.period_start >= coalesce(%(decide_from)s::date, '-infinity')
+  -- No AET or wage rates in force leaves an AP undecided, as does a partner with no facts for it
+  -- (claimant_recalculate).
+  WHERE pr.aet_s IS NOT NULL AND pr.app_p IS NOT NULL AND (c.kind <> 1 OR p.id IS NOT NULL)
+    AND e.period_start >= coalesce(%(decide_from)s::date, '-infinity')
     AND (s.n <= 24 OR e.period_start >= (
     SELECT x.period_start FROM claimants_earningsrecord x WHERE x.claimant_id = s.claimant_id AND x.is_current
     ORDER BY x.period_start DESC OFFSET 23 LIMIT 1))
   OFFSET 0
 ), thresholds AS (
   -- (2) The band rate and CET from plain columns.
-  SELECT b.claimant_id, b.period_start, b.emp, b.slf, b.pemp, b.pslf, b.kind, b.grp, b.mif, b.p_grp, b.p_mif, b.aet_s, b.aet_c, b.nu_part,
+  SELECT b.claimant_id, b.period_start, b.last_start, b.employed_earnings, b.self_employed_earnings,
+    b.current_regime, b.easement, b.emp, b.slf, b.pemp, b.pslf, b.kind, b.grp, b.mif, b.p_grp, b.p_mif, b.aet_s, b.aet_c, b.nu_part,
     iwp_cet_u(b.grp, b.apprentice, b.hours,
       iwp_band_rate(b.age, b.m1, b.r1, b.m2, b.r2, b.m3, b.r3, b.m4, b.r4, b.m5, b.r5, b.m6, b.r6), b.app_p) AS cet,
     CASE WHEN b.kind = 1 THEN iwp_cet_u(b.p_grp, b.p_apprentice, b.p_hours,
@@ -95,7 +122,8 @@ WITH span AS (
   OFFSET 0
 ), decided AS (
   -- (4) The decisions, from plain columns.
-  SELECT h.claimant_id, h.period_start,
+  SELECT h.claimant_id, h.period_start, h.last_start, h.employed_earnings, h.self_employed_earnings,
+    h.current_regime, h.easement,
     iwp_classify(h.grp, h.mif, h.emp, h.total, h.cet, h.kind > 0, h.couple_emp,
       h.couple_total, h.hh, h.aet_s, h.aet_c) AS code,
     CASE WHEN h.kind = 1 THEN iwp_classify(h.p_grp, h.p_mif, h.pemp, h.p_total, h.pcet, true, h.couple_emp,
@@ -103,7 +131,7 @@ WITH span AS (
     h.aet_s, h.aet_c, h.cet, h.pcet, h.hh, h.kind, h.emp, h.slf, h.pemp, h.pslf
   FROM household h
 ), written AS (
-  -- (5) The outcome written: a plain table (classify_floor_outcome.sql) or history (classify_floor_history.sql).
+  -- (5) The outcome written (the floors) or compared with history (the preview).
   /* fragment written */
 )
-SELECT w.regime, count(*)::bigint AS periods FROM written w GROUP BY 1;
+/* fragment result */;

@@ -1,6 +1,6 @@
 -- The latest history row (highest id) of the decided AP w, as a, or none: one backward probe of
 -- (claimant_id, period_start, id). A fragment: phase one's verdict (uprating_settle.sql) and the preview's counts
--- (uprating_preview_counts.sql) each probe it once per AP.
+-- (uprating_preview_compared.sql) each probe it once per AP.
 LEFT JOIN LATERAL (
   SELECT /* include uprating_outcome_columns */
   FROM claimants_regimeassessment x

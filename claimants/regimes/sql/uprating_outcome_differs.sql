@@ -1,6 +1,6 @@
 -- Whether a decided AP (w: upr_rows) differs from its latest history row (a: upr_old; none: never calculated):
 -- claimant_recalculate's _same_outcome, i.e. regime, partner's regime, earnings, easement and every threshold as
--- displayed. A fragment, included by uprating_insert.sql and uprating_preview_counts.sql ("/* include ... */").
+-- displayed. A fragment, included by uprating_insert.sql and uprating_preview_compared.sql ("/* include ... */").
 (a.old_id IS NULL
   OR a.regime <> iwp_regime_name(w.code)
   OR a.partner_regime <> coalesce(iwp_regime_name(w.p_code), '')
