@@ -205,6 +205,31 @@ def settle(url: str, tables: tuple[str, ...]) -> float:
     return time.perf_counter() - started
 
 
+# A fixed, CPU-bound statement in one PostgreSQL backend, touching no table: its seconds say how fast the machine
+# was at that moment, so runs on different days can be compared by it. The same code's first calculation took
+# 176 s in one run and 144 s an hour later (issue #13, eighth stop).
+REFERENCE_QUERY = "SELECT count(*) FROM generate_series(1, 3000000) g WHERE hashint8(g) % 7 = 0"
+
+
+def reference_seconds(url: str, runs: int = 3) -> float:
+    """The median of ``runs`` timings of REFERENCE_QUERY (the machine's speed now; smaller is faster)."""
+    timings = []
+    with psycopg.connect(conninfo(url)) as conn:
+        for _ in range(runs):
+            started = time.perf_counter()
+            conn.execute(REFERENCE_QUERY)
+            timings.append(time.perf_counter() - started)
+    return sorted(timings)[len(timings) // 2]
+
+
+def reference_line(start: float, end: float) -> str:
+    """The machine's speed at the start and the end of the run, for comparing runs."""
+    return (
+        f"Reference query (a fixed CPU-bound statement, no table; compare runs by it, smaller is faster): "
+        f"{start * 1000:,.0f} ms at the start, {end * 1000:,.0f} ms at the end."
+    )
+
+
 def machine_info(url: str) -> dict:
     cpu = platform.processor() or platform.machine()
     try:
@@ -236,6 +261,7 @@ def machine_info(url: str) -> dict:
         "pg": settings,
         "python": platform.python_version(),
         "load": os.getloadavg(),
+        "reference_seconds": reference_seconds(url),
         "throwaway": bool(os.environ.get("BENCH_THROWAWAY_PG")),
     }
 
@@ -583,6 +609,8 @@ def build_table(n: int, info: dict, seed: dict | None, r: dict[str, dict], args)
         f"{tuned}) · Python {info['python']} · load average {info['load'][0]:.1f} at the start, "
         f"{os.getloadavg()[0]:.1f} at the end (other work on the machine slows every figure).",
     ]
+    if "reference_seconds_end" in info:
+        lines.append(reference_line(info["reference_seconds"], info["reference_seconds_end"]))
     if pg["fsync"] == "off" or pg["synchronous_commit"] == "off":
         lines.append(
             "**fsync / synchronous_commit are OFF: acceptable for a throwaway benchmark cluster only; "
@@ -700,6 +728,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    settling {', '.join(WRITES[step])}…", file=sys.stderr, flush=True)
             results[step]["settled_after_seconds"] = round(settle(url, WRITES[step]), 1)
 
+    info["reference_seconds_end"] = reference_seconds(url)
     table = build_table(n, info, seed_out, results, args)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(table)

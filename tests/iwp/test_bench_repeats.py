@@ -3,7 +3,10 @@ out says so."""
 
 from __future__ import annotations
 
-from tests.bench.run import median_run, runs_note, worker_rows
+import pytest
+from django.db import connection
+
+from tests.bench.run import REFERENCE_QUERY, median_run, reference_line, runs_note, worker_rows
 
 
 def test_the_median_run_is_reported_with_every_runs_seconds_in_the_order_run() -> None:
@@ -36,3 +39,19 @@ def test_the_worker_line_says_skipped_when_its_step_was_left_out_and_the_error_w
     assert failed[1].startswith("the Celery worker exited with status 1 (worker log in")
     (nobody,) = worker_rows({"submitted": 10, "completed": 0})
     assert nobody[1].startswith("no claimant seen updated")
+
+
+def test_the_reference_line_gives_the_machines_speed_at_both_ends_of_the_run() -> None:
+    assert reference_line(0.4214, 0.5) == (
+        "Reference query (a fixed CPU-bound statement, no table; compare runs by it, smaller is faster): "
+        "421 ms at the start, 500 ms at the end."
+    )
+
+
+@pytest.mark.django_db
+def test_the_reference_query_runs_on_postgresql_and_does_its_fixed_work() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(REFERENCE_QUERY)
+        (matched,) = cursor.fetchone()
+    # About one in seven of three million numbers: the same work on every run, whatever the data.
+    assert 400_000 < matched < 460_000
