@@ -143,12 +143,17 @@ def _force_custom_plans(cursor) -> None:
     cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
-def _tune_transaction(cursor) -> None:
-    """Session settings for one chunk's transaction (SET LOCAL: gone at commit)."""
+def _tune_big_statements(cursor) -> None:
+    """SET LOCAL for a transaction of a few large statements: the job's chunks, the floors, the preview."""
     _force_custom_plans(cursor)
     # JIT compiles these plans for longer than they then run; hash joins and the sorts want memory.
     cursor.execute("SET LOCAL jit = off")
     cursor.execute("SET LOCAL work_mem = '256MB'")
+
+
+def _tune_transaction(cursor) -> None:
+    """Session settings for one chunk's transaction (SET LOCAL: gone at commit)."""
+    _tune_big_statements(cursor)
     # The chunk's temporary tables (~50 MB for 25,000 claimants) should stay in memory. Temp buffers can only be
     # sized before the session's first temporary table, so this is a session setting, kept for later chunks on
     # the same connection; once a session has used temp tables at another size it keeps that size.
@@ -777,9 +782,7 @@ class _Rollback(Exception):
 
 def _tune_one_statement(cursor) -> None:
     """Settings for classify_floor.sql (the floors and the preview), for the transaction only."""
-    _force_custom_plans(cursor)
-    cursor.execute("SET LOCAL jit = off")
-    cursor.execute("SET LOCAL work_mem = '256MB'")
+    _tune_big_statements(cursor)
     # The joins in the order written: the facts are hashed and each AP probes them. Left to itself, at 1,000,000
     # claimants the planner under-estimated the chunk's APs tenfold, hashed them instead and ran for over seven
     # minutes in 7 GB.

@@ -63,6 +63,7 @@ WITH span AS (
       ELSE coalesce(c.easements && daterange(e.period_start, pr.period_end, '[]'), false) END AS easement
   FROM span s
   JOIN claimants_earningsrecord e ON e.claimant_id = s.claimant_id AND e.is_current
+    -- The range's APs from decide_from on, read as a range rather than probed claimant by claimant.
     AND e.claimant_id >= %(lo)s AND e.claimant_id < %(hi)s AND e.period_start >= coalesce(%(decide_from)s::date, '-infinity')
   -- The facts in force on each AP's first day (claimants_claimantfacts, issue #16), of this range's claimants
   -- only (read in id order, facts and claimant rows alike) and of their partners only.
@@ -97,7 +98,6 @@ WITH span AS (
   -- No AET or wage rates in force leaves an AP undecided, as does a partner with no facts for it
   -- (claimant_recalculate).
   WHERE pr.aet_s IS NOT NULL AND pr.app_p IS NOT NULL AND (c.kind <> 1 OR p.id IS NOT NULL)
-    AND e.period_start >= coalesce(%(decide_from)s::date, '-infinity')
     AND (s.n <= 24 OR e.period_start >= (
     SELECT x.period_start FROM claimants_earningsrecord x WHERE x.claimant_id = s.claimant_id AND x.is_current
     ORDER BY x.period_start DESC OFFSET 23 LIMIT 1))
