@@ -251,13 +251,13 @@ def _planner_setting(cursor, name: str, value: str) -> Iterator[None]:
     cursor.execute("SELECT set_config(%s, %s, true)", [name, before])
 
 
-# The statements that read each claimant's history (phase one's previous AP, phase two's window) through the index
-# on (claimant_id, period_start, id). Planned while the history table looks empty (a first calculation, just after
+# The statements that read each claimant's history (phase two's window here; phase one's previous AP and latest rows
+# in _settle_chunk, with the same setting) through the index on (claimant_id, period_start, id). Planned while the history table looks empty (a first calculation, just after
 # the table was made or emptied), PostgreSQL chose a whole-table scan for each claimant, of the table the other
 # workers were filling meanwhile: one 25,000-claimant chunk of the bench's first calculation ran for over 9 minutes
 # instead of about 9 s. So sequential scans are ruled out for these statements only; each reads nothing else but
 # the chunk's id range and its temporary tables, which have no index and are scanned whatever the setting.
-_READ_HISTORY_BY_CLAIMANT = frozenset({"uprating_from", "uprating_latest_window"})
+_READ_HISTORY_BY_CLAIMANT = frozenset({"uprating_latest_window"})
 
 
 def _timed(
@@ -283,9 +283,7 @@ def _decide(
     if not reached:
         return 0
     _timed(cursor, "uprating_params", params, steps)
-    cursor.execute("SELECT coalesce(max(bands), 0) FROM upr_params")
-    if cursor.fetchone()[0] > 6:
-        raise ValueError("The set-based uprating supports at most six wage-rate age bands on one date.")
+    _check_wage_bands(cursor)
     # Statistics on the join columns only: the planner needs them, and a whole-table ANALYZE of a 30-column temp
     # table cost 0.15 s a chunk (0.03 s for these).
     cursor.execute("ANALYZE upr_span (claimant_id, first_start, last_start)")
@@ -320,23 +318,44 @@ def _write_rows(cursor, params: dict, steps: dict[str, float]) -> int:
     return cursor.rowcount
 
 
-def _settle_chunk(cursor, params: dict, result: ChunkResult, chunk_claimants: int) -> None:
+def _settle_chunk(cursor, params: dict, result: ChunkResult) -> None:
     """Phase one (issue #13): decide only the APs from the change on, for claimants with history before it; write
-    the rows of those the change leaves settled (uprating_settle.sql) and leave the rest to phase two."""
-    steps = result.steps
+    the rows of those the change leaves settled and hand the rest to phase two (upr_settled, upr_trusted). One
+    statement: the floor's decisions (classify_floor.sql) with uprating_from.sql's claimants and
+    uprating_settle.sql's verdict and writes."""
     _empty_settled(cursor)
-    if not _decide(cursor, "uprating_from", params, steps, chunk_claimants):
-        return
-    cursor.execute("SELECT count(*) FROM upr_rows")
-    result.periods += cursor.fetchone()[0]
-    # The history row's cause looks moves up in upr_changed; a settled claimant has none, but the table must exist.
-    _timed(cursor, "uprating_changed", params, steps)
-    _timed(cursor, "uprating_settle", params, steps)
-    settled, written, _trusted = cursor.fetchone()
+    _check_wage_bands(cursor)
+    started = time.perf_counter()
+    # Planned as the floors and the preview are (_tune_one_statement), and as history is read claimant by claimant
+    # (_READ_HISTORY_BY_CLAIMANT): the probes of the history before the change and of each AP's latest row.
+    with (
+        _planner_setting(cursor, "join_collapse_limit", "1"),
+        _planner_setting(cursor, "enable_seqscan", "off"),
+    ):
+        _run(
+            cursor,
+            "classify_floor",
+            {**params, "decide_from": params["effective_from"]},
+            reached="uprating_from",
+            written="uprating_settle",
+            result="uprating_settle_result",
+        )
+        decided, settled, written, _trusted = cursor.fetchone()
+    result.steps["settle"] = result.steps.get("settle", 0.0) + time.perf_counter() - started
+    result.periods += decided
     result.settled = settled
     result.rows_written += written
     cursor.execute("ANALYZE upr_settled (claimant_id)")
     cursor.execute("ANALYZE upr_trusted (claimant_id)")
+
+
+def _check_wage_bands(cursor) -> None:
+    cursor.execute(
+        "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM claimants_wagerate "
+        "WHERE band <> 'apprentice' GROUP BY effective_from) x"
+    )
+    if cursor.fetchone()[0] > 6:
+        raise ValueError("The set-based uprating supports at most six wage-rate age bands on one date.")
 
 
 def _counts(cursor, sql: str) -> dict[str, int]:
@@ -364,7 +383,7 @@ def _process_chunk_sql(
         )
         chunk_claimants = cursor.fetchone()[0]
         steps["lock"] = time.perf_counter() - started
-        _settle_chunk(cursor, params, result, chunk_claimants)
+        _settle_chunk(cursor, params, result)
 
         # Phase two: every other claimant reached, whole window, history, cycling and the claimant row.
         reached = _decide(cursor, "uprating_span", params, steps, chunk_claimants)
@@ -804,7 +823,10 @@ def _preview_chunks(chunks: list[tuple[int, int]], params: dict) -> dict[str, An
             totals[into][key] = totals[into].get(key, 0) + value
 
     (statement,) = _statements(
-        "classify_floor", written="uprating_preview_compared", result="uprating_preview_result"
+        "classify_floor",
+        reached="classify_floor_reached",
+        written="uprating_preview_compared",
+        result="uprating_preview_result",
     )
     with transaction.atomic(), connection.cursor() as cursor:
         _tune_one_statement(cursor)
@@ -927,6 +949,7 @@ def classify_floor_sql(
     ranges = _id_ranges(parts=workers)
     (statement,) = _statements(
         "classify_floor",
+        reached="classify_floor_reached",
         written="classify_floor_history" if history else "classify_floor_outcome",
         result="classify_floor_result",
     )
@@ -944,6 +967,7 @@ def classify_floor_sql(
                         "lo": lo,
                         "hi": hi,
                         "effective_from_text": format_date(effective_from),
+                        "job_id": None,
                     },
                 )
                 counts = {regime: int(count) for regime, count in cursor.fetchall()}

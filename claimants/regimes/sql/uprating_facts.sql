@@ -50,7 +50,7 @@ SELECT x.claimant_id, x.period_start,
   (x.employed_earnings * 100)::bigint AS emp, (x.self_employed_earnings * 100)::bigint AS slf
 FROM claimants_earningsrecord x
 WHERE x.is_current AND x.claimant_id = ANY (ARRAY(SELECT cl.partner_id FROM upr_cl cl WHERE cl.partner_id IS NOT NULL))
-  -- Only the periods being decided (phase one: from the change on).
+  -- Only the periods being decided.
   AND x.period_start >= (SELECT min(s.first_start) FROM upr_span s);
 -- Indexed, so a nested loop chosen on a low estimate is a lookup per row, not a scan.
 CREATE INDEX ON upr_pe (claimant_id, period_start);

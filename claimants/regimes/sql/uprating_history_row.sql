@@ -1,5 +1,6 @@
 -- One history row per decided AP w (upr_rows' columns), as claimant_recalculate writes it (a fragment following
--- "INSERT INTO" and followed by "FROM ... w", in uprating_insert.sql and phase one's uprating_settle.sql): cause
+-- "INSERT INTO" and followed by "FROM ... w", in phase two's uprating_insert.sql; phase one's settled claimants
+-- have no move, and their rows are uprating_settled_row.sql's): cause
 -- and previous_regime as claimant_recalculate sets them, the cause of a change from the previous AP (easement,
 -- earnings, threshold or circumstance), else the job's cause ('threshold'). Params: job_id, effective_from_text.
 claimants_regimeassessment (
