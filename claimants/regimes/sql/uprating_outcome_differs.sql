@@ -1,14 +1,10 @@
 -- Whether a decided AP (w: upr_rows) differs from its latest history row (a: upr_old; none: never calculated):
 -- claimant_recalculate's _same_outcome, i.e. regime, partner's regime, earnings, easement and every threshold as
--- displayed. A fragment, included by uprating_insert.sql and uprating_preview_compared.sql ("/* include ... */").
+-- displayed, compared as the row's stored fingerprint against the fingerprint of the outcome the row would get
+-- (iwp_outcome_fingerprint, migration 0020: the same function computes the stored one). A fragment, included by
+-- uprating_insert.sql, uprating_settle.sql and uprating_preview_compared.sql ("/* include ... */").
 (a.old_id IS NULL
-  OR a.regime <> iwp_regime_name(w.code)
-  OR a.partner_regime <> coalesce(iwp_regime_name(w.p_code), '')
-  OR a.employed_earnings <> w.employed_earnings
-  OR a.self_employed_earnings <> w.self_employed_earnings
-  OR a.easement_active <> w.easement
-  OR a.aet_individual <> iwp_money(w.aet_s)
-  OR a.cet_individual <> iwp_money(w.cet)
-  OR a.aet_couple IS DISTINCT FROM (CASE WHEN w.kind > 0 THEN iwp_money(w.aet_c) END)
-  OR a.cet_partner IS DISTINCT FROM (CASE WHEN w.kind = 1 THEN iwp_money(w.pcet) END)
-  OR a.cet_household IS DISTINCT FROM (CASE WHEN w.kind > 0 THEN iwp_money(w.hh) END))
+  OR a.outcome_fingerprint <> iwp_outcome_fingerprint(iwp_regime_name(w.code), coalesce(iwp_regime_name(w.p_code), ''),
+    w.employed_earnings, w.self_employed_earnings, w.easement, iwp_money(w.aet_s), iwp_money(w.cet),
+    CASE WHEN w.kind > 0 THEN iwp_money(w.aet_c) END, CASE WHEN w.kind = 1 THEN iwp_money(w.pcet) END,
+    CASE WHEN w.kind > 0 THEN iwp_money(w.hh) END))

@@ -1,0 +1,99 @@
+"""The history row's outcome fingerprint (migration 0020): the uprating compares it instead of eleven columns, so
+it must change with every one of them, and with nothing else."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from claimants.models import RegimeAssessment
+from tests.claimants.factories import ClaimantFactory
+
+# The outcome as iwp_outcome_fingerprint takes it: regime, partner's regime, employed and self-employed earnings,
+# easement, then the AET and CET of the claimant, the couple's AET, the partner's CET and the household CET.
+OUTCOME = (
+    "light_touch",
+    "",
+    Decimal("900.00"),
+    Decimal("0.00"),
+    False,
+    Decimal("952.38"),
+    Decimal("2021.55"),
+    None,
+    None,
+    None,
+)
+# One other value per position: a different outcome in exactly that column.
+OTHER = (
+    "intensive_work_search",
+    "light_touch",
+    Decimal("900.01"),
+    Decimal("0.01"),
+    True,
+    Decimal("952.39"),
+    Decimal("2021.56"),
+    Decimal("1500.00"),
+    Decimal("0.00"),
+    Decimal("4000.00"),
+)
+
+
+def _with(position: int, value: object) -> tuple:
+    """OUTCOME with one column's value replaced."""
+    outcome = list(OUTCOME)
+    outcome[position] = value
+    return tuple(outcome)
+
+
+def _fingerprint(outcome: tuple) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT iwp_outcome_fingerprint(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)::text", list(outcome)
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_every_outcome_column_changes_the_fingerprint_and_nothing_else_does() -> None:
+    base = _fingerprint(OUTCOME)
+    changed = {position: _fingerprint(_with(position, other)) for position, other in enumerate(OTHER)}
+    # Each column on its own gives a fingerprint of its own.
+    assert base not in changed.values() and len(set(changed.values())) == len(OTHER)
+    # Money is compared to the penny, as the columns store it: the same amount written with more places is the
+    # same outcome. No threshold (NULL: a single claimant's couple AET) is not a threshold of nothing.
+    assert _fingerprint(_with(5, Decimal("952.380"))) == base
+    assert _fingerprint(_with(2, Decimal("900"))) == base
+    assert _fingerprint(_with(7, Decimal("0.00"))) != base
+
+
+@pytest.mark.django_db
+def test_the_stored_fingerprint_is_the_rows_own_whoever_writes_or_edits_it() -> None:
+    row = RegimeAssessment.objects.create(
+        claimant=ClaimantFactory(),
+        period_start=dt.date(2026, 4, 7),
+        period_end=dt.date(2026, 5, 6),
+        regime="light_touch",
+        previous_regime="light_touch",
+        cause="threshold",
+        employed_earnings=Decimal("900"),
+        self_employed_earnings=Decimal(0),
+        aet_individual=Decimal("952.38"),
+        cet_individual=Decimal("2021.55"),
+    )
+
+    def stored() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT outcome_fingerprint::text FROM claimants_regimeassessment WHERE id = %s", [row.pk]
+            )
+            return cursor.fetchone()[0]
+
+    assert stored() == _fingerprint(OUTCOME)
+    # Not part of the outcome: the cause, the explanation, the previous regime.
+    RegimeAssessment.objects.filter(pk=row.pk).update(cause="earnings", previous_regime="", explanation=["x"])
+    assert stored() == _fingerprint(OUTCOME)
+    RegimeAssessment.objects.filter(pk=row.pk).update(cet_household=Decimal("4000"))
+    assert stored() == _fingerprint(_with(9, Decimal("4000.00"))) != _fingerprint(OUTCOME)
