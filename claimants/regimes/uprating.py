@@ -232,8 +232,8 @@ class ChunkResult:
 
 
 def _empty_settled(cursor) -> None:
-    """No claimant settled or trusted by phase one (the preview, the checks, a chunk without history before the
-    change)."""
+    """No claimant settled or trusted yet: phase one fills the two tables (uprating_settle.sql); the checks
+    (classify_rows_sql) decide whole windows with them empty."""
     cursor.execute("DROP TABLE IF EXISTS upr_settled")
     cursor.execute("CREATE TEMP TABLE upr_settled (claimant_id bigint PRIMARY KEY)")
     cursor.execute("DROP TABLE IF EXISTS upr_trusted")
@@ -251,12 +251,13 @@ def _planner_setting(cursor, name: str, value: str) -> Iterator[None]:
     cursor.execute("SELECT set_config(%s, %s, true)", [name, before])
 
 
-# The statements that read each claimant's history (phase two's window here; phase one's previous AP and latest rows
-# in _settle_chunk, with the same setting) through the index on (claimant_id, period_start, id). Planned while the history table looks empty (a first calculation, just after
-# the table was made or emptied), PostgreSQL chose a whole-table scan for each claimant, of the table the other
-# workers were filling meanwhile: one 25,000-claimant chunk of the bench's first calculation ran for over 9 minutes
-# instead of about 9 s. So sequential scans are ruled out for these statements only; each reads nothing else but
-# the chunk's id range and its temporary tables, which have no index and are scanned whatever the setting.
+# The statements that read each claimant's history through the index on (claimant_id, period_start, id): phase
+# two's window here, and phase one's statement (_settle_chunk), which sets the same itself. Planned while the history
+# table looks empty (a first calculation, just after the table was made or emptied), PostgreSQL chose a whole-table
+# scan for each claimant, of the table the other workers were filling meanwhile: one 25,000-claimant chunk of the
+# bench's first calculation ran for over 9 minutes instead of about 9 s. So sequential scans are ruled out for these
+# statements only. Each reads nothing else but the chunk's id range, its temporary tables (which have no index and
+# are scanned whatever the setting) and, in phase one, the small reference tables of rates (read by their indexes).
 _READ_HISTORY_BY_CLAIMANT = frozenset({"uprating_latest_window"})
 
 

@@ -1,6 +1,6 @@
 -- The latest history row (highest id) of the decided AP w, as a, or none: one backward probe of
--- (claimant_id, period_start, id), index-only (the index carries the columns read). A fragment: phase one's verdict (uprating_settle.sql) and the preview's counts
--- (uprating_preview_compared.sql) each probe it once per AP.
+-- (claimant_id, period_start, id), index-only (the index carries the columns read). A fragment: phase one's
+-- verdict (uprating_settle.sql) and the preview's counts (uprating_preview_compared.sql) each probe it once per AP.
 LEFT JOIN LATERAL (
   SELECT /* include uprating_outcome_columns */
   FROM claimants_regimeassessment x
