@@ -284,7 +284,6 @@ def _decide(
     if not reached:
         return 0
     _timed(cursor, "uprating_params", params, steps)
-    _check_wage_bands(cursor)
     # Statistics on the join columns only: the planner needs them, and a whole-table ANALYZE of a 30-column temp
     # table cost 0.15 s a chunk (0.03 s for these).
     cursor.execute("ANALYZE upr_span (claimant_id, first_start, last_start)")
@@ -307,6 +306,7 @@ def _classify_chunk(cursor, lo: int, hi: int, params: dict, steps: dict[str, flo
     """Decide the window of every claimant lo <= id < hi the change reaches into upr_span, upr_params and
     upr_rows. Returns the claimants reached."""
     chunk_params = {**params, "lo": lo, "hi": hi}
+    _check_wage_bands(cursor)
     _empty_settled(cursor)
     return _decide(cursor, "uprating_span", chunk_params, steps)
 
@@ -325,7 +325,6 @@ def _settle_chunk(cursor, params: dict, result: ChunkResult) -> None:
     statement: the floor's decisions (classify_floor.sql) with uprating_from.sql's claimants and
     uprating_settle.sql's verdict and writes."""
     _empty_settled(cursor)
-    _check_wage_bands(cursor)
     started = time.perf_counter()
     # Planned as the floors and the preview are (_tune_one_statement), and as history is read claimant by claimant
     # (_READ_HISTORY_BY_CLAIMANT): the probes of the history before the change and of each AP's latest row.
@@ -351,6 +350,7 @@ def _settle_chunk(cursor, params: dict, result: ChunkResult) -> None:
 
 
 def _check_wage_bands(cursor) -> None:
+    """The SQL keeps six age bands of wage rates per date (classify_floor.sql, uprating_params.sql)."""
     cursor.execute(
         "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM claimants_wagerate "
         "WHERE band <> 'apprentice' GROUP BY effective_from) x"
@@ -384,6 +384,8 @@ def _process_chunk_sql(
         )
         chunk_claimants = cursor.fetchone()[0]
         steps["lock"] = time.perf_counter() - started
+        # Once per chunk, before either phase decides anything.
+        _check_wage_bands(cursor)
         _settle_chunk(cursor, params, result)
 
         # Phase two: every other claimant reached, whole window, history, cycling and the claimant row.

@@ -9,8 +9,9 @@
 -- claimant_recalculate does.
 -- Before this was one statement over the floor's decisions, phase one decided into temporary tables (the span,
 -- the facts, the partners' earnings, the parameters, the decided APs, each analysed) and settled them in a second
--- statement: at 1,000,000 claimants its steps took about 65 of the job's 90 worker-seconds, where the preview,
--- this statement without the writes, takes about 17.
+-- statement. Measured chunk by chunk at 1,000,000 claimants, the two cost the same (10.71 against 10.93 CPU-s for
+-- 8 chunks): the time is in the per-AP work (two history probes, the insert), not in the temporary tables. One
+-- statement keeps the preview, the floors and phase one deciding alike.
 -- Needs: upr_settled and upr_trusted, empty. Params: job_id, effective_from_text.
 written AS (
   -- Each decided AP beside its latest history row (or none) and the previous decided AP's regime and latest row.
