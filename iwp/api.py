@@ -13,6 +13,7 @@ booking lists its ``warnings``; the earnings feed's report its counts), never in
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -32,7 +33,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
 )
-from drf_spectacular.views import SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -265,6 +266,20 @@ def validated(serializer_class: type[serializers.Serializer], data: Any, **conte
     serializer = serializer_class(data=data, context=context)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+# drf-spectacular builds the schema with process-wide state (its extensions load their target classes lazily and
+# its generator keeps statistics in a singleton: tfranzel/drf-spectacular#1123, #1368), so two threads building it
+# at once can break each other with a 500. One build at a time; a build takes about a third of a second.
+_SCHEMA_BUILD = threading.Lock()
+
+
+class ApiSchemaView(SpectacularAPIView):
+    """The OpenAPI schema at /api/v1/schema/, built one request at a time."""
+
+    def _get_schema_response(self, request: Request) -> Response:
+        with _SCHEMA_BUILD:
+            return super()._get_schema_response(request)
 
 
 @method_decorator(ensure_csrf_cookie, name="get")

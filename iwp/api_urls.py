@@ -7,14 +7,13 @@ keeps its serializers and viewsets in its own ``api.py``; this module only wires
 
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from appointments.api import AgreedActionViewSet, AppointmentViewSet, CaseNoteViewSet
 from claimants.commitments.api import CommitmentViewSet
 from claimants.earnings.api import ClaimantEarningsViewSet, EarningsFeedView
 from claimants.record.api import CircumstanceViewSet, ClaimantViewSet, EmploymentViewSet
-from iwp.api import ApiNotFound, api_path
+from iwp.api import ApiNotFound, ApiSchemaView, api_path
 from iwp.background.api import JobViewSet
 from iwp.dashboards.api import AbsenceViewSet, ReassignmentView, TeamViewSet
 from provision.api import OfferViewSet, ReferralViewSet
@@ -48,7 +47,7 @@ router.register("absences", AbsenceViewSet, basename="api-absence")
 router.register("jobs", JobViewSet, basename="api-job")
 
 urlpatterns: list = [
-    api_path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    api_path("schema/", ApiSchemaView.as_view(), name="api-schema"),
     api_path("earnings-feed/", EarningsFeedView.as_view(), name="earnings-feed"),
     path("", include("claimants.api_urls")),
     api_path("reassignments/", ReassignmentView.as_view(), name="api-reassignments"),
