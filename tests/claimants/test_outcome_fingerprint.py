@@ -1,4 +1,4 @@
-"""The history row's outcome fingerprint (migration 0020): the uprating compares it instead of eleven columns, so
+"""The history row's outcome fingerprint (migrations 0020 and 0021): the uprating compares it instead of eleven columns, so
 it must change with every one of them, and with nothing else."""
 
 from __future__ import annotations
@@ -97,3 +97,53 @@ def test_the_stored_fingerprint_is_the_rows_own_whoever_writes_or_edits_it() -> 
     assert stored() == _fingerprint(OUTCOME)
     RegimeAssessment.objects.filter(pk=row.pk).update(cet_household=Decimal("4000"))
     assert stored() == _fingerprint(_with(9, Decimal("4000.00"))) != _fingerprint(OUTCOME)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0021_rebuilds_the_fingerprint_both_ways() -> None:
+    """0021 replaces 0020's MD5 (a uuid) with a 64-bit hash: either way every stored fingerprint is the function's
+    own for its row, and the index carries it beside its key so the uprating's reads stay index-only."""
+    from tests.claimants.test_history_migration import _migrate
+
+    claimant = ClaimantFactory()
+    for day, regime in ((7, "light_touch"), (8, "intensive_work_search")):
+        RegimeAssessment.objects.create(
+            claimant=claimant,
+            period_start=dt.date(2026, 4, day),
+            period_end=dt.date(2026, 5, day - 1),
+            regime=regime,
+            cause="threshold",
+            employed_earnings=Decimal("900"),
+            self_employed_earnings=Decimal(0),
+            aet_individual=Decimal("952.38"),
+            cet_individual=Decimal("2021.55"),
+        )
+
+    def state() -> tuple[str, int, str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                "WHERE attrelid = 'claimants_regimeassessment'::regclass AND attname = 'outcome_fingerprint'"
+            )
+            kind = cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT count(*) FROM claimants_regimeassessment WHERE claimant_id = %s AND outcome_fingerprint = "
+                "iwp_outcome_fingerprint(regime, partner_regime, employed_earnings, self_employed_earnings, "
+                "easement_active, aet_individual, cet_individual, aet_couple, cet_partner, cet_household)",
+                [claimant.pk],
+            )
+            consistent = cursor.fetchone()[0]
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'assessment_period_latest_idx'")
+            return kind, consistent, cursor.fetchone()[0]
+
+    included = "(claimant_id, period_start, id) INCLUDE (regime, outcome_fingerprint)"
+    kind, consistent, index = state()
+    assert (kind, consistent) == ("bigint", 2) and included in index
+    try:
+        _migrate([("claimants", "0020_history_outcome_fingerprint")])
+        kind, consistent, index = state()
+        assert (kind, consistent) == ("uuid", 2) and included in index
+    finally:
+        _migrate()
+    kind, consistent, index = state()
+    assert (kind, consistent) == ("bigint", 2) and included in index

@@ -1,7 +1,7 @@
 -- Whether a decided AP (w: upr_rows, or classify_floor.sql's decided) differs from its latest history row (a; none:
 -- never calculated): claimant_recalculate's _same_outcome, i.e. regime, partner's regime, earnings, easement and
 -- every threshold as displayed, compared as the row's stored fingerprint against the fingerprint of the outcome
--- the row would get (iwp_outcome_fingerprint, migration 0020: the same function computes the stored one). A
+-- the row would get (iwp_outcome_fingerprint, migration 0021: the same function computes the stored one). A
 -- fragment, included by uprating_insert.sql, uprating_settle.sql and uprating_preview_compared.sql.
 (a.old_id IS NULL
   OR a.outcome_fingerprint <> iwp_outcome_fingerprint(iwp_regime_name(w.code), coalesce(iwp_regime_name(w.p_code), ''),
