@@ -63,6 +63,36 @@ def test_the_claimant_table_leaves_room_on_each_page_for_in_place_updates() -> N
 
 
 @pytest.mark.django_db
+def test_a_regime_change_is_an_in_place_update() -> None:
+    """Migration 0022: no index holds the regime, so rewriting a claimant's regime and the columns beside it is a
+    HOT update (no new entry in any of the table's indexes), given the room 0017 keeps on the page."""
+    from claimants.models import Claimant
+    from tests.claimants.factories import ClaimantFactory
+
+    claimant = ClaimantFactory(current_regime="light_touch")
+
+    def hot() -> tuple[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = 'claimants_claimant'"
+            )
+            return cursor.fetchone()
+
+    before = hot()
+    Claimant.objects.filter(pk=claimant.pk).update(
+        current_regime="intensive_work_search", regime_since=dt.date(2026, 4, 7), regime_cycling=True
+    )
+    after = hot()
+    assert (after[0] - before[0], after[1] - before[1]) == (1, 1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'claimants_claimant' AND indexdef LIKE %s",
+            ["%current_regime%"],
+        )
+        assert cursor.fetchall() == []
+
+
+@pytest.mark.django_db
 def test_a_jobs_history_rows_are_found_by_a_block_range_index() -> None:
     """Migration 0018: the job column of the history has a BRIN index and no B-tree."""
     with connection.cursor() as cursor:
