@@ -277,9 +277,9 @@ _SCHEMA_BUILD = threading.Lock()
 class ApiSchemaView(SpectacularAPIView):
     """The OpenAPI schema at /api/v1/schema/, built one request at a time."""
 
-    def _get_schema_response(self, request: Request) -> Response:
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         with _SCHEMA_BUILD:
-            return super()._get_schema_response(request)
+            return super().get(request, *args, **kwargs)
 
 
 @method_decorator(ensure_csrf_cookie, name="get")
