@@ -277,9 +277,11 @@ _SCHEMA_BUILD = threading.Lock()
 class ApiSchemaView(SpectacularAPIView):
     """The OpenAPI schema at /api/v1/schema/, built one request at a time."""
 
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    # The lock is taken around DRF's dispatch, not by overriding get(): get() carries drf-spectacular's own schema
+    # decoration (which keeps this view out of the schema it serves), and dispatch is DRF's public entry point.
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         with _SCHEMA_BUILD:
-            return super().get(request, *args, **kwargs)
+            return super().dispatch(request, *args, **kwargs)
 
 
 @method_decorator(ensure_csrf_cookie, name="get")

@@ -325,8 +325,24 @@ def _figures(step: dict) -> dict:
     return {key: step.get(key) for key in keys}
 
 
-def scenario_figures(r: dict[str, dict]) -> dict:
-    """For latest.json: each scenario's job and floor figures side by side."""
+def run_reference(info: dict) -> float | None:
+    """The run's reference query in seconds: the mean of its timings at the start and the end (either alone when
+    the other is missing); None when neither was taken."""
+    timings = [info[k] for k in ("reference_seconds", "reference_seconds_end") if info.get(k)]
+    return sum(timings) / len(timings) if timings else None
+
+
+def _in_references(figures: dict, reference: float | None) -> dict:
+    """The figures with their seconds also counted in reference queries (seconds ÷ the run's reference query):
+    a figure of a slow hour and one of a fast hour can be compared by it."""
+    if reference and figures.get("seconds") is not None:
+        return {**figures, "reference_queries": figures["seconds"] / reference}
+    return figures
+
+
+def scenario_figures(r: dict[str, dict], reference: float | None = None) -> dict:
+    """For latest.json: each scenario's job and floor figures side by side, in seconds and (given the run's
+    reference query) in reference queries."""
     out = {}
     for key, job, floor, label, target in SCENARIOS:
         if "seconds" not in r.get(job, {}):
@@ -335,13 +351,29 @@ def scenario_figures(r: dict[str, dict]) -> dict:
             "label": label,
             "target_seconds": target,
             "target_ratio_to_floor": RATIO_TO_FLOOR_TARGET,
-            **_figures(r[job]),
+            **_in_references(_figures(r[job]), reference),
             "settled": r[job].get("settled"),
-            "floor": _figures(r.get(floor, {})),
+            "floor": _in_references(_figures(r.get(floor, {})), reference),
         }
         if job == "uprating" and "seconds" in r.get("floor_history", {}):
-            out[key]["floor_writing_history"] = _figures(r["floor_history"])
+            out[key]["floor_writing_history"] = _in_references(_figures(r["floor_history"]), reference)
     return out
+
+
+def reference_scale_line(scenarios: dict, reference: float | None) -> str | None:
+    """Each scenario's job and floor in reference queries, for comparing this run with one on another hour."""
+    if not reference or not scenarios:
+        return None
+    parts = []
+    for figures in scenarios.values():
+        text = f"{figures['label'].split(' ', 1)[0]} job {figures['reference_queries']:,.0f}"
+        if figures["floor"].get("reference_queries") is not None:
+            text += f", floor {figures['floor']['reference_queries']:,.0f}"
+        parts.append(text)
+    return (
+        f"In reference queries (seconds ÷ this run's reference query, {reference * 1000:,.0f} ms; the same figure "
+        f"on a slower or faster hour): " + " · ".join(parts) + "."
+    )
 
 
 def scenario(r: dict[str, dict]) -> str:
@@ -611,6 +643,9 @@ def build_table(n: int, info: dict, seed: dict | None, r: dict[str, dict], args)
     ]
     if "reference_seconds_end" in info:
         lines.append(reference_line(info["reference_seconds"], info["reference_seconds_end"]))
+    scaled = reference_scale_line(scenario_figures(r, run_reference(info)), run_reference(info))
+    if scaled:
+        lines.append(scaled)
     if pg["fsync"] == "off" or pg["synchronous_commit"] == "off":
         lines.append(
             "**fsync / synchronous_commit are OFF: acceptable for a throwaway benchmark cluster only; "
@@ -739,7 +774,7 @@ def main(argv: list[str] | None = None) -> int:
                 "machine": info,
                 "seed": seed_out,
                 "steps": results,
-                "scenarios": scenario_figures(results),
+                "scenarios": scenario_figures(results, run_reference(info)),
             },
             indent=2,
             default=str,

@@ -6,7 +6,16 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from tests.bench.run import REFERENCE_QUERY, median_run, reference_line, runs_note, worker_rows
+from tests.bench.run import (
+    REFERENCE_QUERY,
+    median_run,
+    reference_line,
+    reference_scale_line,
+    run_reference,
+    runs_note,
+    scenario_figures,
+    worker_rows,
+)
 
 
 def test_the_median_run_is_reported_with_every_runs_seconds_in_the_order_run() -> None:
@@ -46,6 +55,31 @@ def test_the_reference_line_gives_the_machines_speed_at_both_ends_of_the_run() -
         "Reference query (a fixed CPU-bound statement, no table; compare runs by it, smaller is faster): "
         "421 ms at the start, 500 ms at the end."
     )
+
+
+def test_each_scenario_is_also_counted_in_reference_queries_to_compare_runs_of_different_hours() -> None:
+    assert run_reference({"reference_seconds": 0.4, "reference_seconds_end": 0.5}) == pytest.approx(0.45)
+    assert run_reference({"reference_seconds": 0.4}) == 0.4
+    assert run_reference({}) is None
+    steps = {
+        "uprating": {"seconds": 36.0, "cpu_seconds": 70.0},
+        "floor": {"seconds": 9.0},
+        "floor_history": {"seconds": 18.0},
+        "uprating_full": {"seconds": 90.0},
+    }
+    scenarios = scenario_figures(steps, 0.45)
+    assert scenarios["real_uprating"]["reference_queries"] == pytest.approx(80.0)
+    assert scenarios["real_uprating"]["floor"]["reference_queries"] == pytest.approx(20.0)
+    assert scenarios["real_uprating"]["floor_writing_history"]["reference_queries"] == pytest.approx(40.0)
+    assert scenarios["full_redecision"]["reference_queries"] == pytest.approx(200.0)
+    assert "reference_queries" not in scenarios["full_redecision"]["floor"]  # its floor was not run
+    assert reference_scale_line(scenarios, 0.45) == (
+        "In reference queries (seconds ÷ this run's reference query, 450 ms; the same figure on a slower or "
+        "faster hour): (i) job 80, floor 20 · (ii) job 200."
+    )
+    # Without a reference query the figures stay in seconds only, and no line is printed.
+    assert "reference_queries" not in scenario_figures(steps)["real_uprating"]
+    assert reference_scale_line(scenario_figures(steps), None) is None
 
 
 @pytest.mark.django_db
