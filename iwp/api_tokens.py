@@ -25,11 +25,22 @@ def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+def new_key() -> str:
+    """A new secret key shown once: ``secrets.token_urlsafe(32)`` (256 bits), drawn again when it would start with
+    "-". Its first 8 characters are the prefix staff type to revoke it (``manage.py api_token revoke --prefix``,
+    ``openreferral_key revoke``), and a command line takes "-sY1hxar" for an option: one key in 64 could not be
+    revoked as the help says (a CI run drew one)."""
+    while True:
+        raw = secrets.token_urlsafe(32)
+        if not raw.startswith("-"):
+            return raw
+
+
 def token_issue(
     *, user: StaffMember, name: str = "", actor: StaffMember | None = None
 ) -> tuple[ApiToken, str]:
     """A new token for ``user``: the row and the key (the only time the key exists outside the caller)."""
-    raw = secrets.token_urlsafe(32)
+    raw = new_key()
     with transaction.atomic():
         token = ApiToken.objects.create(
             user=user, name=name.strip(), key_hash=token_hash(raw), prefix=raw[:8]

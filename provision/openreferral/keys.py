@@ -3,11 +3,10 @@ to the service that will read the feed; only its hash is kept."""
 
 from __future__ import annotations
 
-import secrets
-
 from django.db import transaction
 from django.utils import timezone
 
+from iwp.api_tokens import new_key
 from iwp.audit import audit_record
 from iwp.models import AuditVerb, District, StaffMember
 from provision.models import OpenReferralKey
@@ -17,7 +16,7 @@ from provision.openreferral.selectors import key_hash
 def key_issue(
     *, district: District, holder: str, actor: StaffMember | None = None
 ) -> tuple[OpenReferralKey, str]:
-    raw = secrets.token_urlsafe(32)
+    raw = new_key()
     with transaction.atomic():
         key = OpenReferralKey.objects.create(
             district=district, holder=holder.strip(), key_hash=key_hash(raw), prefix=raw[:8]

@@ -377,6 +377,26 @@ def test_the_key_command_issues_a_working_key_and_revokes_it(listing):
     assert reader.get("/openreferral/services").status_code == 401
 
 
+def test_no_key_starts_with_a_dash_so_its_prefix_can_be_typed_to_revoke_it(listing, monkeypatch):
+    """A CI run drew a key starting "-sY1hxar", which the command line took for an option: such a key is drawn
+    again, for the feed's keys and the API's tokens alike (iwp.api_tokens.new_key)."""
+    import secrets
+
+    drawn = iter(["-sY1hxar" + "a" * 35, "Bk2" + "b" * 40])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda nbytes: next(drawn))
+    out = io.StringIO()
+    call_command(
+        "openreferral_key", "issue", "--district", listing.district.name, "--holder", "Leeds", stdout=out
+    )
+    raw = out.getvalue().strip().splitlines()[-1]
+    assert raw == "Bk2" + "b" * 40
+    call_command("openreferral_key", "revoke", raw[:8], stdout=io.StringIO())
+    assert not listing.district.openreferral_keys.filter(revoked_at__isnull=True).exists()
+    # What the command line does with a prefix that starts with a dash: refused as an unknown option.
+    with pytest.raises(CommandError, match="unrecognized arguments"):
+        call_command("openreferral_key", "revoke", "-sY1hxar", stdout=io.StringIO())
+
+
 # --- Round trip -----------------------------------------------------------------------------------------
 
 
