@@ -643,7 +643,8 @@ def build_table(n: int, info: dict, seed: dict | None, r: dict[str, dict], args)
     ]
     if "reference_seconds_end" in info:
         lines.append(reference_line(info["reference_seconds"], info["reference_seconds_end"]))
-    scaled = reference_scale_line(scenario_figures(r, run_reference(info)), run_reference(info))
+    reference = run_reference(info)
+    scaled = reference_scale_line(scenario_figures(r, reference), reference)
     if scaled:
         lines.append(scaled)
     if pg["fsync"] == "off" or pg["synchronous_commit"] == "off":

@@ -1,5 +1,5 @@
-"""The history row's outcome fingerprint (migrations 0020 and 0021): the uprating compares it instead of eleven columns, so
-it must change with every one of them, and with nothing else."""
+"""The history row's outcome fingerprint (migrations 0020 and 0021): the uprating compares it instead of eleven
+columns, so it must change with every one of them, and with nothing else."""
 
 from __future__ import annotations
 
@@ -56,6 +56,22 @@ def _fingerprint(outcome: tuple) -> str:
         return cursor.fetchone()[0]
 
 
+def _history_row(claimant, day: int = 7, regime: str = "light_touch", **fields) -> RegimeAssessment:
+    """A history row of OUTCOME's earnings and thresholds for the AP starting on ``day`` April 2026."""
+    return RegimeAssessment.objects.create(
+        claimant=claimant,
+        period_start=dt.date(2026, 4, day),
+        period_end=dt.date(2026, 5, day - 1),
+        regime=regime,
+        cause="threshold",
+        employed_earnings=Decimal("900"),
+        self_employed_earnings=Decimal(0),
+        aet_individual=Decimal("952.38"),
+        cet_individual=Decimal("2021.55"),
+        **fields,
+    )
+
+
 @pytest.mark.django_db
 def test_every_outcome_column_changes_the_fingerprint_and_nothing_else_does() -> None:
     base = _fingerprint(OUTCOME)
@@ -71,18 +87,7 @@ def test_every_outcome_column_changes_the_fingerprint_and_nothing_else_does() ->
 
 @pytest.mark.django_db
 def test_the_stored_fingerprint_is_the_rows_own_whoever_writes_or_edits_it() -> None:
-    row = RegimeAssessment.objects.create(
-        claimant=ClaimantFactory(),
-        period_start=dt.date(2026, 4, 7),
-        period_end=dt.date(2026, 5, 6),
-        regime="light_touch",
-        previous_regime="light_touch",
-        cause="threshold",
-        employed_earnings=Decimal("900"),
-        self_employed_earnings=Decimal(0),
-        aet_individual=Decimal("952.38"),
-        cet_individual=Decimal("2021.55"),
-    )
+    row = _history_row(ClaimantFactory(), previous_regime="light_touch")
 
     def stored() -> str:
         with connection.cursor() as cursor:
@@ -107,17 +112,7 @@ def test_migration_0021_rebuilds_the_fingerprint_both_ways() -> None:
 
     claimant = ClaimantFactory()
     for day, regime in ((7, "light_touch"), (8, "intensive_work_search")):
-        RegimeAssessment.objects.create(
-            claimant=claimant,
-            period_start=dt.date(2026, 4, day),
-            period_end=dt.date(2026, 5, day - 1),
-            regime=regime,
-            cause="threshold",
-            employed_earnings=Decimal("900"),
-            self_employed_earnings=Decimal(0),
-            aet_individual=Decimal("952.38"),
-            cet_individual=Decimal("2021.55"),
-        )
+        _history_row(claimant, day, regime)
 
     def state() -> tuple[str, int, str]:
         with connection.cursor() as cursor:

@@ -3,8 +3,8 @@
 -- on or after the change and n counts the APs from it on): those with fewer than 24 APs from the change on, so
 -- their window reaches back before it, and a history row before the first of them. That row, the latest (highest
 -- id) of the last period before the change, is the previous AP's outcome, trusted as the history every
--- recalculation leaves consistent; only its regime is read, from the index (migrations 0020 and 0021). The rest of the span
--- is left to phase two.
+-- recalculation leaves consistent; only its regime is read, from the index (migrations 0020 and 0021). The rest of
+-- the span is left to phase two.
 SELECT s.claimant_id, s.last_start, s.first_start, s.n, h.regime AS prev_regime
 FROM span s
 CROSS JOIN LATERAL (
