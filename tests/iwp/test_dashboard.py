@@ -598,3 +598,34 @@ def test_referrals_in_limbo_tile_counts_claimants_and_links_to_them(leader_clien
     assert item["value"] == 1
     listing = leader_client.get(item["url"])
     assert [c.pk for c in listing.context["page"]] == [stuck.pk]
+
+
+def test_a_recount_in_batches_counts_what_one_batch_counts(team, monkeypatch):
+    """The figures are counted in batches of coaches (one aggregate query per group per batch); on PostgreSQL a
+    batch holds every coach of a national uprating's recount, and the batch size changes the queries, never the
+    figures."""
+    from iwp.dashboards import services
+    from iwp.models import CoachFigures
+
+    coaches = [WorkCoachFactory(team=team) for _ in range(3)]
+    for n, coach in enumerate(coaches, start=1):
+        work_for(coach, n)
+    ids = [coach.pk for coach in coaches]
+
+    def recount() -> tuple[int, dict[int, dict]]:
+        with CaptureQueriesContext(connection) as ctx:
+            assert refresh_coach_figures(ids) == 3
+        return len(ctx.captured_queries), {
+            c.coach_id: c.counts for c in CoachFigures.objects.filter(coach_id__in=ids)
+        }
+
+    one_batch, counted = recount()
+    assert services._refresh_batch() >= 3
+    assert services._refresh_batch() == (10_000 if connection.vendor == "postgresql" else 1000)
+    caseloads = [Claimant.objects.filter(coach_id=pk).count() for pk in ids]
+    assert [counted[pk]["caseload"] for pk in ids] == caseloads and len(set(caseloads)) == 3
+    monkeypatch.setattr(services, "_refresh_batch", lambda: 1)
+    three_batches, recounted = recount()
+    assert recounted == counted
+    # Per batch: one aggregate query per figure group and one upsert; the clock is read once.
+    assert three_batches - one_batch == 2 * (one_batch - 1)
