@@ -524,6 +524,42 @@ def test_a_change_part_way_through_the_window_decides_only_the_periods_from_it()
 
 
 @pytest.mark.django_db
+def test_a_seasonal_band_is_held_only_within_a_run() -> None:
+    """Seasonal cycling needs the higher band held for 2 APs of one run each time: after a rise, the rise's AP and
+    the next; before a fall, the two APs before it. A gap in the record, or an easement, right after the rise
+    breaks the run, so the band was not held, as the engine says (uprating_cycling.sql's ``held``). The random
+    caseload above never put a gap or an easement there: with the run test left out of ``held`` after a rise, its
+    tests still passed; this one fails."""
+    jobcentre = JobcentreFactory()
+    rng = random.Random(3)
+    starts = _starts(date(2024, 10, 10), 17, 10)  # October 2024 to February 2026: two rises, two falls
+    single = {
+        "date_of_birth": date(1990, 1, 1),
+        "conditionality_group": "all_work_related_requirements",
+        "expected_hours": D(35),
+        "minimum_income_floor": False,
+        "apprentice": False,
+    }
+    held, gap, eased = (_claimant(jobcentre, rng, 10, **single) for _ in range(3))
+    records = []
+    for claimant in (held, gap, eased):
+        for start in starts:
+            if claimant is gap and start == date(2025, 12, 10):
+                continue  # no record for the AP after the second rise
+            # Above the AET from November to January, below it otherwise: a rise each November.
+            pay = D(1300) if start.month in (11, 12, 1) else D(500)
+            records.append(_record(claimant, start, pay, D(0), None))
+    EarningsRecord.objects.bulk_create(records)
+    Easement.objects.create(
+        claimant=eased, kind="temporary", starts_on=date(2025, 12, 12), ends_on=date(2025, 12, 20)
+    )
+    ids = [held.pk, gap.pk, eased.pk]
+    _info, (_latest, _counts, claimants) = assert_same_state(ids, EVERYTHING)
+    seasonal = [claimants[pk][CLAIMANT_FIELDS.index("cycling_seasonal")] for pk in ids]
+    assert seasonal == [True, False, False]
+
+
+@pytest.mark.django_db
 def test_window_is_the_last_24_periods_and_older_history_is_untouched() -> None:
     rng = random.Random(3)
     jobcentre = JobcentreFactory()
