@@ -54,6 +54,13 @@ def test_a_latest_row_older_than_another_of_its_period_stays_in_force() -> None:
     assert [r.regime for r in RegimeAssessment.objects.current().filter(claimant=claimant)] == ["light_touch"]
 
 
+def _claimant_table_options() -> list[str]:
+    """The claimant table's storage parameters, as PostgreSQL lists them ("fillfactor=50", …)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'claimants_claimant'")
+        return cursor.fetchone()[0] or []
+
+
 def _claimant_updates() -> tuple[int, int]:
     """This transaction's claimant-row updates so far, and how many of them were HOT (in place)."""
     with connection.cursor() as cursor:
@@ -67,9 +74,7 @@ def _claimant_updates() -> tuple[int, int]:
 def test_the_claimant_table_leaves_room_on_each_page_for_in_place_updates() -> None:
     """Migrations 0017 and 0024: half of each page is kept free (a tenth before 0024), so a rewrite of unindexed
     columns is a HOT update."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'claimants_claimant'")
-        assert "fillfactor=50" in (cursor.fetchone()[0] or [])
+    assert "fillfactor=50" in _claimant_table_options()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -132,9 +137,7 @@ def test_a_jobs_history_rows_are_found_by_a_block_range_index() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_migration_0024_sets_and_restores_the_room_on_each_page() -> None:
     def fillfactor() -> list[str]:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'claimants_claimant'")
-            return [o for o in cursor.fetchone()[0] or [] if o.startswith("fillfactor=")]
+        return [o for o in _claimant_table_options() if o.startswith("fillfactor=")]
 
     try:
         _migrate([("claimants", "0023_history_fingerprint_without_rounding")])
