@@ -22,7 +22,8 @@ class EarningsRecord(models.Model):
     """Gross earnings received in one assessment period. A correction adds a new current row and keeps the
     old one (``superseded_at`` set), so nothing is lost."""
 
-    claimant = models.ForeignKey(Claimant, on_delete=models.CASCADE, related_name="earnings")
+    # Indexed with the period (earnings_claimant_period_idx below), not on its own (migration 0025).
+    claimant = models.ForeignKey(Claimant, on_delete=models.CASCADE, related_name="earnings", db_index=False)
     period_start = models.DateField()
     employed_earnings = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
     self_employed_earnings = models.DecimalField(
@@ -53,6 +54,10 @@ class EarningsRecord(models.Model):
                 condition=Q(employed_earnings__gte=0, self_employed_earnings__gte=0),
             ),
         ]
+        # Every read of a claimant's earnings, corrections too, and the uprating's reads from a date on: the period
+        # is in the index, so "from this AP on" skips the earlier periods instead of fetching and discarding them
+        # (migration 0025).
+        indexes = [models.Index(fields=["claimant", "period_start"], name="earnings_claimant_period_idx")]
 
     def __str__(self) -> str:
         return f"Earnings for the assessment period from {self.period_start}: £{self.employed_earnings}"

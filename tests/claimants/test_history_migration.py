@@ -145,3 +145,38 @@ def test_migration_0024_sets_and_restores_the_room_on_each_page() -> None:
     finally:
         _migrate()
     assert fillfactor() == ["fillfactor=50"]
+
+
+def _earnings_indexes_led_by_the_claimant() -> list[str]:
+    """The columns of each btree index of the earnings table that leads with the claimant."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'claimants_earningsrecord'")
+        definitions = [row[0] for row in cursor.fetchall()]
+    return sorted(
+        d.split(" USING btree (")[1].split(")")[0] for d in definitions if " USING btree (claimant_id" in d
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0025_reads_a_claimants_earnings_from_a_period_by_the_index() -> None:
+    """Issue #13: the uprating reads a chunk's earnings from a date on. With an index on the claimant alone,
+    PostgreSQL read every period of the chunk's claimants and discarded the earlier ones; 0025 puts the period
+    in the index beside the claimant (the partial unique index of current rows is the other)."""
+    both = ["claimant_id, period_start", "claimant_id, period_start"]
+    assert _earnings_indexes_led_by_the_claimant() == both
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT * FROM claimants_earningsrecord e "
+            "WHERE e.claimant_id >= 1 AND e.claimant_id < 1000 AND e.period_start >= '2026-04-01'"
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # Every index that can serve the read skips the earlier periods inside the index.
+    assert "Index Cond: ((claimant_id >= 1) AND (claimant_id < 1000) AND (period_start >= " in plan, plan
+    try:
+        _migrate([("claimants", "0024_claimant_room_for_a_first_calculation")])
+        assert _earnings_indexes_led_by_the_claimant() == ["claimant_id", "claimant_id, period_start"]
+    finally:
+        _migrate()
+    assert _earnings_indexes_led_by_the_claimant() == both

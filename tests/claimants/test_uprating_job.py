@@ -395,11 +395,15 @@ def test_first_history_matches_claimant_recalculate_for_every_claimant() -> None
 @pytest.mark.django_db
 def test_a_first_calculation_reads_history_claimant_by_claimant_even_when_the_table_looks_empty(monkeypatch):
     """Planned on an empty, analysed history table, the per-claimant history reads chose a whole-table scan per
-    claimant; with another worker filling the table meanwhile, one chunk of the 1M bench ran for 9 minutes."""
+    claimant; with another worker filling the table meanwhile, one chunk of the 1M bench ran for 9 minutes.
+    A first calculation no longer runs phase one (no one has history before the change), but an uprating run
+    before the table is analysed again plans it on the same belief: phase one is made to run here, so that its
+    plan on an empty-looking table is checked too."""
     seed_caseload(random.Random(5), 40)
     assert not RegimeAssessment.objects.exists()
     with connection.cursor() as cursor:  # what the planner knows before a first calculation
         cursor.execute("ANALYZE claimants_regimeassessment")
+    monkeypatch.setattr(uprating, "_history_before_change", lambda *args: True)
     plans: dict[str, list[str]] = {}
     run = uprating._run
 
@@ -521,6 +525,40 @@ def test_a_change_part_way_through_the_window_decides_only_the_periods_from_it()
     assert not RegimeAssessment.objects.filter(
         background_job_id=info["job_id"], period_start__lt=UPRATED_FROM
     ).exists()
+
+
+@pytest.mark.django_db
+def test_phase_one_runs_only_for_a_chunk_with_history_before_the_change(monkeypatch) -> None:
+    """Phase one decides only claimants with a history row before the change: a first calculation or a
+    correction from the earliest AP skips its statement, chunk by chunk, and still leaves exactly what
+    claimant_recalculate leaves. A later change runs it, and it settles claimants."""
+    ids = seed_caseload(random.Random(17), 120)
+    checked: list[bool] = []
+    check = uprating._history_before_change
+
+    def recorded(*args):
+        checked.append(check(*args))
+        return checked[-1]
+
+    monkeypatch.setattr(uprating, "_history_before_change", recorded)
+    earliest = EarningsRecord.objects.filter(claimant_id__in=ids).aggregate(Min("period_start"))[
+        "period_start__min"
+    ]
+    info, _state = assert_same_state(ids, EVERYTHING)  # a first calculation: no history at all
+    assert len(checked) > 2 and not any(checked)
+    assert info["settled"] == 0
+    checked.clear()
+    info, _state = assert_same_state(
+        ids, earliest
+    )  # a correction from the earliest AP: history, none before it
+    assert len(checked) > 2 and not any(checked)
+    assert info["settled"] == 0
+    checked.clear()
+    info, _state = assert_same_state(
+        ids, UPRATED_FROM
+    )  # a change part way through: phase one runs and settles
+    assert len(checked) > 2 and all(checked)
+    assert info["claimants"] > info["settled"] > info["claimants"] // 2
 
 
 @pytest.mark.django_db
