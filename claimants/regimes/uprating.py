@@ -89,7 +89,6 @@ _TEMP_TABLES = (
     "upr_pe",
     "upr_cl",
     "upr_pf",
-    "upr_settled",
     "upr_trusted",
     "upr_old",
     "upr_params",
@@ -231,13 +230,11 @@ class ChunkResult:
     steps: dict[str, float] = field(default_factory=dict)
 
 
-def _empty_settled(cursor) -> None:
-    """No claimant settled or trusted yet: phase one fills the two tables (uprating_settle.sql); the checks
-    (classify_rows_sql) decide whole windows with them empty."""
-    cursor.execute("DROP TABLE IF EXISTS upr_settled")
-    cursor.execute("CREATE TEMP TABLE upr_settled (claimant_id bigint PRIMARY KEY)")
+def _empty_hand_over(cursor) -> None:
+    """No claimant handed to phase two yet: phase one fills upr_trusted (uprating_settle.sql) and phase two reads
+    it (uprating_span_handed.sql), each row once, so it has no index."""
     cursor.execute("DROP TABLE IF EXISTS upr_trusted")
-    cursor.execute("CREATE TEMP TABLE upr_trusted (claimant_id bigint PRIMARY KEY, from_start date)")
+    cursor.execute("CREATE TEMP TABLE upr_trusted (claimant_id bigint, from_start date)")
 
 
 @contextmanager
@@ -278,7 +275,7 @@ def _decide(
     """Fill upr_span (from the SQL file ``span``), upr_params and upr_rows: the APs to decide, decided (read-only
     on the real tables). Returns the number of claimants in upr_span; 0 leaves upr_params and upr_rows unmade.
     ``chunk_claimants``: how many claimants the chunk holds, when known (see below)."""
-    _timed(cursor, span, params, steps)
+    _timed(cursor, span, params, steps, "uprating_span")
     cursor.execute("SELECT count(*) FROM upr_span")
     reached = cursor.fetchone()[0]
     if not reached:
@@ -307,7 +304,6 @@ def _classify_chunk(cursor, lo: int, hi: int, params: dict, steps: dict[str, flo
     upr_rows. Returns the claimants reached."""
     chunk_params = {**params, "lo": lo, "hi": hi}
     _check_wage_bands(cursor)
-    _empty_settled(cursor)
     return _decide(cursor, "uprating_span", chunk_params, steps)
 
 
@@ -321,10 +317,10 @@ def _write_rows(cursor, params: dict, steps: dict[str, float]) -> int:
 
 def _settle_chunk(cursor, params: dict, result: ChunkResult) -> None:
     """Phase one (issue #13): decide only the APs from the change on, for claimants with history before it; write
-    the rows of those the change leaves settled and hand the rest to phase two (upr_settled, upr_trusted). One
+    the rows of those the change leaves settled and hand the rest to phase two (upr_trusted). One
     statement: the floor's decisions (classify_floor.sql) with uprating_from.sql's claimants and
     uprating_settle.sql's verdict and writes."""
-    _empty_settled(cursor)
+    _empty_hand_over(cursor)
     started = time.perf_counter()
     # Planned as the floors and the preview are (_tune_one_statement), and as history is read claimant by claimant
     # (_READ_HISTORY_BY_CLAIMANT): the probes of the history before the change and of each AP's latest row.
@@ -345,8 +341,6 @@ def _settle_chunk(cursor, params: dict, result: ChunkResult) -> None:
     result.periods += decided
     result.settled = settled
     result.rows_written += written
-    cursor.execute("ANALYZE upr_settled (claimant_id)")
-    cursor.execute("ANALYZE upr_trusted (claimant_id)")
 
 
 def _history_before_change(cursor, lo: int, hi: int, effective_from: date, steps: dict[str, float]) -> bool:
@@ -408,12 +402,14 @@ def _process_chunk_sql(
         _check_wage_bands(cursor)
         if _history_before_change(cursor, lo, hi, effective_from, steps):
             _settle_chunk(cursor, params, result)
+            # Phase two decides the claimants phase one handed over, each read by the index.
+            span = "uprating_span_handed"
         else:
             # Phase one would reach no one: it decides only claimants with a history row before the change.
-            _empty_settled(cursor)
+            span = "uprating_span"
 
         # Phase two: every other claimant reached, whole window, history, cycling and the claimant row.
-        reached = _decide(cursor, "uprating_span", params, steps, chunk_claimants)
+        reached = _decide(cursor, span, params, steps, chunk_claimants)
         result.claimants = result.settled + reached
         if not reached:
             _drop_temp_tables(cursor)

@@ -544,21 +544,33 @@ def test_phase_one_runs_only_for_a_chunk_with_history_before_the_change(monkeypa
     earliest = EarningsRecord.objects.filter(claimant_id__in=ids).aggregate(Min("period_start"))[
         "period_start__min"
     ]
-    info, _state = assert_same_state(ids, EVERYTHING)  # a first calculation: no history at all
+    # A first calculation: no history at all.
+    info, _state = assert_same_state(ids, EVERYTHING)
     assert len(checked) > 2 and not any(checked)
     assert info["settled"] == 0
     checked.clear()
-    info, _state = assert_same_state(
-        ids, earliest
-    )  # a correction from the earliest AP: history, none before it
+    # A correction from the earliest AP: history, but none before it.
+    info, _state = assert_same_state(ids, earliest)
     assert len(checked) > 2 and not any(checked)
     assert info["settled"] == 0
     checked.clear()
-    info, _state = assert_same_state(
-        ids, UPRATED_FROM
-    )  # a change part way through: phase one runs and settles
+    # Two new claims, never calculated, each with a whole window from the change on: phase one cannot reach them
+    # (no history before the change) and hands them to phase two with the claimants it did not settle.
+    new_claims = []
+    for anchor in (3, 17):
+        claimant = _claimant(JobcentreFactory(), random.Random(anchor), anchor, expected_hours=D(35))
+        starts = _starts(UPRATED_FROM.replace(day=anchor), 4, anchor)
+        EarningsRecord.objects.bulk_create(_record(claimant, start, D(700), D(0), None) for start in starts)
+        new_claims.append(claimant.pk)
+    ids += new_claims
+    _uprate()
+    # A change part way through the window: phase one runs and settles most claimants.
+    info, _state = assert_same_state(ids, UPRATED_FROM)
     assert len(checked) > 2 and all(checked)
     assert info["claimants"] > info["settled"] > info["claimants"] // 2
+    for pk in new_claims:
+        assert RegimeAssessment.objects.filter(claimant_id=pk).count() == 4
+        assert Claimant.objects.get(pk=pk).current_regime
 
 
 @pytest.mark.django_db
@@ -982,7 +994,6 @@ def _decided_rows(chunk_claimants: int, monkeypatch) -> tuple[list[tuple], list[
     with transaction.atomic(), connection.cursor() as cursor:
         uprating._tune_transaction(cursor)
         uprating._drop_temp_tables(cursor)
-        uprating._empty_settled(cursor)
         steps: dict[str, float] = {}
         assert uprating._decide(cursor, "uprating_span", params, steps, chunk_claimants) > 0
         cursor.execute("SELECT * FROM upr_rows ORDER BY claimant_id, period_start")

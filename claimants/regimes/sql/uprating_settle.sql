@@ -12,7 +12,7 @@
 -- statement. Measured chunk by chunk at 1,000,000 claimants, the two cost the same (10.71 against 10.93 CPU-s for
 -- 8 chunks): the time is in the per-AP work (two history probes, the insert), not in the temporary tables. One
 -- statement keeps the preview, the floors and phase one deciding alike.
--- Needs: upr_settled and upr_trusted, empty. Params: job_id, effective_from_text.
+-- Needs: upr_trusted, empty. Params: job_id, effective_from_text.
 written AS (
   -- Each decided AP beside its latest history row (or none) and the previous decided AP's regime and latest row.
   SELECT w.claimant_id, w.period_start, w.code, s.prev_regime, a.*,
@@ -31,8 +31,8 @@ written AS (
   FROM written h
   GROUP BY h.claimant_id
 ), settled AS (
-  INSERT INTO upr_settled SELECT v.claimant_id FROM verdict v WHERE v.settled
-  RETURNING claimant_id
+  -- Counted only: phase two reads the claimants handed over below, not a list of those settled.
+  SELECT v.claimant_id FROM verdict v WHERE v.settled
 ), trusted AS (
   -- The claimants phase one reached but did not settle (a move, or an AP never calculated or not decided) go to
   -- phase two, which decides their whole window (cycling needs it). Their history before the change is trusted
@@ -41,6 +41,15 @@ written AS (
   INSERT INTO upr_trusted
   SELECT s.claimant_id, s.first_start FROM reached s
   WHERE NOT EXISTS (SELECT 1 FROM verdict v WHERE v.claimant_id = s.claimant_id AND v.settled)
+  RETURNING claimant_id
+), unreached AS (
+  -- The claimants of the span phase one could not reach (a window all from the change on, or no history before
+  -- it) go to phase two too, compared with history in full ('-infinity'), so that phase two reads only the
+  -- claimants in upr_trusted (uprating_span_handed.sql) instead of the chunk's whole range. Not counted as
+  -- handed over by a move: a data-modifying CTE runs whether or not it is read.
+  INSERT INTO upr_trusted
+  SELECT s.claimant_id, '-infinity'::date FROM span s
+  WHERE NOT EXISTS (SELECT 1 FROM reached r WHERE r.claimant_id = s.claimant_id)
   RETURNING claimant_id
 ), inserted AS (
   -- Only the settled claimants' rows whose outcome differs from their latest history row.
