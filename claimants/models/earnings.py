@@ -55,7 +55,8 @@ class EarningsRecord(models.Model):
             ),
         ]
         # Every read of a claimant's earnings, corrections too, and the uprating's reads from a date on: the period
-        # is in the index, so "from this AP on" skips the earlier periods instead of fetching and discarding them
+        # is in the index, so "from this AP on" passes over the earlier periods there instead of fetching and
+        # discarding their rows
         # (migration 0025).
         indexes = [models.Index(fields=["claimant", "period_start"], name="earnings_claimant_period_idx")]
 

@@ -349,7 +349,9 @@ def _history_before_change(cursor, lo: int, hi: int, effective_from: date, steps
     statement would still read the chunk's earnings and probe every claimant's history for nothing (0.1-0.15 s a
     chunk). Phase one looks for a row before each claimant's first AP from the change on; every history row is of
     an AP with current earnings (a correction replaces the current row, nothing deletes one), so such a row is also
-    before the change. The claimants are locked, so no recalculation can add one meanwhile. Read from the index on
+    before the change. The claimants are locked, so no recalculation can add one meanwhile. Skipping would be safe
+    even if it were not so: phase two then decides every claimant the change reaches, whole windows compared in
+    full, which is what phase one only shortens. Read from the index on
     (claimant_id, period_start, id) only: a sequential scan would read the whole table to find the first row."""
     started = time.perf_counter()
     with _planner_setting(cursor, "enable_seqscan", "off"):

@@ -172,7 +172,7 @@ def test_migration_0025_reads_a_claimants_earnings_from_a_period_by_the_index() 
             "WHERE e.claimant_id >= 1 AND e.claimant_id < 1000 AND e.period_start >= '2026-04-01'"
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    # Every index that can serve the read skips the earlier periods inside the index.
+    # Every index that can serve the read tests the period in the index, fetching no earlier period's row.
     assert "Index Cond: ((claimant_id >= 1) AND (claimant_id < 1000) AND (period_start >= " in plan, plan
     try:
         _migrate([("claimants", "0024_claimant_room_for_a_first_calculation")])
