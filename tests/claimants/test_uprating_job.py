@@ -527,12 +527,8 @@ def test_a_change_part_way_through_the_window_decides_only_the_periods_from_it()
     ).exists()
 
 
-@pytest.mark.django_db
-def test_phase_one_runs_only_for_a_chunk_with_history_before_the_change(monkeypatch) -> None:
-    """Phase one decides only claimants with a history row before the change: a first calculation or a
-    correction from the earliest AP skips its statement, chunk by chunk, and still leaves exactly what
-    claimant_recalculate leaves. A later change runs it, and it settles claimants."""
-    ids = seed_caseload(random.Random(17), 120)
+def _phase_one_checks(monkeypatch) -> list[bool]:
+    """Each chunk's answer to "can phase one reach anyone here?" (uprating._history_before_change), in order."""
     checked: list[bool] = []
     check = uprating._history_before_change
 
@@ -541,6 +537,16 @@ def test_phase_one_runs_only_for_a_chunk_with_history_before_the_change(monkeypa
         return checked[-1]
 
     monkeypatch.setattr(uprating, "_history_before_change", recorded)
+    return checked
+
+
+@pytest.mark.django_db
+def test_phase_one_runs_only_for_a_chunk_with_history_before_the_change(monkeypatch) -> None:
+    """Phase one decides only claimants with a history row before the change: a first calculation or a
+    correction from the earliest AP skips its statement, chunk by chunk, and still leaves exactly what
+    claimant_recalculate leaves. A later change runs it, and it settles claimants."""
+    ids = seed_caseload(random.Random(17), 120)
+    checked = _phase_one_checks(monkeypatch)
     earliest = EarningsRecord.objects.filter(claimant_id__in=ids).aggregate(Min("period_start"))[
         "period_start__min"
     ]
@@ -586,14 +592,9 @@ def test_a_claimant_with_history_before_the_change_and_24_periods_from_it_is_dec
     EarningsRecord.objects.bulk_create(records[:10])
     python_path([claimant.pk], EVERYTHING)  # history for the first 10 APs
     EarningsRecord.objects.bulk_create(records[10:])  # 20 more, never calculated
-    checked: list[bool] = []
-    check = uprating._history_before_change
-    monkeypatch.setattr(
-        uprating, "_history_before_change", lambda *args: checked.append(check(*args)) or checked[-1]
-    )
-    info, _state = assert_same_state(
-        [claimant.pk], starts[5]
-    )  # 25 APs from the change, 5 with history before it
+    checked = _phase_one_checks(monkeypatch)
+    # 25 APs from the change, 5 with history before it.
+    info, _state = assert_same_state([claimant.pk], starts[5])
     assert checked == [True]
     assert info["settled"] == 0 and info["claimants"] == 1
     assert info["periods"] == 24
