@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from claimants.models import AetParameter, Claimant, EarningsRecord, Easement, RegimeAssessment, WageRate
 from claimants.services import claimant_update_facts
@@ -627,15 +627,6 @@ def test_zero_earnings_and_thresholds_to_the_penny() -> None:
 # --------------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Divergence: claimant_recalculate leaves an AP undecided when the partner not eligible for UC is under 16 on "
-        "its last day (engine.py:572 _check_person raises InvalidFacts; recalculation.py:230 skips the AP), but the "
-        "SQL never reads non_uc_partner_date_of_birth (uprating_facts.sql:8 upr_cl, uprating_rows.sql:29 kind 2: "
-        "only the adult NLW x 35 h; classify_floor.sql likewise) and writes a history row for each such AP (light_touch for the AP from 2026-04-10 here)."
-    ),
-)
 def test_a_partner_not_eligible_for_uc_who_is_under_16_in_early_aps() -> None:
     """A partner not eligible for UC born 1 June 2010 (16 today, so the date is accepted): claimant_recalculate
     leaves each AP that ends before their 16th birthday undecided (engine._check_person)."""
@@ -646,18 +637,6 @@ def test_a_partner_not_eligible_for_uc_who_is_under_16_in_early_aps() -> None:
     assert_same([claimant.pk], EVERYTHING)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason=(
-        "Divergence: claimant_recalculate leaves the APs that end before a claimant's 16th birthday undecided "
-        "(InvalidFacts), but in the SQL iwp_band_rate (migration 0004) returns NULL below the youngest band (16), so "
-        "uprating_rows.sql:23 gives a NULL cet, iwp_classify still decides the AP (light touch on the AET) and "
-        "uprating_insert.sql (uprating_thresholds_shown.sql) writes "
-        "cet_individual = iwp_money(NULL): a NOT NULL violation on claimants_regimeassessment.cet_individual "
-        "fails the chunk, and the job (resuming fails again)."
-    ),
-)
 def test_a_claimant_who_is_under_16_in_early_aps() -> None:
     """A claimant born 15 March 2010 (16 today): claimant_recalculate leaves each AP that ends before their 16th
     birthday undecided."""
@@ -694,16 +673,6 @@ def test_earnings_recorded_before_the_change_whose_recalculation_is_still_pendin
     assert_same([claimant.pk], UPRATED_FROM)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason=(
-        "Divergence (the root cause of test_a_claimant_who_is_under_16_in_early_aps): claimant_recalculate leaves "
-        "the household's APs undecided while the joint partner is under 16; the SQL decides them, with a NULL band "
-        "rate for the partner, and the partner's own row violates NOT NULL on cet_individual (the main "
-        "claimant's row would carry NULL cet_partner and cet_household)."
-    ),
-)
 def test_a_joint_partner_who_is_under_16_in_early_aps() -> None:
     """A joint partner born 15 March 2010 (16 today): claimant_recalculate leaves the household's APs that end
     before the partner's 16th birthday undecided, on both sides."""
@@ -713,6 +682,36 @@ def test_a_joint_partner_who_is_under_16_in_early_aps() -> None:
     _earn(a, starts, [1000, 1000])
     _earn(b, starts, [200, 200])
     assert_same([a.pk, b.pk], EVERYTHING)
+
+
+def test_a_partner_not_eligible_for_uc_under_16_from_the_change_on_is_left_undecided_by_phase_one() -> None:
+    """A single claimant with history, then (from 1 September 2026) a partner not eligible for UC who turns 16 on
+    15 October 2026: the AP from 10 September ends before that, so it stays undecided, in phase one of the job
+    (classify_floor.sql, which decides only from the change on for a claimant with history before it) and in the
+    preview alike."""
+    from claimants.regimes import uprating
+
+    jobcentre = JobcentreFactory()
+    claimant = _person(jobcentre, 10)
+    starts = _starts(date(2026, 5, 10), 7, 10)  # 10 May to 10 November 2026
+    _earn(claimant, starts, [2500] * 7, non_uc_partner_employed=D(300))
+    _change(
+        claimant,
+        date(2026, 9, 1),
+        has_non_uc_partner=True,
+        non_uc_partner_date_of_birth=date(2010, 10, 15),
+    )
+    python_path([claimant.pk], EVERYTHING)
+    assert date(2026, 9, 10) not in {start for start, _, _ in _rows(claimant)}
+    change = date(2026, 9, 10)
+    AetParameter.objects.create(
+        effective_from=change, single_hours=D(20), couple_hours=D(31), hourly_rate=D("12.71")
+    )
+    preview = uprating.uprating_preview(effective_from=change, chunk_size=7, workers=1)
+    (info, _) = assert_same([claimant.pk], change)
+    assert info["settled"] == 1  # phase one decided the claimant, and no move handed them to phase two
+    assert preview["periods"] == 2  # 10 October and 10 November, not 10 September
+    assert preview["rows_to_write"] == info["rows_written"] == 2
 
 
 # --------------------------------------------------------------------------------------------------------------

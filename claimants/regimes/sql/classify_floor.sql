@@ -87,6 +87,9 @@ WITH span AS (
       (CASE v.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
         WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS grp,
       (v.expected_hours * 100)::integer AS hours, iwp_date_key(cc.date_of_birth) AS dob_key,
+      -- The youngest of the claimant and a partner not eligible for UC (uprating_facts.sql's youngest_key).
+      greatest(iwp_date_key(cc.date_of_birth), CASE WHEN v.partner_id IS NULL AND v.has_non_uc_partner
+        THEN iwp_date_key(coalesce(v.non_uc_partner_date_of_birth, cc.date_of_birth)) END) AS youngest_key,
       coalesce(v.effective_from, '-infinity'::date) AS v_from, coalesce(v.effective_to, 'infinity'::date) AS v_to,
       cc.current_regime, ea.easements
     FROM claimants_claimantfacts v JOIN claimants_claimant cc ON cc.id = v.claimant_id
@@ -111,6 +114,8 @@ WITH span AS (
   -- No AET or wage rates in force leaves an AP undecided, as does a partner with no facts for it
   -- (claimant_recalculate).
   WHERE pr.aet_s IS NOT NULL AND pr.app_p IS NOT NULL AND (c.kind <> 1 OR p.id IS NOT NULL)
+    -- So does anyone under 16 on its last day (engine._check_person), as in uprating_rows.sql.
+    AND pr.end_key - c.youngest_key >= 160000 AND (c.kind <> 1 OR pr.end_key - p.dob_key >= 160000)
     AND (s.n <= 24 OR e.period_start >= (
     SELECT x.period_start FROM claimants_earningsrecord x WHERE x.claimant_id = s.claimant_id AND x.is_current
     ORDER BY x.period_start DESC OFFSET 23 LIMIT 1))

@@ -7,6 +7,11 @@ CREATE TEMP TABLE upr_cl AS
 SELECT c.id, v.partner_id,
   (CASE WHEN v.partner_id IS NOT NULL THEN 1 WHEN v.has_non_uc_partner THEN 2 ELSE 0 END)::smallint AS kind,
   iwp_date_key(c.date_of_birth) AS dob_key,
+  -- The youngest of the claimant and a partner not eligible for UC (whose age the engine checks too; their date
+  -- of birth is the claimant's when none is recorded, as claimant_recalculate reads it): an AP that ends before
+  -- they are 16 is left undecided (engine._check_person; uprating_rows.sql).
+  greatest(iwp_date_key(c.date_of_birth), CASE WHEN v.partner_id IS NULL AND v.has_non_uc_partner
+    THEN iwp_date_key(coalesce(v.non_uc_partner_date_of_birth, c.date_of_birth)) END) AS youngest_key,
   (CASE v.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
     WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS grp,
   v.minimum_income_floor AS mif, v.apprentice, (v.expected_hours * 100)::integer AS hours,

@@ -42,6 +42,10 @@ WITH base AS (
   WHERE pr.aet_s IS NOT NULL AND pr.app_p IS NOT NULL
     -- A partner with no facts recorded for the AP leaves it undecided, as claimant_recalculate does.
     AND (cl.kind <> 1 OR pf.claimant_id IS NOT NULL)
+    -- So does anyone under 16 on its last day (engine._check_person), the claimant, a partner not eligible for UC
+    -- (upr_cl.youngest_key) or a joint partner; as classify_floor.sql does. Date keys are yyyymmdd, so "16 or
+    -- over" is a difference of at least 16 × 10,000.
+    AND pr.end_key - cl.youngest_key >= 160000 AND (cl.kind <> 1 OR pr.end_key - pf.dob_key >= 160000)
   -- OFFSET 0 keeps each layer's columns computed once: a flattened subquery would repeat the expressions.
   OFFSET 0
 ), decided AS (
