@@ -647,17 +647,6 @@ def test_a_claimant_who_is_under_16_in_early_aps() -> None:
     assert_same([claimant.pk], EVERYTHING)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Divergence while a recalculation is pending: a record back-filled before the change (the claimant marked "
-        "regime_stale_since, its recalculation queued) is never decided by the SQL. Phase one "
-        "(uprating_from.sql:13 / uprating_settle.sql:30) trusts the history before the change, finds no move from "
-        "the change on and settles the claimant, so only APs from the change on are decided; claimant_recalculate "
-        "decides the whole window and writes a row for the back-filled AP (2025-09-10, light_touch, cause "
-        "threshold). The SQL leaves the stale mark, so the queued recalculation heals it later."
-    ),
-)
 def test_earnings_recorded_before_the_change_whose_recalculation_is_still_pending() -> None:
     """A late record fills a gap before the change (recorded through the service, so the claimant is marked for a
     recalculation that has not run yet), and the uprating runs meanwhile."""
