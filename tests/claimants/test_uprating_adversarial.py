@@ -835,17 +835,6 @@ def test_a_job_run_from_the_aets_date_after_wage_rates_changed_earlier() -> None
     assert_same([claimant.pk], date(2025, 11, 17))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Divergence when the latest AP cannot be decided (a joint partner with no facts recorded): "
-        "claimant_recalculate sets the claimant row from the last AP it could decide (current_regime, "
-        "current_period_start, regime_since, flags); uprating_claimants.sql joins only claimants whose latest "
-        "current AP was decided (uprating_claimants.sql:32, s.latest_start = sp.last_start) and leaves the row alone "
-        "(current_regime '' against light_touch from 2025-12-10 here; recalculation.py:283 sets it from the last "
-        "decided AP)."
-    ),
-)
 def test_a_claimant_whose_latest_ap_cannot_be_decided() -> None:
     from claimants.models import ClaimantFacts
 

@@ -15,23 +15,32 @@ WITH since AS (
     (max((r.period_start - date '1900-01-01')::bigint * 16 + r.code) %% 16)::smallint AS code
   FROM upr_rows r GROUP BY r.claimant_id
 )
-SELECT c.id AS claimant_id, c.current_regime AS old_regime, iwp_regime_name(s.code) AS regime,
-  s.latest_start AS current_period_start, s.regime_since,
-  coalesce(f.regime_cycling, false) AS regime_cycling, coalesce(f.seasonal, false) AS seasonal,
-  coalesce(f.marginal, false) AS marginal, coalesce(f.pay_cycle, false) AS pay_cycle,
-  coalesce(f.explanation, '[]'::jsonb) AS explanation,
+SELECT n.*,
   -- The IWP voluntary offer is open to Light Touch and Working Enough (rulebook §7).
-  CASE WHEN c.iwp_offer_status = 'not_eligible' AND s.code IN (2, 3, 4, 7, 8) THEN 'eligible'
-    WHEN c.iwp_offer_status = 'eligible' AND s.code NOT IN (2, 3, 4, 7, 8) THEN 'not_eligible'
-    ELSE c.iwp_offer_status END AS offer_status,
-  CASE WHEN c.iwp_offer_status = 'not_eligible' AND s.code IN (2, 3, 4, 7, 8) THEN %(today)s::date
-    WHEN c.iwp_offer_status = 'eligible' AND s.code NOT IN (2, 3, 4, 7, 8) THEN NULL
-    ELSE c.iwp_offer_eligible_since END AS offer_since
-FROM upr_span sp
--- The claimant's latest current AP must have been decided (an undecided one leaves the claimant row alone).
-JOIN since s ON s.claimant_id = sp.claimant_id AND s.latest_start = sp.last_start
-JOIN claimants_claimant c ON c.id = sp.claimant_id AND c.id >= %(lo)s AND c.id < %(hi)s
-LEFT JOIN upr_cycling f ON f.claimant_id = sp.claimant_id;
+  CASE WHEN n.offer_was = 'not_eligible' AND n.offered THEN 'eligible'
+    WHEN n.offer_was = 'eligible' AND NOT n.offered THEN 'not_eligible'
+    ELSE n.offer_was END AS offer_status,
+  CASE WHEN n.offer_was = 'not_eligible' AND n.offered THEN %(today)s::date
+    WHEN n.offer_was = 'eligible' AND NOT n.offered THEN NULL
+    ELSE n.offer_since_was END AS offer_since
+FROM (
+  -- As claimant_recalculate: the regime now is the last AP decided, which is not the latest AP when that one cannot
+  -- be decided (recalculation.py); with no AP decided at all, the regime and its dates stay as they were. The
+  -- cycling flags are always the window's.
+  SELECT c.id AS claimant_id, c.current_regime AS old_regime,
+    coalesce(iwp_regime_name(s.code), c.current_regime) AS regime,
+    CASE WHEN s.claimant_id IS NULL THEN c.current_period_start ELSE s.latest_start END AS current_period_start,
+    CASE WHEN s.claimant_id IS NULL THEN c.regime_since ELSE s.regime_since END AS regime_since,
+    coalesce(f.regime_cycling, false) AS regime_cycling, coalesce(f.seasonal, false) AS seasonal,
+    coalesce(f.marginal, false) AS marginal, coalesce(f.pay_cycle, false) AS pay_cycle,
+    coalesce(f.explanation, '[]'::jsonb) AS explanation,
+    coalesce(s.code IN (2, 3, 4, 7, 8), c.current_regime IN ('working_enough', 'light_touch')) AS offered,
+    c.iwp_offer_status AS offer_was, c.iwp_offer_eligible_since AS offer_since_was
+  FROM upr_span sp
+  JOIN claimants_claimant c ON c.id = sp.claimant_id AND c.id >= %(lo)s AND c.id < %(hi)s
+  LEFT JOIN since s ON s.claimant_id = sp.claimant_id
+  LEFT JOIN upr_cycling f ON f.claimant_id = sp.claimant_id
+) n;
 
 -- Who moved from one regime to another, kept for the job page's list (claimants.RegimeMove): the comparison the job
 -- counts its moves by, so the list is the figure. A claimant with no regime before is decided for the first time,
