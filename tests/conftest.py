@@ -56,6 +56,12 @@ def _load_reference_data() -> None:
 
     for name in REFERENCE_DATA:
         importlib.import_module(name).load(apps, None)  # each leaves a row already there as it is
+    # As after the migrations, which load these rows before 0026 adds when each was recorded: empty, so they
+    # count as applied by an uprating (claimants.regimes.uprating.uprating_thresholds_not_applied).
+    AetParameter = apps.get_model("claimants", "AetParameter")
+    WageRate = apps.get_model("claimants", "WageRate")
+    AetParameter.objects.update(recorded_at=None)
+    WageRate.objects.update(recorded_at=None)
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,12 @@ from django.db.models import Q
 from claimants.models.claimant import HOURS, MONEY
 from iwp.input.dates import DateRange, add_months
 
+# When a threshold row was added or last edited. An uprating from a date trusts the history before it (issue #13),
+# so a row recorded since the last uprating that covered its date, and taking effect before the date chosen, would
+# be skipped for the periods between: the uprating page refuses that date (uprating_thresholds_not_applied). Empty
+# for rows recorded before this was kept, which count as applied.
+RECORDED_AT_HELP = "When the row was added or last edited"
+
 
 class AetParameter(models.Model):
     """An Administrative Earnings Threshold row: cash figures, or hours × this row's own hourly rate."""
@@ -24,6 +30,7 @@ class AetParameter(models.Model):
     couple_hours = models.DecimalField(**HOURS, null=True, blank=True)
     hourly_rate = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     note = models.CharField(max_length=200, blank=True)
+    recorded_at = models.DateTimeField(auto_now=True, null=True, editable=False, help_text=RECORDED_AT_HELP)
 
     class Meta:
         ordering = ["effective_from"]
@@ -117,6 +124,7 @@ class WageRate(models.Model):
     rate = models.DecimalField(
         max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
+    recorded_at = models.DateTimeField(auto_now=True, null=True, editable=False, help_text=RECORDED_AT_HELP)
 
     class Meta:
         ordering = ["effective_from", "-min_age"]

@@ -47,7 +47,7 @@ from typing import Any
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
-from claimants.models import Claimant, EarningsRecord, RegimeMove
+from claimants.models import AetParameter, Claimant, EarningsRecord, RegimeMove, WageRate
 from claimants.regimes.cycling import CyclingSettings
 from claimants.regimes.engine import Cause, format_date
 from claimants.regimes.recalculation import claimant_recalculate
@@ -69,6 +69,7 @@ __all__ = [
     "uprating_resume",
     "uprating_run_inline",
     "uprating_start",
+    "uprating_thresholds_not_applied",
 ]
 
 logger = logging.getLogger(__name__)
@@ -699,6 +700,35 @@ def uprating_job_run(*, job_id: int, dispatch: Callable[[int, int], Any] | None 
     for index in pending:
         dispatch(job_id, index)
     return pending
+
+
+def uprating_thresholds_not_applied(before: date) -> list[tuple[str, date]]:
+    """The threshold rows an uprating from ``before`` would skip: AET or wage-rate rows that take effect before
+    that date and were recorded (added or edited) after every uprating that succeeded from their date or earlier
+    was started. An uprating decides only the periods from its own date and trusts the history before it, so the
+    periods between such a row's date and ``before`` would keep the figures they were calculated with. Rows
+    recorded before this was kept (``recorded_at`` empty) count as applied. Returns ("AET" or "wage rates", date)
+    pairs, earliest first."""
+    jobs = [
+        (date.fromisoformat(job.parameters["effective_from"]), job.created_at)
+        for job in BackgroundJob.objects.filter(
+            kind=UPRATING_JOB_KIND, state=BackgroundJobState.SUCCEEDED
+        ).only("parameters", "created_at")
+        if job.parameters.get("effective_from")
+    ]
+    rows = [
+        (what, effective_from, recorded_at)
+        for what, model in (("AET", AetParameter), ("wage rates", WageRate))
+        for effective_from, recorded_at in model.objects.filter(
+            effective_from__lt=before, recorded_at__isnull=False
+        ).values_list("effective_from", "recorded_at")
+    ]
+    skipped = {
+        (what, effective_from)
+        for what, effective_from, recorded_at in rows
+        if not any(start <= effective_from and started > recorded_at for start, started in jobs)
+    }
+    return sorted(skipped, key=lambda row: (row[1], row[0]))
 
 
 def uprating_start(

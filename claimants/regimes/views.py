@@ -12,6 +12,7 @@ progress bar, then list who moved; the work itself is ``claimants.regimes.uprati
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -240,6 +241,24 @@ class UpratingForm(forms.Form):
             Button("action", "Preview who would move"),
         )
         self.helper.form_tag = False
+
+    def clean_effective_from(self) -> date:
+        """Refuse a date that would skip a threshold row recorded since the last uprating that included its date
+        (uprating.uprating_thresholds_not_applied): the job trusts the history before its own date, so the periods
+        between would keep the old figures. The preview is refused too: it would forecast that job."""
+        effective_from = self.cleaned_data["effective_from"]
+        skipped = uprating.uprating_thresholds_not_applied(effective_from)
+        if skipped:
+            earliest = skipped[0][1]
+            rows = " and ".join(f"the {what} from {format_date(day)}" for what, day in skipped)
+            plural = len(skipped) > 1 or skipped[0][0] == "wage rates"
+            raise forms.ValidationError(
+                f"Recalculate from {format_date(earliest)} or earlier. {rows[0].upper()}{rows[1:]} "
+                f"{'have' if plural else 'has'} been added or changed since the last uprating that included "
+                f"{'those dates' if len(skipped) > 1 else 'that date'}, so an uprating from "
+                f"{format_date(effective_from)} would leave the periods in between with the old figures."
+            )
+        return effective_from
 
 
 def _label(value: str | None) -> str:

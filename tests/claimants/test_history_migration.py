@@ -180,3 +180,24 @@ def test_migration_0025_reads_a_claimants_earnings_from_a_period_by_the_index() 
     finally:
         _migrate()
     assert _earnings_indexes_led_by_the_claimant() == both
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0026_leaves_existing_threshold_rows_unstamped_and_stamps_each_row_recorded() -> None:
+    """Issue #13: when each threshold row was recorded. The rows there before 0026 (the reference thresholds) get
+    no time, so they count as applied by an uprating; a row added or edited afterwards is stamped."""
+    from claimants.models import AetParameter, WageRate
+
+    try:
+        _migrate([("claimants", "0025_earnings_read_from_a_period")])
+        _migrate()
+        assert AetParameter.objects.exists() and WageRate.objects.exists()
+        assert not AetParameter.objects.filter(recorded_at__isnull=False).exists()
+        assert not WageRate.objects.filter(recorded_at__isnull=False).exists()
+        row = AetParameter.objects.earliest("effective_from")
+        row.note = "Corrected"
+        row.save()
+        row.refresh_from_db()
+        assert row.recorded_at is not None
+    finally:
+        _migrate()

@@ -26,7 +26,7 @@ from tests.claimants.test_uprating_job import (
     python_path,
     sql_path,
 )
-from tests.factories import JobcentreFactory
+from tests.factories import JobcentreFactory, govuk_date
 
 pytestmark = pytest.mark.django_db
 
@@ -804,20 +804,19 @@ def test_a_partner_replaced_by_another_claimant_then_by_one_not_eligible_for_uc(
     assert_same(ids, UPRATED_FROM)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Divergence when the job's effective_from is later than a parameter change (here wage rates from "
-        "1 November 2025, the AET from 17 November, the job run from 17 November, the AET's date): "
-        "claimant_recalculate decides every AP of the window under the parameters in force and writes the APs "
-        "starting 1-16 November (new CET shown); phase one (uprating_from.sql, uprating_settle.sql) trusts the "
-        "history before effective_from (uprating_from.sql:13) and decides only the APs from it, and phase two "
-        "compares a handed-over claimant only from the change on (uprating_settle.sql:42 from_start, "
-        "uprating_rows.sql:14 compared), so the AP from 5 November keeps its old row (CET £1,851.85) where "
-        "claimant_recalculate writes one with the new CET."
-    ),
-)
-def test_a_job_run_from_the_aets_date_after_wage_rates_changed_earlier() -> None:
+def test_a_date_after_a_rate_change_recorded_since_the_last_uprating_is_refused() -> None:
+    """Wage rates change from 1 November 2025 and the AET from 17 November, both recorded after the history was
+    calculated. An uprating from 17 November (the AET's date) would trust the history before it and leave the AP
+    from 5 November with the old CET, where claimant_recalculate writes the new one: the uprating page refuses that
+    date and names the earliest. From 1 November the job leaves what claimant_recalculate leaves, and once a job
+    from then has succeeded, 17 November is accepted."""
+    from claimants.regimes.views import UpratingForm
+
+    def form(day: date) -> UpratingForm:
+        return UpratingForm(
+            data={**govuk_date("effective_from", day.isoformat()), "reason": "April uprating"}
+        )
+
     jobcentre = JobcentreFactory()
     claimant = _person(jobcentre, 5)
     _earn(claimant, _starts(date(2025, 9, 5), 4, 5), [2500] * 4)  # 5 September to 5 December 2025
@@ -832,7 +831,19 @@ def test_a_job_run_from_the_aets_date_after_wage_rates_changed_earlier() -> None
     AetParameter.objects.create(
         effective_from=date(2025, 11, 17), single_hours=D(20), couple_hours=D(31), hourly_rate=D("12.21")
     )
-    assert_same([claimant.pk], date(2025, 11, 17))
+    refused = form(date(2025, 11, 17))
+    assert not refused.is_valid()
+    assert refused.errors["effective_from"] == [
+        "Recalculate from 1 November 2025 or earlier. The wage rates from 1 November 2025 have been added or "
+        "changed since the last uprating that included that date, so an uprating from 17 November 2025 would "
+        "leave the periods in between with the old figures."
+    ]
+    assert not form(date(2026, 1, 1)).is_valid()  # both rows then
+    assert "the AET from 17 November 2025" in form(date(2026, 1, 1)).errors["effective_from"][0]
+    assert form(UPRATED_FROM).is_valid()
+    assert_same([claimant.pk], UPRATED_FROM)
+    sql_path(UPRATED_FROM)  # a job from 1 November that succeeds (kept)
+    assert form(date(2025, 11, 17)).is_valid()
 
 
 def test_a_claimant_whose_latest_ap_cannot_be_decided() -> None:

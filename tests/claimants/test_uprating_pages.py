@@ -208,3 +208,35 @@ def test_a_date_after_every_assessment_period_says_why_and_offers_no_run(
         "There is nothing to recalculate: no claimant has an assessment period starting on or after" in html
     )
     assert 'value="run"' not in html
+
+
+def test_a_date_that_would_skip_a_rate_change_recorded_since_the_last_uprating_is_refused(
+    admin_client_iwp, light_touch_claimant
+):
+    """Issue #13: an uprating trusts the history before its date. Wage rates recorded today from 1 May 2025 would be
+    skipped by an uprating from 1 June 2025 for the periods between, so the page refuses that date (preview and run
+    alike), says why, and names the date to use; from 1 May 2025 the preview runs."""
+    from claimants.models import WageRate
+
+    latest = WageRate.objects.filter(effective_from__lt=dt.date(2025, 5, 1)).latest("effective_from")
+    WageRate.objects.bulk_create(
+        WageRate(
+            effective_from=dt.date(2025, 5, 1), band=r.band, min_age=r.min_age, max_age=r.max_age, rate=r.rate
+        )
+        for r in WageRate.objects.filter(effective_from=latest.effective_from)
+    )
+    form = _aet_at_20_hours_from_june_2025()
+    for action in ("preview", "run"):
+        response = admin_client_iwp.post(reverse("claimants:uprating"), {**form, "action": action})
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "govuk-error-summary" in html
+        assert (
+            "Recalculate from 1 May 2025 or earlier. The wage rates from 1 May 2025 have been added" in html
+        )
+        assert "would move regime" not in html
+    assert not BackgroundJob.objects.exists()
+    earlier = {**form, **govuk_date("effective_from", "2025-05-01"), "action": "preview"}
+    html = admin_client_iwp.post(reverse("claimants:uprating"), earlier).content.decode()
+    assert "govuk-error-summary" not in html
+    assert "1 of 1 claimants would move regime" in html
