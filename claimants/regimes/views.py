@@ -253,9 +253,8 @@ class UpratingForm(forms.Form):
             rows = " and ".join(f"the {what} from {format_date(day)}" for what, day in skipped)
             plural = len(skipped) > 1 or skipped[0][0] == "wage rates"
             raise forms.ValidationError(
-                f"Recalculate from {format_date(earliest)} or earlier. {rows[0].upper()}{rows[1:]} "
-                f"{'have' if plural else 'has'} been added or changed since the last uprating that included "
-                f"{'those dates' if len(skipped) > 1 else 'that date'}, so an uprating from "
+                f"Recalculate from {format_date(earliest)} or earlier. No uprating has included {rows} since "
+                f"{'they were' if plural else 'it was'} added or changed, so an uprating from "
                 f"{format_date(effective_from)} would leave the periods in between with the old figures."
             )
         return effective_from

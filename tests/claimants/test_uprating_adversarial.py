@@ -834,9 +834,9 @@ def test_a_date_after_a_rate_change_recorded_since_the_last_uprating_is_refused(
     refused = form(date(2025, 11, 17))
     assert not refused.is_valid()
     assert refused.errors["effective_from"] == [
-        "Recalculate from 1 November 2025 or earlier. The wage rates from 1 November 2025 have been added or "
-        "changed since the last uprating that included that date, so an uprating from 17 November 2025 would "
-        "leave the periods in between with the old figures."
+        "Recalculate from 1 November 2025 or earlier. No uprating has included the wage rates from 1 November "
+        "2025 since they were added or changed, so an uprating from 17 November 2025 would leave the periods in "
+        "between with the old figures."
     ]
     assert not form(date(2026, 1, 1)).is_valid()  # both rows then
     assert "the AET from 17 November 2025" in form(date(2026, 1, 1)).errors["effective_from"][0]

@@ -232,7 +232,8 @@ def test_a_date_that_would_skip_a_rate_change_recorded_since_the_last_uprating_i
         assert response.status_code == 200
         assert "govuk-error-summary" in html
         assert (
-            "Recalculate from 1 May 2025 or earlier. The wage rates from 1 May 2025 have been added" in html
+            "Recalculate from 1 May 2025 or earlier. No uprating has included the wage rates from 1 May 2025 "
+            "since they were added or changed" in html
         )
         assert "would move regime" not in html
     assert not BackgroundJob.objects.exists()
