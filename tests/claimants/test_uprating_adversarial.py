@@ -140,6 +140,32 @@ def assert_same(ids: list[int], effective_from: date, chunk_sizes: tuple[int, ..
     return infos
 
 
+def _hours_cut_pair(first: date, n: int, cuts: tuple[date, date]) -> tuple[Claimant, Claimant]:
+    """Two single claimants earning £1,000 in each of n APs anchored on the 10th from ``first``, first calculated,
+    then each with their hours cut to 16 from one of ``cuts`` (not recalculated yet)."""
+    jobcentre = JobcentreFactory()
+    pair = _person(jobcentre, 10), _person(jobcentre, 10)
+    for claimant in pair:
+        _earn(claimant, _starts(first, n, 10), [1000] * n)
+    python_path([claimant.pk for claimant in pair], EVERYTHING)
+    for claimant, day in zip(pair, cuts, strict=True):
+        _change(claimant, day, expected_hours=D(16), expected_hours_reason="caring")
+    return pair
+
+
+def _wage_rates_from(day: date, uplift: Decimal, *, apprentice: bool = True) -> None:
+    """New wage rates from ``day``: the rows in force the day before, each ``uplift`` higher (without an apprentice
+    row when ``apprentice`` is false, so the apprentice rate in force before carries on)."""
+    latest = WageRate.objects.filter(effective_from__lt=day).latest("effective_from").effective_from
+    rows = WageRate.objects.filter(effective_from=latest)
+    if not apprentice:
+        rows = rows.exclude(band="apprentice")
+    WageRate.objects.bulk_create(
+        WageRate(effective_from=day, band=r.band, min_age=r.min_age, max_age=r.max_age, rate=r.rate + uplift)
+        for r in rows
+    )
+
+
 def _rows(claimant: Claimant) -> list[tuple]:
     return list(
         RegimeAssessment.objects.current()
@@ -304,15 +330,8 @@ def test_a_partner_not_eligible_for_uc_at_the_household_thresholds_to_the_penny(
 def test_facts_version_from_an_aps_first_day_against_the_day_after() -> None:
     """Hours cut to 16 from an AP's first day (it applies to that AP) and from the day after (it applies from the
     next AP), after the first calculation and recalculated, then uprated."""
-    jobcentre = JobcentreFactory()
-    starts = _starts(date(2024, 12, 10), 16, 10)
-    first_day, day_after = _person(jobcentre, 10), _person(jobcentre, 10)
-    for claimant in (first_day, day_after):
-        _earn(claimant, starts, [1000] * 16)
+    first_day, day_after = _hours_cut_pair(date(2024, 12, 10), 16, (date(2025, 12, 10), date(2025, 12, 11)))
     ids = [first_day.pk, day_after.pk]
-    python_path(ids, EVERYTHING)
-    _change(first_day, date(2025, 12, 10), expected_hours=D(16), expected_hours_reason="caring")
-    _change(day_after, date(2025, 12, 11), expected_hours=D(16), expected_hours_reason="caring")
     assert_same(ids, EVERYTHING)
     _uprate()
     assert_same(ids, UPRATED_FROM)
@@ -473,17 +492,7 @@ def test_an_uprating_effective_mid_ap_with_two_aet_rows_and_a_wage_change_in_the
     AetParameter.objects.create(
         effective_from=date(2026, 2, 3), single_hours=D(21), couple_hours=D(32), hourly_rate=D("12.52")
     )
-    latest = WageRate.objects.filter(effective_from__lt=date(2026, 1, 20)).order_by("-effective_from").first()
-    WageRate.objects.bulk_create(
-        WageRate(
-            effective_from=date(2026, 1, 20),
-            band=r.band,
-            min_age=r.min_age,
-            max_age=r.max_age,
-            rate=r.rate + D("0.31"),
-        )
-        for r in WageRate.objects.filter(effective_from=latest.effective_from)
-    )
+    _wage_rates_from(date(2026, 1, 20), D("0.31"))
     assert_same(ids, date(2025, 11, 17))
 
 
@@ -711,15 +720,8 @@ def test_a_partner_not_eligible_for_uc_under_16_from_the_change_on_is_left_undec
 def test_hours_cut_and_the_uprating_on_the_same_ap() -> None:
     """Hours cut from the first AP the uprating reaches, and from the AP after it: the move's cause is the threshold
     (the previous AP's facts under the new parameters already move) or a circumstance, as the engine says."""
-    jobcentre = JobcentreFactory()
-    starts = _starts(date(2025, 5, 10), 10, 10)
-    same, after = _person(jobcentre, 10), _person(jobcentre, 10)
-    for claimant in (same, after):
-        _earn(claimant, starts, [1000] * 10)
+    same, after = _hours_cut_pair(date(2025, 5, 10), 10, (date(2025, 11, 10), date(2025, 12, 10)))
     ids = [same.pk, after.pk]
-    python_path(ids, EVERYTHING)
-    _change(same, date(2025, 11, 10), expected_hours=D(16), expected_hours_reason="caring")
-    _change(after, date(2025, 12, 10), expected_hours=D(16), expected_hours_reason="caring")
     python_path(ids, EVERYTHING)
     _uprate()
     assert_same(ids, UPRATED_FROM)
@@ -760,17 +762,7 @@ def test_an_apprentice_through_a_wage_date_without_an_apprentice_row() -> None:
     _change(since, date(2025, 12, 20), apprentice=True)
     ids = [always.pk, until.pk, since.pk]
     python_path(ids, EVERYTHING)
-    latest = WageRate.objects.filter(effective_from__lt=date(2026, 1, 20)).order_by("-effective_from").first()
-    WageRate.objects.bulk_create(
-        WageRate(
-            effective_from=date(2026, 1, 20),
-            band=r.band,
-            min_age=r.min_age,
-            max_age=r.max_age,
-            rate=r.rate + 1,
-        )
-        for r in WageRate.objects.filter(effective_from=latest.effective_from).exclude(band="apprentice")
-    )
+    _wage_rates_from(date(2026, 1, 20), D(1), apprentice=False)
     assert_same(ids, date(2026, 1, 20))
 
 
@@ -821,13 +813,7 @@ def test_a_date_after_a_rate_change_recorded_since_the_last_uprating_is_refused(
     claimant = _person(jobcentre, 5)
     _earn(claimant, _starts(date(2025, 9, 5), 4, 5), [2500] * 4)  # 5 September to 5 December 2025
     python_path([claimant.pk], EVERYTHING)
-    latest = WageRate.objects.filter(effective_from__lt=UPRATED_FROM).order_by("-effective_from").first()
-    WageRate.objects.bulk_create(
-        WageRate(
-            effective_from=UPRATED_FROM, band=r.band, min_age=r.min_age, max_age=r.max_age, rate=r.rate + 1
-        )
-        for r in WageRate.objects.filter(effective_from=latest.effective_from)
-    )
+    _wage_rates_from(UPRATED_FROM, D(1))
     AetParameter.objects.create(
         effective_from=date(2025, 11, 17), single_hours=D(20), couple_hours=D(31), hourly_rate=D("12.21")
     )
