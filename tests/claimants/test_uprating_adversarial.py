@@ -671,6 +671,25 @@ def test_earnings_recorded_before_the_change_whose_recalculation_is_still_pendin
     assert_same([claimant.pk], UPRATED_FROM)
 
 
+def test_a_partners_earnings_recorded_before_the_change_while_their_recalculation_is_pending() -> None:
+    """A joint partner's late record fills a gap before the change: only the partner is marked for a
+    recalculation, but the record decides the household's AP on the claimant's side too. Phase one must not settle
+    the claimant on history that does not have it yet."""
+    from claimants.services import claimant_record_earnings
+
+    jobcentre = JobcentreFactory()
+    a, b = _couple(jobcentre, 10)
+    starts = _starts(date(2025, 8, 10), 5, 10)  # August to December 2025
+    _earn(a, starts, [2500] * 5)
+    _earn(b, starts, [2500, None, 2500, 2500, 2500])
+    python_path([a.pk, b.pk], EVERYTHING)
+    claimant_record_earnings(claimant=b, period_start=starts[1], employed_earnings=D(2500))
+    a.refresh_from_db()
+    assert a.regime_stale_since is None  # only the partner is marked
+    _uprate()
+    assert_same([a.pk, b.pk], UPRATED_FROM)
+
+
 def test_a_joint_partner_who_is_under_16_in_early_aps() -> None:
     """A joint partner born 15 March 2010 (16 today): claimant_recalculate leaves the household's APs that end
     before the partner's 16th birthday undecided, on both sides."""
