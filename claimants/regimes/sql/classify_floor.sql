@@ -87,9 +87,7 @@ WITH span AS (
       (CASE v.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
         WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS grp,
       (v.expected_hours * 100)::integer AS hours, iwp_date_key(cc.date_of_birth) AS dob_key,
-      -- The youngest of the claimant and a partner not eligible for UC (uprating_facts.sql's youngest_key).
-      greatest(iwp_date_key(cc.date_of_birth), CASE WHEN v.partner_id IS NULL AND v.has_non_uc_partner
-        THEN iwp_date_key(coalesce(v.non_uc_partner_date_of_birth, cc.date_of_birth)) END) AS youngest_key,
+      /* include uprating_youngest_key */,
       coalesce(v.effective_from, '-infinity'::date) AS v_from, coalesce(v.effective_to, 'infinity'::date) AS v_to,
       cc.current_regime, ea.easements
     FROM claimants_claimantfacts v JOIN claimants_claimant cc ON cc.id = v.claimant_id

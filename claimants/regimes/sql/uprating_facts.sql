@@ -4,14 +4,9 @@ DROP TABLE IF EXISTS upr_cl;
 CREATE TEMP TABLE upr_cl AS
 -- One row per version of the claimant's facts (claimants_claimantfacts, issue #16) that reaches the window: the
 -- facts in force from v_from (the start of the claim when NULL) to v_to (exclusive; open when NULL).
-SELECT c.id, v.partner_id,
+SELECT cc.id, v.partner_id,
   (CASE WHEN v.partner_id IS NOT NULL THEN 1 WHEN v.has_non_uc_partner THEN 2 ELSE 0 END)::smallint AS kind,
-  iwp_date_key(c.date_of_birth) AS dob_key,
-  -- The youngest of the claimant and a partner not eligible for UC (whose age the engine checks too; their date
-  -- of birth is the claimant's when none is recorded, as claimant_recalculate reads it): an AP that ends before
-  -- they are 16 is left undecided (engine._check_person; uprating_rows.sql).
-  greatest(iwp_date_key(c.date_of_birth), CASE WHEN v.partner_id IS NULL AND v.has_non_uc_partner
-    THEN iwp_date_key(coalesce(v.non_uc_partner_date_of_birth, c.date_of_birth)) END) AS youngest_key,
+  iwp_date_key(cc.date_of_birth) AS dob_key, /* include uprating_youngest_key */,
   (CASE v.conditionality_group WHEN 'work_preparation' THEN 1 WHEN 'work_focused_interview' THEN 2
     WHEN 'no_work_related_requirements' THEN 3 ELSE 0 END)::smallint AS grp,
   v.minimum_income_floor AS mif, v.apprentice, (v.expected_hours * 100)::integer AS hours,
@@ -23,7 +18,7 @@ FROM upr_span s
 -- facts join tenfold, otherwise probed the primary key once per claimant (0.27 s for 100,000, now 0.05 s).
 JOIN (
   SELECT x.id, x.date_of_birth FROM claimants_claimant x WHERE x.id >= %(lo)s AND x.id < %(hi)s OFFSET 0
-) c ON c.id = s.claimant_id
+) cc ON cc.id = s.claimant_id
 JOIN claimants_claimantfacts v ON v.claimant_id = s.claimant_id AND v.claimant_id >= %(lo)s
   AND v.claimant_id < %(hi)s AND (v.effective_to IS NULL OR v.effective_to > s.first_start)
 LEFT JOIN (
@@ -31,7 +26,7 @@ LEFT JOIN (
   SELECT x.claimant_id, range_agg(daterange(x.starts_on, x.ends_on, '[]')) AS easements
   FROM claimants_easement x WHERE x.claimant_id >= %(lo)s AND x.claimant_id < %(hi)s
   GROUP BY x.claimant_id
-) ea ON ea.claimant_id = c.id;
+) ea ON ea.claimant_id = cc.id;
 -- Indexed for the insert's cause of a move that is not earnings (a lookup per such row, not a scan).
 CREATE INDEX ON upr_cl (id);
 ANALYZE upr_cl (id, partner_id, v_from, v_to);
