@@ -106,6 +106,17 @@ def _eager_celery(request):
 
 
 @pytest.fixture
+def superuser_client(db) -> tuple[Client, factories.StaffMember]:
+    """A superuser signed in, for Django admin (reference data)."""
+    root = factories.StaffMember.objects.create_superuser(
+        "root.admin", "root@dwp.example", factories.TEST_PASSWORD
+    )
+    client = Client()
+    client.force_login(root)
+    return client, root
+
+
+@pytest.fixture
 def team(db):
     return factories.TeamFactory()
 

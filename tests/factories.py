@@ -76,3 +76,29 @@ def govuk_date(name: str, value: str) -> dict[str, str]:
     """What a browser posts for a GOV.UK date input (day, month and year boxes) given "YYYY-MM-DD" (or "")."""
     year, month, day = value.split("-") if value else ("", "", "")
     return {f"{name}_0": day, f"{name}_1": month, f"{name}_2": year}
+
+
+def admin_form_values(client, url: str) -> dict[str, str | list[str]]:
+    """A Django admin change form's current values, as a browser would post them back."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(client.get(url).content, "html.parser")
+    form = soup.find("form", id=lambda v: v and v.endswith("_form"))
+    data: dict[str, str | list[str]] = {}
+    for field in form.find_all(["input", "select", "textarea"]):
+        name = field.get("name")
+        if not name or field.get("type") in ("submit", "button", "file"):
+            continue
+        if field.name == "select" and field.has_attr("multiple"):
+            data[name] = [o.get("value", "") for o in field.find_all("option", selected=True)]
+        elif field.name == "select":
+            chosen = field.find("option", selected=True)
+            data[name] = chosen.get("value", "") if chosen else ""
+        elif field.get("type") == "checkbox":
+            if field.has_attr("checked"):
+                data[name] = field.get("value", "on")
+        elif field.name == "textarea":
+            data[name] = field.text
+        else:
+            data[name] = field.get("value", "")
+    return data

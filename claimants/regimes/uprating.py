@@ -54,7 +54,7 @@ from claimants.regimes.recalculation import claimant_recalculate
 from iwp.background.jobs import job_advance, job_create, job_fail, job_is_cancelled, job_start, job_succeed
 from iwp.background.outbox import runs_in_process, send_on_commit
 from iwp.figures import figures_changed
-from iwp.models import BackgroundJob, BackgroundJobState, StaffMember
+from iwp.models import AuditEvent, AuditVerb, BackgroundJob, BackgroundJobState, StaffMember
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -702,13 +702,44 @@ def uprating_job_run(*, job_id: int, dispatch: Callable[[int, int], Any] | None 
     return pending
 
 
+# The threshold tables an uprating reads, by the name a page gives their rows and their audit label.
+THRESHOLD_TABLES = (("AET", AetParameter), ("wage rates", WageRate))
+
+
+def _threshold_changes(before: date) -> list[tuple[str, date, datetime]]:
+    """Every recorded change to a threshold row taking effect before ``before``, as (what, date, when): a row's
+    own ``recorded_at`` (added or edited), and from the audit of Django admin (``iwp.admin_audit``) a row deleted
+    (its date) or moved to another date (the date it left). A deleted row leaves nothing to stamp, and a moved
+    row's stamp is on its new date only, yet the periods from the old date were calculated with it."""
+    changes = [
+        (what, effective_from, recorded_at)
+        for what, model in THRESHOLD_TABLES
+        for effective_from, recorded_at in model.objects.filter(
+            effective_from__lt=before, recorded_at__isnull=False
+        ).values_list("effective_from", "recorded_at")
+    ]
+    labels = {model._meta.label_lower: what for what, model in THRESHOLD_TABLES}
+    events = AuditEvent.objects.filter(
+        target_type__in=labels, verb__in=(AuditVerb.DELETED, AuditVerb.UPDATED)
+    ).values_list("target_type", "verb", "payload", "at")
+    for target_type, verb, payload, at in events:
+        if verb == AuditVerb.DELETED:
+            left = (payload.get("values") or {}).get("effective_from")
+        else:
+            moved = (payload.get("changed") or {}).get("effective_from")
+            left = moved.get("before") if isinstance(moved, dict) else None
+        if isinstance(left, str) and date.fromisoformat(left) < before:
+            changes.append((labels[target_type], date.fromisoformat(left), at))
+    return changes
+
+
 def uprating_thresholds_not_applied(before: date) -> list[tuple[str, date]]:
-    """The threshold rows an uprating from ``before`` would skip: AET or wage-rate rows that take effect before
-    that date and were recorded (added or edited) after every uprating that succeeded from their date or earlier
-    was started. An uprating decides only the periods from its own date and trusts the history before it, so the
-    periods between such a row's date and ``before`` would keep the figures they were calculated with. Rows
-    recorded before this was kept (``recorded_at`` empty) count as applied. Returns ("AET" or "wage rates", date)
-    pairs, earliest first."""
+    """The threshold changes an uprating from ``before`` would skip: AET or wage-rate rows that take effect before
+    that date and were added, edited, deleted or moved (``_threshold_changes``) after every uprating that
+    succeeded from their date or earlier was started. An uprating decides only the periods from its own date and
+    trusts the history before it, so the periods between such a row's date and ``before`` would keep the figures
+    they were calculated with. Rows recorded before this was kept (``recorded_at`` empty) count as applied.
+    Returns ("AET" or "wage rates", date) pairs, earliest first."""
     jobs = [
         (date.fromisoformat(job.parameters["effective_from"]), job.created_at)
         for job in BackgroundJob.objects.filter(
@@ -716,16 +747,9 @@ def uprating_thresholds_not_applied(before: date) -> list[tuple[str, date]]:
         ).only("parameters", "created_at")
         if job.parameters.get("effective_from")
     ]
-    rows = [
-        (what, effective_from, recorded_at)
-        for what, model in (("AET", AetParameter), ("wage rates", WageRate))
-        for effective_from, recorded_at in model.objects.filter(
-            effective_from__lt=before, recorded_at__isnull=False
-        ).values_list("effective_from", "recorded_at")
-    ]
     skipped = {
         (what, effective_from)
-        for what, effective_from, recorded_at in rows
+        for what, effective_from, recorded_at in _threshold_changes(before)
         if not any(start <= effective_from and started > recorded_at for start, started in jobs)
     }
     return sorted(skipped, key=lambda row: (row[1], row[0]))

@@ -243,8 +243,8 @@ class UpratingForm(forms.Form):
         self.helper.form_tag = False
 
     def clean_effective_from(self) -> date:
-        """Refuse a date that would skip a threshold row recorded since the last uprating that included its date
-        (uprating.uprating_thresholds_not_applied): the job trusts the history before its own date, so the periods
+        """Refuse a date that would skip a threshold row added, changed or removed since the last uprating that
+        included its date (uprating.uprating_thresholds_not_applied): the job trusts the history before its own date, so the periods
         between would keep the old figures. The preview is refused too: it would forecast that job."""
         effective_from = self.cleaned_data["effective_from"]
         skipped = uprating.uprating_thresholds_not_applied(effective_from)
@@ -254,7 +254,7 @@ class UpratingForm(forms.Form):
             plural = len(skipped) > 1 or skipped[0][0] == "wage rates"
             raise forms.ValidationError(
                 f"Recalculate from {format_date(earliest)} or earlier. No uprating has included {rows} since "
-                f"{'they were' if plural else 'it was'} added or changed, so an uprating from "
+                f"{'they were' if plural else 'it was'} added, changed or removed, so an uprating from "
                 f"{format_date(effective_from)} would leave the periods in between with the old figures."
             )
         return effective_from

@@ -840,7 +840,7 @@ def test_a_date_after_a_rate_change_recorded_since_the_last_uprating_is_refused(
     assert not refused.is_valid()
     assert refused.errors["effective_from"] == [
         "Recalculate from 1 November 2025 or earlier. No uprating has included the wage rates from 1 November "
-        "2025 since they were added or changed, so an uprating from 17 November 2025 would leave the periods in "
+        "2025 since they were added, changed or removed, so an uprating from 17 November 2025 would leave the periods in "
         "between with the old figures."
     ]
     assert not form(date(2026, 1, 1)).is_valid()  # both rows then

@@ -10,7 +10,7 @@ from claimants.models import AetParameter, RegimeAssessment, RegimeMove
 from claimants.services import claimant_record_earnings
 from iwp.models import BackgroundJob
 from tests.claimants.factories import ClaimantFactory, claimant_with_earnings
-from tests.factories import govuk_date
+from tests.factories import admin_form_values, govuk_date
 
 pytestmark = pytest.mark.django_db
 
@@ -233,7 +233,7 @@ def test_a_date_that_would_skip_a_rate_change_recorded_since_the_last_uprating_i
         assert "govuk-error-summary" in html
         assert (
             "Recalculate from 1 May 2025 or earlier. No uprating has included the wage rates from 1 May 2025 "
-            "since they were added or changed" in html
+            "since they were added, changed or removed" in html
         )
         assert "would move regime" not in html
     assert not BackgroundJob.objects.exists()
@@ -241,3 +241,68 @@ def test_a_date_that_would_skip_a_rate_change_recorded_since_the_last_uprating_i
     html = admin_client_iwp.post(reverse("claimants:uprating"), earlier).content.decode()
     assert "govuk-error-summary" not in html
     assert "1 of 1 claimants would move regime" in html
+
+
+def _applied_aet_from_may_2025() -> AetParameter:
+    """An AET row from 1 May 2025 (20 hours at £12.21) that counts as included by every uprating: recorded before
+    the stamp was kept."""
+    row = AetParameter.objects.create(
+        effective_from=dt.date(2025, 5, 1),
+        single_hours=Decimal(20),
+        couple_hours=Decimal(29),
+        hourly_rate=Decimal("12.21"),
+    )
+    AetParameter.objects.filter(pk=row.pk).update(recorded_at=None)
+    return row
+
+
+def _uprating_page(client, day: str, action: str = "preview") -> str:
+    form = {**govuk_date("effective_from", day), "reason": "Test uprating", "action": action}
+    response = client.post(reverse("claimants:uprating"), form)
+    return response.content.decode() if response.status_code == 200 else response["Location"]
+
+
+def test_a_threshold_row_deleted_in_admin_refuses_a_later_date_until_an_uprating_includes_its_date(
+    admin_client_iwp, superuser_client, light_touch_claimant, django_capture_on_commit_callbacks
+):
+    """A deleted row leaves no stamp, yet the periods from its date were calculated with it: the audit of Django
+    admin keeps its date, so an uprating from a later date is refused until one from that date has succeeded."""
+    row = _applied_aet_from_may_2025()
+    assert "govuk-error-summary" not in _uprating_page(admin_client_iwp, "2025-06-01")
+    client, _root = superuser_client
+    client.post(reverse("admin:claimants_aetparameter_delete", args=[row.pk]), {"post": "yes"})
+    assert not AetParameter.objects.filter(pk=row.pk).exists()
+    html = _uprating_page(admin_client_iwp, "2025-06-01")
+    assert "govuk-error-summary" in html
+    assert (
+        "Recalculate from 1 May 2025 or earlier. No uprating has included the AET from 1 May 2025 since it was "
+        "added, changed or removed, so an uprating from 1 June 2025 would leave the periods in between with the "
+        "old figures." in html
+    )
+    assert not BackgroundJob.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        _uprating_page(admin_client_iwp, "2025-05-01", action="run")
+    assert BackgroundJob.objects.get().state == "succeeded"
+    assert "govuk-error-summary" not in _uprating_page(admin_client_iwp, "2025-06-01")
+
+
+def test_a_threshold_row_moved_to_a_later_date_in_admin_refuses_dates_after_the_one_it_left(
+    admin_client_iwp, superuser_client, light_touch_claimant
+):
+    """Moving a row from 1 May to 20 May changes the periods from 1 May (they fall back to the row before): the
+    page names the date the row left, and the one it moved to."""
+    row = _applied_aet_from_may_2025()
+    client, _root = superuser_client
+    url = reverse("admin:claimants_aetparameter_change", args=[row.pk])
+    data = admin_form_values(client, url)
+    data["effective_from"] = "2025-05-20"
+    assert client.post(url, data).status_code == 302
+    html = _uprating_page(admin_client_iwp, "2025-06-01")
+    assert (
+        "Recalculate from 1 May 2025 or earlier. No uprating has included the AET from 1 May 2025 and the AET "
+        "from 20 May 2025 since they were added, changed or removed" in html
+    )
+    assert "No uprating has included the AET from 1 May 2025 since it was" in _uprating_page(
+        admin_client_iwp, "2025-05-10"
+    )
+    assert "govuk-error-summary" not in _uprating_page(admin_client_iwp, "2025-05-01")

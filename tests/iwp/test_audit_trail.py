@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from claimants.models import AetParameter, WageRate
 from iwp.audit import AuditOutsideTransaction, audit_event, audit_record
-from iwp.models import AuditEvent, AuditIsAppendOnly, AuditVerb, StaffMember
+from iwp.models import AuditEvent, AuditIsAppendOnly, AuditVerb
 from tests.claimants.factories import ClaimantFactory
-from tests.factories import TEST_PASSWORD, WorkCoachFactory, govuk_date
+from tests.factories import TEST_PASSWORD, WorkCoachFactory, admin_form_values, govuk_date
 
 pytestmark = pytest.mark.django_db
 
@@ -98,45 +98,11 @@ def test_sign_in_events_are_written_outside_any_transaction_by_the_deliberate_ex
 # --- Changes in Django admin ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def superuser_client(db) -> tuple[Client, StaffMember]:
-    root = StaffMember.objects.create_superuser("root.admin", "root@dwp.example", TEST_PASSWORD)
-    client = Client()
-    client.force_login(root)
-    return client, root
-
-
-def _admin_form(client: Client, url: str) -> dict[str, str | list[str]]:
-    """The change form's current values, as a browser would post them back."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(client.get(url).content, "html.parser")
-    form = soup.find("form", id=lambda v: v and v.endswith("_form"))
-    data: dict[str, str | list[str]] = {}
-    for field in form.find_all(["input", "select", "textarea"]):
-        name = field.get("name")
-        if not name or field.get("type") in ("submit", "button", "file"):
-            continue
-        if field.name == "select" and field.has_attr("multiple"):
-            data[name] = [o.get("value", "") for o in field.find_all("option", selected=True)]
-        elif field.name == "select":
-            chosen = field.find("option", selected=True)
-            data[name] = chosen.get("value", "") if chosen else ""
-        elif field.get("type") == "checkbox":
-            if field.has_attr("checked"):
-                data[name] = field.get("value", "on")
-        elif field.name == "textarea":
-            data[name] = field.text
-        else:
-            data[name] = field.get("value", "")
-    return data
-
-
 def test_a_threshold_change_in_admin_is_audited_with_before_and_after(superuser_client):
     client, root = superuser_client
     rate = WageRate.objects.order_by("-effective_from", "-min_age").first()
     url = reverse("admin:claimants_wagerate_change", args=[rate.pk])
-    data = _admin_form(client, url)
+    data = admin_form_values(client, url)
     old = data["rate"]
     data["rate"] = str(Decimal(old) + Decimal("0.10"))
     response = client.post(url, data)
@@ -151,7 +117,7 @@ def test_adding_and_deleting_a_threshold_in_admin_are_audited(superuser_client):
     client, root = superuser_client
     latest = AetParameter.objects.order_by("-effective_from").first()
     url = reverse("admin:claimants_aetparameter_change", args=[latest.pk])
-    data = _admin_form(client, url)
+    data = admin_form_values(client, url)
     later = latest.effective_from + dt.timedelta(days=365)
     data["effective_from"] = later.isoformat()
     add = client.post(reverse("admin:claimants_aetparameter_add"), data)
@@ -172,7 +138,7 @@ def test_a_staff_change_and_a_new_password_in_admin_are_audited_without_the_pass
     client, _root = superuser_client
     coach = WorkCoachFactory(username="coach.changing")
     url = reverse("admin:iwp_staffmember_change", args=[coach.pk])
-    data = _admin_form(client, url)
+    data = admin_form_values(client, url)
     data["last_name"] = "Renamed"
     data.pop("is_active", None)  # deactivated
     response = client.post(url, data)
