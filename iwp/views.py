@@ -23,7 +23,7 @@ from iwp.access import ALL_ROLES, has_role, role_required
 from iwp.audit import audit_event
 from iwp.audit_log import audit_events, csv_rows, target_type_choices
 from iwp.background import outbox
-from iwp.background.jobs import job_can_resume, job_resume, jobs_visible_to
+from iwp.background.jobs import ResumeRefused, job_can_resume, job_resume, jobs_visible_to
 from iwp.csv_export import csv_streaming_response
 from iwp.forms import AuditFilterForm, SignInForm
 from iwp.middleware import TIMED_OUT, not_activity
@@ -155,7 +155,12 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def job_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Run the parts of a failed or stalled job that are not done (the button on the job's page)."""
     job = _job_for(request, pk)
-    if job_resume(job_id=job.pk, actor=request.user):
+    try:
+        resumed = job_resume(job_id=job.pk, actor=request.user)
+    except ResumeRefused as refused:
+        messages.error(request, f"The job has not been resumed. {refused}")
+        return redirect("iwp:job_detail", pk=job.pk)
+    if resumed:
         messages.success(request, "The job has been resumed: the parts already done are kept.")
     else:
         messages.info(request, "This job cannot be resumed.")

@@ -51,7 +51,15 @@ from claimants.models import AetParameter, Claimant, EarningsRecord, RegimeMove,
 from claimants.regimes.cycling import CyclingSettings
 from claimants.regimes.engine import Cause, format_date
 from claimants.regimes.recalculation import claimant_recalculate
-from iwp.background.jobs import job_advance, job_create, job_fail, job_is_cancelled, job_start, job_succeed
+from iwp.background.jobs import (
+    ResumeRefused,
+    job_advance,
+    job_create,
+    job_fail,
+    job_is_cancelled,
+    job_start,
+    job_succeed,
+)
 from iwp.background.outbox import runs_in_process, send_on_commit
 from iwp.figures import figures_changed
 from iwp.models import AuditEvent, AuditVerb, BackgroundJob, BackgroundJobState, StaffMember
@@ -783,8 +791,31 @@ def _reopen(job_id: int) -> None:
     )
 
 
+def _refuse_resume_after_threshold_changes(job_id: int) -> None:
+    """A job whose thresholds have changed since it started is not resumed (``ResumeRefused``): its parts done
+    used the figures before the change, the rest would use the new ones, and the caseload would end half on
+    each. A new uprating from the earliest date changed (or the job's own, if earlier) decides all of it again."""
+    job = BackgroundJob.objects.only("parameters", "created_at").get(pk=job_id)
+    changes = sorted(
+        {(what, day) for what, day, when in _threshold_changes(date.max) if when > job.created_at},
+        key=lambda row: (row[1], row[0]),
+    )
+    if not changes:
+        return
+    rows = " and ".join(f"the {what} from {format_date(day)}" for what, day in changes)
+    plural = len(changes) > 1 or changes[0][0] == "wage rates"
+    start = min(changes[0][1], date.fromisoformat(job.parameters["effective_from"]))
+    raise ResumeRefused(
+        f"{rows[0].upper()}{rows[1:]} {'have' if plural else 'has'} been added, changed or removed since this "
+        "uprating started, so the parts not done would use different figures from the parts done. Start a new "
+        f"uprating from {format_date(start)}."
+    )
+
+
 def uprating_resume(*, job_id: int) -> BackgroundJob:
-    """Run a job again after a worker died or it was marked stalled: only the chunks not done are run."""
+    """Run a job again after a worker died or it was marked stalled: only the chunks not done are run, unless the
+    thresholds have changed since it started (``_refuse_resume_after_threshold_changes``)."""
+    _refuse_resume_after_threshold_changes(job_id)
     _reopen(job_id)
     send_on_commit("claimants.uprating_run", job_id, key=f"uprating:{job_id}", background=True)
     return BackgroundJob.objects.get(pk=job_id)
@@ -821,6 +852,7 @@ def uprating_run_inline(
         )
         job_id = job.pk
     else:
+        _refuse_resume_after_threshold_changes(job_id)
         _reopen(job_id)
     pending: list[int] = []
     uprating_job_run(job_id=job_id, dispatch=lambda _job, index: pending.append(index))

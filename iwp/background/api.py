@@ -24,7 +24,7 @@ from iwp.api import (
     conflict,
 )
 from iwp.api_schema import errors
-from iwp.background.jobs import job_can_resume, job_resume, jobs_visible_to
+from iwp.background.jobs import ResumeRefused, job_can_resume, job_resume, jobs_visible_to
 from iwp.models import BackgroundJob, BackgroundJobState, Role
 
 
@@ -109,5 +109,8 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
                 "This job cannot be resumed: it has finished, or is still making progress.",
                 code="not_resumable",
             )
-        job_resume(job_id=job.pk, actor=request.user)
+        try:
+            job_resume(job_id=job.pk, actor=request.user)
+        except ResumeRefused as refused:
+            raise conflict(f"This job has not been resumed. {refused}", code="resume_refused") from refused
         return Response(JobSerializer(self.get_queryset().get(pk=job.pk)).data)

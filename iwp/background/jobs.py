@@ -141,24 +141,40 @@ def job_add_event(*, job_id: int, what: str, done: int | None = None) -> None:
         job.save(update_fields=["result"])
 
 
+class ResumeRefused(Exception):
+    """Raised by a resumer whose job must not run its remaining parts (what the parts done read has changed since
+    the job started): ``job_resume`` fails the job with the reason, which its page shows, and raises it on."""
+
+
 def job_can_resume(job: BackgroundJob) -> bool:
     return job.kind in RESUMERS and job.state in (BackgroundJobState.FAILED, BackgroundJobState.RUNNING)
 
 
 def job_resume(*, job_id: int, actor: StaffMember | None, how: str = "") -> bool:
     """Run the parts of a failed or stalled job that are not done (a page button, ``manage.py resume_job``, or the
-    stall check). False if this kind of job cannot be resumed or it has finished well."""
+    stall check). False if this kind of job cannot be resumed or it has finished well; ``ResumeRefused`` (the job
+    failed with the reason) if its kind refuses to run the rest now."""
     job = BackgroundJob.objects.get(pk=job_id)
     if not job_can_resume(job):
         return False
-    with transaction.atomic():
-        who = how or (
-            f"by {actor.get_full_name() or actor.username}" if actor else "automatically (no progress)"
-        )
-        job_add_event(job_id=job_id, what=f"Resumed {who}; the parts already done are kept", done=job.done)
-        if actor is not None:
-            audit_record(actor=actor, verb=AuditVerb.UPDATED, target=job, payload={"resumed": True})
-        RESUMERS[job.kind](job_id)
+    try:
+        with transaction.atomic():
+            who = how or (
+                f"by {actor.get_full_name() or actor.username}" if actor else "automatically (no progress)"
+            )
+            job_add_event(
+                job_id=job_id, what=f"Resumed {who}; the parts already done are kept", done=job.done
+            )
+            if actor is not None:
+                audit_record(actor=actor, verb=AuditVerb.UPDATED, target=job, payload={"resumed": True})
+            RESUMERS[job.kind](job_id)
+    except ResumeRefused as refused:
+        with transaction.atomic():
+            BackgroundJob.objects.filter(pk=job_id).exclude(state=BackgroundJobState.SUCCEEDED).update(
+                state=BackgroundJobState.FAILED, error=str(refused)[:5000], finished_at=timezone.now()
+            )
+            job_add_event(job_id=job_id, what=f"Not resumed: {refused}", done=job.done)
+        raise
     return True
 
 
@@ -203,8 +219,11 @@ def jobs_heal(
                 heartbeat_at=now
             )
             if claimed:
-                job_resume(job_id=job.pk, actor=None)
-                healed += 1
+                try:
+                    job_resume(job_id=job.pk, actor=None)
+                    healed += 1
+                except ResumeRefused:
+                    failed += 1
         elif job.heartbeat_at < fail_cutoff:
             job_fail(
                 job_id=job.pk, error=f"No progress reported for {minutes} minutes; the worker may have died."

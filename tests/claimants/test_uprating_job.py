@@ -34,6 +34,7 @@ from claimants.regimes.recalculation import claimant_recalculate
 from claimants.services import claimant_update_facts
 from iwp.background.jobs import job_cancel, job_create
 from iwp.models import BackgroundJob, BackgroundJobState
+from tests.api_helpers import assert_error
 from tests.factories import AdministratorFactory, JobcentreFactory
 
 D = Decimal
@@ -724,6 +725,67 @@ def test_a_failed_chunk_is_resumed_without_duplicating_history(monkeypatch) -> N
         expected = snapshot(ids)
         transaction.set_rollback(True)
     assert latest == expected[0] and counts == expected[1]
+
+
+@pytest.mark.django_db
+def test_a_failed_job_is_not_resumed_once_the_thresholds_have_changed(
+    monkeypatch, administrator, admin_client_iwp, api_for
+) -> None:
+    """The chunks done used the figures before the change and the rest would use the new ones: the resume is
+    refused on the job's page, by ``manage.py resume_job``, in-process and by the stall check, the job stays failed
+    with the reason, and nothing more is written."""
+    from django.core.management import CommandError, call_command
+    from django.urls import reverse
+
+    from iwp.background.jobs import ResumeRefused, jobs_heal
+
+    seed_caseload(random.Random(9), 30)
+    real = uprating._process_chunk_sql
+
+    def flaky(**kwargs):
+        if kwargs["index"] == 1:
+            raise RuntimeError("worker died")
+        return real(**kwargs)
+
+    monkeypatch.setattr(uprating, "_process_chunk_sql", flaky)
+    with pytest.raises(RuntimeError):
+        uprating.uprating_run_inline(UPRATED_FROM, "test", None, workers=1, chunk_size=13)
+    monkeypatch.setattr(uprating, "_process_chunk_sql", real)
+    job = BackgroundJob.objects.get(kind=uprating.UPRATING_JOB_KIND)
+    assert job.state == BackgroundJobState.FAILED and job.result["chunks_done"] == [0]
+    rows = RegimeAssessment.objects.count()
+    AetParameter.objects.create(
+        effective_from=date(2025, 9, 1),
+        single_hours=Decimal(20),
+        couple_hours=Decimal(31),
+        hourly_rate=Decimal("12.71"),
+    )
+    reason = (
+        "The AET from 1 September 2025 has been added, changed or removed since this uprating started, so the "
+        "parts not done would use different figures from the parts done. Start a new uprating from 1 September "
+        "2025."
+    )
+    page = admin_client_iwp.post(reverse("iwp:job_resume", args=[job.pk]), follow=True).content.decode()
+    assert f"The job has not been resumed. {reason}" in page
+    with pytest.raises(CommandError, match=re.escape(f"Job {job.pk} has not been resumed. {reason}")):
+        call_command("resume_job", str(job.pk))
+    refused = assert_error(
+        api_for(administrator).post(f"/api/v1/jobs/{job.pk}/resume/"), 409, "resume_refused"
+    )
+    assert refused["detail"] == f"This job has not been resumed. {reason}"
+    with pytest.raises(ResumeRefused):
+        uprating.uprating_run_inline(UPRATED_FROM, "test", None, workers=1, job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.error, job.result["chunks_done"]) == (BackgroundJobState.FAILED, reason, [0])
+    assert job.result["events"][-1]["what"] == f"Not resumed: {reason}"
+    # A running job that lost its worker: the stall check fails it with the reason instead of resuming it.
+    BackgroundJob.objects.filter(pk=job.pk).update(
+        state=BackgroundJobState.RUNNING, heartbeat_at=job.created_at - timedelta(hours=1)
+    )
+    assert jobs_heal(resume_after=timedelta(0)) == {"resumed": 0, "failed": 1}
+    job.refresh_from_db()
+    assert (job.state, job.error) == (BackgroundJobState.FAILED, reason)
+    assert RegimeAssessment.objects.count() == rows
 
 
 @pytest.mark.django_db

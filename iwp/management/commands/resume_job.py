@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from iwp.background.jobs import job_resume
+from iwp.background.jobs import ResumeRefused, job_resume
 from iwp.models import BackgroundJob
 
 
@@ -15,6 +15,10 @@ class Command(BaseCommand):
     def handle(self, *args, job_id: int, **options) -> None:
         if not BackgroundJob.objects.filter(pk=job_id).exists():
             raise CommandError(f"There is no background job {job_id}")
-        if not job_resume(job_id=job_id, actor=None, how="with manage.py resume_job"):
+        try:
+            resumed = job_resume(job_id=job_id, actor=None, how="with manage.py resume_job")
+        except ResumeRefused as refused:
+            raise CommandError(f"Job {job_id} has not been resumed. {refused}") from refused
+        if not resumed:
             raise CommandError(f"Job {job_id} cannot be resumed (it finished, or its kind has no resume)")
         self.stdout.write(f"Job {job_id} resumed: the parts not yet done have been sent again.")
