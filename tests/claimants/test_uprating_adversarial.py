@@ -12,6 +12,7 @@ import pytest
 from django.db import transaction
 
 from claimants.models import AetParameter, Claimant, EarningsRecord, Easement, RegimeAssessment, WageRate
+from claimants.regimes import uprating
 from claimants.services import claimant_update_facts
 from tests.claimants.test_uprating_job import (
     CLAIMANT_FIELDS,
@@ -668,7 +669,11 @@ def test_earnings_recorded_before_the_change_whose_recalculation_is_still_pendin
     python_path([claimant.pk], EVERYTHING)
     claimant_record_earnings(claimant=claimant, period_start=starts[1], employed_earnings=D(1500))
     _uprate()
-    assert_same([claimant.pk], UPRATED_FROM)
+    preview = uprating.uprating_preview(effective_from=UPRATED_FROM)
+    [info, _] = assert_same([claimant.pk], UPRATED_FROM)
+    # The preview counts the APs from the change on; the job also writes the AP filled in before it. So the page
+    # says how many claimants wait, whose whole history the uprating recalculates.
+    assert (preview["waiting"], preview["rows_to_write"], info["rows_written"]) == (1, 2, 3)
 
 
 def test_a_partners_earnings_recorded_before_the_change_while_their_recalculation_is_pending() -> None:
@@ -687,6 +692,9 @@ def test_a_partners_earnings_recorded_before_the_change_while_their_recalculatio
     a.refresh_from_db()
     assert a.regime_stale_since is None  # only the partner is marked
     _uprate()
+    assert (
+        uprating.uprating_preview(effective_from=UPRATED_FROM)["waiting"] == 2
+    )  # the partner, and through them a
     assert_same([a.pk, b.pk], UPRATED_FROM)
 
 
@@ -706,7 +714,6 @@ def test_a_partner_not_eligible_for_uc_under_16_from_the_change_on_is_left_undec
     15 October 2026: the AP from 10 September ends before that, so it stays undecided, in phase one of the job
     (classify_floor.sql, which decides only from the change on for a claimant with history before it) and in the
     preview alike."""
-    from claimants.regimes import uprating
 
     jobcentre = JobcentreFactory()
     claimant = _person(jobcentre, 10)

@@ -243,6 +243,29 @@ def test_a_date_that_would_skip_a_rate_change_recorded_since_the_last_uprating_i
     assert "1 of 1 claimants would move regime" in html
 
 
+def test_the_preview_says_when_claimants_wait_for_a_recalculation(
+    engine_path, admin_client_iwp, light_touch_claimant
+):
+    """The job recalculates the whole history of a claimant waiting for a recalculation, so it may write more rows
+    than the preview counts from the change on: the page says so (PostgreSQL). The per-claimant preview on SQLite
+    already counts every row."""
+    from django.utils import timezone
+
+    from claimants.models import Claimant
+
+    Claimant.objects.filter(pk=light_touch_claimant.pk).update(regime_stale_since=timezone.now())
+    form = _aet_at_20_hours_from_june_2025()
+    html = admin_client_iwp.post(
+        reverse("claimants:uprating"), {**form, "action": "preview"}
+    ).content.decode()
+    assert "1 of 1 claimants would move regime (1 history rows to write" in html
+    waiting = (
+        "and perhaps more for the 1 of them waiting for a recalculation after a change to their record: the "
+        "uprating recalculates their whole history)."
+    )
+    assert (waiting in html) == (engine_path == "sql")
+
+
 def _applied_aet_from_may_2025() -> AetParameter:
     """An AET row from 1 May 2025 (20 hours at £12.21) that counts as included by every uprating: recorded before
     the stamp was kept."""

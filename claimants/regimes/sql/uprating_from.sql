@@ -15,17 +15,7 @@ CROSS JOIN LATERAL (
   LIMIT 1
 ) h
 WHERE s.n < 24
-  -- A claimant marked for a recalculation that has not run yet (Claimant.regime_stale_since: earnings or facts
-  -- changed, the recalculation queued) has history that may not match what is recorded now, before the change as
-  -- much as after it (a back-filled or corrected AP). So has a claimant whose joint partner, in any version of
-  -- their facts, is marked: a partner's earnings or date of birth decide the household's APs too, and such a
-  -- change marks only the partner. Such history is not trusted: they are left to phase two, compared in full, as
-  -- claimant_recalculate would decide them. Few, found by the partial index on the mark (and the facts' index on
-  -- the partner), once a chunk.
-  AND s.claimant_id NOT IN (
-    SELECT x.id FROM claimants_claimant x
-    WHERE x.regime_stale_since IS NOT NULL AND x.id >= %(lo)s AND x.id < %(hi)s
-    UNION ALL
-    SELECT v.claimant_id FROM claimants_claimantfacts v
-    WHERE v.claimant_id >= %(lo)s AND v.claimant_id < %(hi)s
-      AND v.partner_id IN (SELECT y.id FROM claimants_claimant y WHERE y.regime_stale_since IS NOT NULL))
+  -- Nor a claimant waiting for a recalculation, themselves or through their joint partner (uprating_waiting.sql):
+  -- such history is not trusted, so they are left to phase two, compared in full, as claimant_recalculate would
+  -- decide them.
+  AND s.claimant_id NOT IN (/* include uprating_waiting */)

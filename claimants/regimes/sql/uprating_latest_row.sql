@@ -1,6 +1,7 @@
 -- The latest history row (highest id) of the decided AP w, as a, or none: one backward probe of
 -- (claimant_id, period_start, id), index-only (the index carries the columns read). A fragment: phase one's
--- verdict (uprating_settle.sql) and the preview's counts (uprating_preview_compared.sql) each probe it once per AP.
+-- verdict (uprating_settle.sql) probes it once per AP (the preview reads a chunk's rows in one range scan instead,
+-- uprating_latest_rows.sql).
 LEFT JOIN LATERAL (
   SELECT /* include uprating_outcome_columns */
   FROM claimants_regimeassessment x
