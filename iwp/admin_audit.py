@@ -53,6 +53,11 @@ class AuditedAdminMixin:
         return request._iwp_admin_audited
 
     def save_model(self, request: Any, obj: models.Model, form: Any, change: bool) -> None:
+        if change and not form.changed_data:
+            # "Save" with nothing changed: nothing is written, so a threshold row keeps its ``recorded_at`` (an
+            # uprating reads a new stamp as a change of figures) and the audit gains no empty event.
+            self._audited(request).add((obj._meta.label_lower, obj.pk))
+            return
         changed: dict[str, Any] = {}
         for name in form.changed_data:
             if _secret(name):

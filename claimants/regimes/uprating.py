@@ -57,6 +57,7 @@ from iwp.background.jobs import (
     job_create,
     job_fail,
     job_is_cancelled,
+    job_refuse_resume,
     job_start,
     job_succeed,
 )
@@ -731,14 +732,28 @@ def _threshold_changes(before: date) -> list[tuple[str, date, datetime]]:
         target_type__in=labels, verb__in=(AuditVerb.DELETED, AuditVerb.UPDATED)
     ).values_list("target_type", "verb", "payload", "at")
     for target_type, verb, payload, at in events:
-        if verb == AuditVerb.DELETED:
-            left = (payload.get("values") or {}).get("effective_from")
-        else:
-            moved = (payload.get("changed") or {}).get("effective_from")
-            left = moved.get("before") if isinstance(moved, dict) else None
-        if isinstance(left, str) and date.fromisoformat(left) < before:
-            changes.append((labels[target_type], date.fromisoformat(left), at))
+        left = _date_left(verb, payload)
+        if left is not None and left < before:
+            changes.append((labels[target_type], left, at))
     return changes
+
+
+def _date_left(verb: str, payload: Any) -> date | None:
+    """The date a threshold row had before an admin deletion or a change of its date, from the audit's payload
+    (``iwp.admin_audit``); None for any other change, or a payload of another shape."""
+    if not isinstance(payload, dict):
+        return None
+    if verb == AuditVerb.DELETED:
+        values = payload.get("values")
+        left = values.get("effective_from") if isinstance(values, dict) else None
+    else:
+        changed = payload.get("changed")
+        moved = changed.get("effective_from") if isinstance(changed, dict) else None
+        left = moved.get("before") if isinstance(moved, dict) else None
+    try:
+        return date.fromisoformat(left) if isinstance(left, str) else None
+    except ValueError:
+        return None
 
 
 def uprating_thresholds_not_applied(before: date) -> list[tuple[str, date]]:
@@ -794,10 +809,17 @@ def _reopen(job_id: int) -> None:
 def _refuse_resume_after_threshold_changes(job_id: int) -> None:
     """A job whose thresholds have changed since it started is not resumed (``ResumeRefused``): its parts done
     used the figures before the change, the rest would use the new ones, and the caseload would end half on
-    each. A new uprating from the earliest date changed (or the job's own, if earlier) decides all of it again."""
+    each. A new uprating from the earliest date changed (or the job's own, if earlier) decides all of it again.
+    A row taking effect after today changes no period recorded yet (an AP takes the thresholds in force on its
+    first day), so entering next April's rates early does not stop a job."""
     job = BackgroundJob.objects.only("parameters", "created_at").get(pk=job_id)
+    today = timezone.localdate()
     changes = sorted(
-        {(what, day) for what, day, when in _threshold_changes(date.max) if when > job.created_at},
+        {
+            (what, day)
+            for what, day, when in _threshold_changes(date.max)
+            if when > job.created_at and day <= today
+        },
         key=lambda row: (row[1], row[0]),
     )
     if not changes:
@@ -852,7 +874,11 @@ def uprating_run_inline(
         )
         job_id = job.pk
     else:
-        _refuse_resume_after_threshold_changes(job_id)
+        try:
+            _refuse_resume_after_threshold_changes(job_id)
+        except ResumeRefused as refused:
+            job_refuse_resume(job_id=job_id, reason=str(refused), actor=actor)
+            raise
         _reopen(job_id)
     pending: list[int] = []
     uprating_job_run(job_id=job_id, dispatch=lambda _job, index: pending.append(index))
@@ -940,17 +966,20 @@ def _preview_chunks(chunks: list[tuple[int, int]], params: dict) -> dict[str, An
         written="uprating_preview_compared",
         result="uprating_preview_result",
     )
-    with transaction.atomic(), connection.cursor() as cursor:
+    # The preview's sessions already fill the cores (uprating_preview), and it is the only statement here that reads
+    # without writing, so PostgreSQL would add parallel workers to each: at 1,000,000 claimants they only contended
+    # for the same two cores (the preview 10.9 s against 9.8 s without them, medians of seven runs). And the
+    # planner expects a few rows out of the decisions, so it sorted a chunk's 100,000 APs to count them and sorted
+    # both sides of joins it could hash. Without sorts it hashes: three 100,000-claimant chunks 4.50 s against
+    # 4.90 s (five rounds), and from the earliest AP (every AP decided) 26 s against 30 s, with the same counts.
+    # Both are put back afterwards: inside a caller's transaction, the statements after the preview plan as usual.
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        _planner_setting(cursor, "max_parallel_workers_per_gather", "0"),
+        _planner_setting(cursor, "enable_sort", "off"),
+    ):
         _tune_one_statement(cursor)
-        # The preview's sessions already fill the cores (uprating_preview), and it is the only statement here that
-        # reads without writing, so PostgreSQL would add parallel workers to each: at 1,000,000 claimants they only
-        # contended for the same two cores (the preview 10.9 s against 9.8 s without them, medians of seven runs).
-        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        # The planner expects a few rows out of the decisions, so it sorted a chunk's 100,000 APs to count them and
-        # sorted both sides of joins it could hash. Without sorts it hashes: three 100,000-claimant chunks 4.50 s
-        # against 4.90 s (five rounds), and from the earliest AP (every AP decided) 26 s against 30 s, with the
-        # same counts.
-        cursor.execute("SET LOCAL enable_sort = off")
         for lo, hi in chunks:
             cursor.execute(statement, {**params, "lo": lo, "hi": hi})
             rows = cursor.fetchall()

@@ -244,8 +244,9 @@ class UpratingForm(forms.Form):
 
     def clean_effective_from(self) -> date:
         """Refuse a date that would skip a threshold row added, changed or removed since the last uprating that
-        included its date (uprating.uprating_thresholds_not_applied): the job trusts the history before its own date, so the periods
-        between would keep the old figures. The preview is refused too: it would forecast that job."""
+        included its date (uprating.uprating_thresholds_not_applied): the job trusts the history before its own
+        date, so the periods between would keep the old figures. The preview is refused too: it would forecast that
+        job."""
         effective_from = self.cleaned_data["effective_from"]
         skipped = uprating.uprating_thresholds_not_applied(effective_from)
         if skipped:

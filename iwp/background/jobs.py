@@ -169,13 +169,25 @@ def job_resume(*, job_id: int, actor: StaffMember | None, how: str = "") -> bool
                 audit_record(actor=actor, verb=AuditVerb.UPDATED, target=job, payload={"resumed": True})
             RESUMERS[job.kind](job_id)
     except ResumeRefused as refused:
-        with transaction.atomic():
-            BackgroundJob.objects.filter(pk=job_id).exclude(state=BackgroundJobState.SUCCEEDED).update(
-                state=BackgroundJobState.FAILED, error=str(refused)[:5000], finished_at=timezone.now()
-            )
-            job_add_event(job_id=job_id, what=f"Not resumed: {refused}", done=job.done)
+        job_refuse_resume(job_id=job_id, reason=str(refused), actor=actor)
         raise
     return True
+
+
+def job_refuse_resume(*, job_id: int, reason: str, actor: StaffMember | None) -> None:
+    """Record a resume its kind refused (``ResumeRefused``): a failed or running job is failed with the reason (a
+    job finished or cancelled meanwhile is left as it is), the job's page says so, and a person who asked is
+    audited."""
+    with transaction.atomic():
+        job = BackgroundJob.objects.select_for_update().get(pk=job_id)
+        BackgroundJob.objects.filter(
+            pk=job_id, state__in=(BackgroundJobState.FAILED, BackgroundJobState.RUNNING)
+        ).update(state=BackgroundJobState.FAILED, error=reason[:5000], finished_at=timezone.now())
+        job_add_event(job_id=job_id, what=f"Not resumed: {reason}", done=job.done)
+        if actor is not None:
+            audit_record(
+                actor=actor, verb=AuditVerb.UPDATED, target=job, payload={"resumed": False, "refused": reason}
+            )
 
 
 def resume_horizon() -> timedelta:

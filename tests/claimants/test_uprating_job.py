@@ -33,7 +33,7 @@ from claimants.regimes.engine import Cause, next_period_start
 from claimants.regimes.recalculation import claimant_recalculate
 from claimants.services import claimant_update_facts
 from iwp.background.jobs import job_cancel, job_create
-from iwp.models import BackgroundJob, BackgroundJobState
+from iwp.models import AuditEvent, BackgroundJob, BackgroundJobState
 from tests.api_helpers import assert_error
 from tests.factories import AdministratorFactory, JobcentreFactory
 
@@ -773,6 +773,12 @@ def test_a_failed_job_is_not_resumed_once_the_thresholds_have_changed(
         api_for(administrator).post(f"/api/v1/jobs/{job.pk}/resume/"), 409, "resume_refused"
     )
     assert refused["detail"] == f"This job has not been resumed. {reason}"
+    # Each refusal is on the job's page, and the administrators who asked (page, API) are audited.
+    job.refresh_from_db()
+    assert [e["what"] for e in job.result["events"]].count(f"Not resumed: {reason}") == 3
+    assert AuditEvent.objects.filter(target_type="iwp.backgroundjob", payload__refused=reason).count() == 2
+    # In-process (the bench's resume), from a running job: failed with the reason too.
+    BackgroundJob.objects.filter(pk=job.pk).update(state=BackgroundJobState.RUNNING, error="")
     with pytest.raises(ResumeRefused):
         uprating.uprating_run_inline(UPRATED_FROM, "test", None, workers=1, job_id=job.pk)
     job.refresh_from_db()
@@ -780,12 +786,51 @@ def test_a_failed_job_is_not_resumed_once_the_thresholds_have_changed(
     assert job.result["events"][-1]["what"] == f"Not resumed: {reason}"
     # A running job that lost its worker: the stall check fails it with the reason instead of resuming it.
     BackgroundJob.objects.filter(pk=job.pk).update(
-        state=BackgroundJobState.RUNNING, heartbeat_at=job.created_at - timedelta(hours=1)
+        state=BackgroundJobState.RUNNING, error="", heartbeat_at=job.created_at - timedelta(hours=1)
     )
     assert jobs_heal(resume_after=timedelta(0)) == {"resumed": 0, "failed": 1}
     job.refresh_from_db()
     assert (job.state, job.error) == (BackgroundJobState.FAILED, reason)
     assert RegimeAssessment.objects.count() == rows
+
+
+@pytest.mark.django_db
+def test_a_failed_job_is_resumed_when_the_only_changes_came_before_it_or_take_effect_after_today(
+    monkeypatch,
+) -> None:
+    """Only a change a decided period can read stops a resume: rows recorded before the job started were read by
+    every chunk alike, and a row taking effect after today (next April's rates entered early) decides no AP yet."""
+    from django.utils import timezone
+
+    seed_caseload(random.Random(11), 30)
+    AetParameter.objects.create(
+        effective_from=date(2025, 9, 1),
+        single_hours=Decimal(20),
+        couple_hours=Decimal(31),
+        hourly_rate=Decimal("12.71"),
+    )
+    real = uprating._process_chunk_sql
+
+    def flaky(**kwargs):
+        if kwargs["index"] == 1:
+            raise RuntimeError("worker died")
+        return real(**kwargs)
+
+    monkeypatch.setattr(uprating, "_process_chunk_sql", flaky)
+    with pytest.raises(RuntimeError):
+        uprating.uprating_run_inline(UPRATED_FROM, "test", None, workers=1, chunk_size=13)
+    monkeypatch.setattr(uprating, "_process_chunk_sql", real)
+    job = BackgroundJob.objects.get(kind=uprating.UPRATING_JOB_KIND)
+    AetParameter.objects.create(
+        effective_from=timezone.localdate() + timedelta(days=120),
+        single_hours=Decimal(20),
+        couple_hours=Decimal(31),
+        hourly_rate=Decimal("13.50"),
+    )
+    info = uprating.uprating_run_inline(UPRATED_FROM, "test", None, workers=1, job_id=job.pk)
+    assert (
+        info["state"] == BackgroundJobState.SUCCEEDED and info["chunks"] == len(job.parameters["chunks"]) - 1
+    )
 
 
 @pytest.mark.django_db

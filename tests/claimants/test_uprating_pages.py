@@ -258,10 +258,10 @@ def test_the_preview_says_when_claimants_wait_for_a_recalculation(
     html = admin_client_iwp.post(
         reverse("claimants:uprating"), {**form, "action": "preview"}
     ).content.decode()
-    assert "1 of 1 claimants would move regime (1 history rows to write" in html
+    assert "1 of 1 claimants would move regime (1 history row to write" in html
     waiting = (
-        "and perhaps more for the 1 of them waiting for a recalculation after a change to their record: the "
-        "uprating recalculates their whole history)."
+        "and perhaps more for 1 claimant waiting for a recalculation after a change to their record: the uprating "
+        "recalculates all of their last 24 assessment periods)."
     )
     assert (waiting in html) == (engine_path == "sql")
 
@@ -329,3 +329,53 @@ def test_a_threshold_row_moved_to_a_later_date_in_admin_refuses_dates_after_the_
         admin_client_iwp, "2025-05-10"
     )
     assert "govuk-error-summary" not in _uprating_page(admin_client_iwp, "2025-05-01")
+    # Moved again, earlier than it began: every date it has had counts.
+    data["effective_from"] = "2025-04-10"
+    assert client.post(url, data).status_code == 302
+    assert (
+        "Recalculate from 10 April 2025 or earlier. No uprating has included the AET from 10 April 2025 and the AET "
+        "from 1 May 2025 and the AET from 20 May 2025 since"
+    ) in _uprating_page(admin_client_iwp, "2025-06-01")
+
+
+def test_wage_rates_deleted_together_in_admin_refuse_a_later_date(
+    admin_client_iwp, superuser_client, light_touch_claimant
+):
+    """Admin's "Delete selected" deletes rows in bulk: each is audited, so each date counts."""
+    from claimants.models import WageRate
+
+    latest = WageRate.objects.filter(effective_from__lt=dt.date(2025, 5, 1)).latest("effective_from")
+    rows = WageRate.objects.bulk_create(
+        WageRate(
+            effective_from=dt.date(2025, 5, 1), band=r.band, min_age=r.min_age, max_age=r.max_age, rate=r.rate
+        )
+        for r in WageRate.objects.filter(effective_from=latest.effective_from)
+    )
+    WageRate.objects.filter(effective_from=dt.date(2025, 5, 1)).update(recorded_at=None)  # applied
+    assert "govuk-error-summary" not in _uprating_page(admin_client_iwp, "2025-06-01")
+    client, _root = superuser_client
+    response = client.post(
+        reverse("admin:claimants_wagerate_changelist"),
+        {"action": "delete_selected", "_selected_action": [r.pk for r in rows], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not WageRate.objects.filter(effective_from=dt.date(2025, 5, 1)).exists()
+    assert (
+        "Recalculate from 1 May 2025 or earlier. No uprating has included the wage rates from 1 May 2025 since"
+        in _uprating_page(admin_client_iwp, "2025-06-01")
+    )
+
+
+def test_saving_a_threshold_row_unchanged_in_admin_is_no_change(superuser_client, admin_client_iwp):
+    """ "Save" with nothing changed writes nothing: the row keeps its stamp (an uprating would read a new one as new
+    figures) and the audit gains no empty event."""
+    from iwp.models import AuditEvent
+
+    row = _applied_aet_from_may_2025()
+    client, _root = superuser_client
+    url = reverse("admin:claimants_aetparameter_change", args=[row.pk])
+    assert client.post(url, admin_form_values(client, url)).status_code == 302
+    row.refresh_from_db()
+    assert row.recorded_at is None
+    assert not AuditEvent.objects.filter(target_type="claimants.aetparameter").exists()
+    assert "govuk-error-summary" not in _uprating_page(admin_client_iwp, "2025-06-01")
