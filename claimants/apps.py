@@ -23,4 +23,8 @@ class ClaimantsConfig(AppConfig):
         progression_figures.register(registry, caseload.registry)
         timeline.register()
         retention_tables.register(retention_registry)
-        register_resumer(uprating.UPRATING_JOB_KIND, lambda job_id: uprating.uprating_resume(job_id=job_id))
+        register_resumer(
+            uprating.UPRATING_JOB_KIND,
+            lambda job_id: uprating.uprating_resume(job_id=job_id),
+            refusal=lambda job_id: uprating.uprating_resume_refusal(job_id=job_id),
+        )

@@ -23,7 +23,13 @@ from iwp.access import ALL_ROLES, has_role, role_required
 from iwp.audit import audit_event
 from iwp.audit_log import audit_events, csv_rows, target_type_choices
 from iwp.background import outbox
-from iwp.background.jobs import ResumeRefused, job_can_resume, job_resume, jobs_visible_to
+from iwp.background.jobs import (
+    ResumeRefused,
+    job_can_resume,
+    job_resume,
+    job_resume_refusal,
+    jobs_visible_to,
+)
 from iwp.csv_export import csv_streaming_response
 from iwp.forms import AuditFilterForm, SignInForm
 from iwp.middleware import TIMED_OUT, not_activity
@@ -131,6 +137,14 @@ def _job_for(request: HttpRequest, pk: int) -> BackgroundJob:
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
     chunks = job.parameters.get("chunks") or []
+    may_resume = (
+        has_role(request.user, Role.ADMINISTRATOR)
+        and job_can_resume(job)
+        and (job.state == BackgroundJobState.FAILED or job.is_stalled)
+    )
+    # A resume its kind would refuse (an uprating whose thresholds changed since it started) is not offered: the
+    # page says why, unless the job's error already does.
+    refused = job_resume_refusal(job) if may_resume else None
     return render(
         request,
         "iwp/job_detail.html",
@@ -143,9 +157,9 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 {"at": parse_datetime(e.get("at", "")), "what": e.get("what", "")}
                 for e in (job.result or {}).get("events", [])
             ],
-            "can_resume": has_role(request.user, Role.ADMINISTRATOR)
-            and job_can_resume(job)
-            and (job.state == BackgroundJobState.FAILED or job.is_stalled),
+            "can_resume": may_resume and not refused,
+            "cannot_resume": bool(refused),
+            "resume_refused": refused if refused and refused != job.error else "",
         },
     )
 

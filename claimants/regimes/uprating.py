@@ -76,6 +76,7 @@ __all__ = [
     "uprating_job_run",
     "uprating_preview",
     "uprating_resume",
+    "uprating_resume_refusal",
     "uprating_run_inline",
     "uprating_start",
     "uprating_thresholds_not_applied",
@@ -806,8 +807,8 @@ def _reopen(job_id: int) -> None:
     )
 
 
-def _refuse_resume_after_threshold_changes(job_id: int) -> None:
-    """A job whose thresholds have changed since it started is not resumed (``ResumeRefused``): its parts done
+def uprating_resume_refusal(*, job_id: int) -> str | None:
+    """Why a job whose thresholds have changed since it started is not resumed, or None: its parts done
     used the figures before the change, the rest would use the new ones, and the caseload would end half on
     each. A new uprating from the earliest date changed (or the job's own, if earlier) decides all of it again.
     A row taking effect after today changes no period recorded yet (an AP takes the thresholds in force on its
@@ -823,15 +824,22 @@ def _refuse_resume_after_threshold_changes(job_id: int) -> None:
         key=lambda row: (row[1], row[0]),
     )
     if not changes:
-        return
+        return None
     rows = " and ".join(f"the {what} from {format_date(day)}" for what, day in changes)
     plural = len(changes) > 1 or changes[0][0] == "wage rates"
     start = min(changes[0][1], date.fromisoformat(job.parameters["effective_from"]))
-    raise ResumeRefused(
+    return (
         f"{rows[0].upper()}{rows[1:]} {'have' if plural else 'has'} been added, changed or removed since this "
         "uprating started, so the parts not done would use different figures from the parts done. Start a new "
         f"uprating from {format_date(start)}."
     )
+
+
+def _refuse_resume_after_threshold_changes(job_id: int) -> None:
+    """``ResumeRefused`` with the reason, if ``uprating_resume_refusal`` gives one."""
+    reason = uprating_resume_refusal(job_id=job_id)
+    if reason:
+        raise ResumeRefused(reason)
 
 
 def uprating_resume(*, job_id: int) -> BackgroundJob:

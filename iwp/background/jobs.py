@@ -112,11 +112,24 @@ def job_is_cancelled(*, job_id: int) -> bool:
 # stall check then resumes a job that lost work with its worker instead of failing it, up to AUTO_RESUMES times in a
 # row without progress (a long job that loses a part now and then, and goes on, is resumed each time).
 RESUMERS: dict[str, Callable[[int], None]] = {}
+# Why a kind would refuse to resume a job now (the reason its resumer would raise ``ResumeRefused`` with), or None:
+# the job's page offers no Resume button that cannot work, and says why.
+RESUME_REFUSALS: dict[str, Callable[[int], str | None]] = {}
 AUTO_RESUMES = 3
 
 
-def register_resumer(kind: str, resume: Callable[[int], None]) -> None:
+def register_resumer(
+    kind: str, resume: Callable[[int], None], refusal: Callable[[int], str | None] | None = None
+) -> None:
     RESUMERS[kind] = resume
+    if refusal is not None:
+        RESUME_REFUSALS[kind] = refusal
+
+
+def job_resume_refusal(job: BackgroundJob) -> str | None:
+    """Why this job's kind would refuse to resume it now, or None (``register_resumer``'s ``refusal``)."""
+    check = RESUME_REFUSALS.get(job.kind)
+    return check(job.pk) if check else None
 
 
 def job_add_event(*, job_id: int, what: str, done: int | None = None) -> None:

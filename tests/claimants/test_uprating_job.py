@@ -765,8 +765,13 @@ def test_a_failed_job_is_not_resumed_once_the_thresholds_have_changed(
         "parts not done would use different figures from the parts done. Start a new uprating from 1 September "
         "2025."
     )
+    # The job's page offers no Resume that cannot work, and says why.
+    page = admin_client_iwp.get(reverse("iwp:job_detail", args=[job.pk])).content.decode()
+    assert "Resume the job" not in page
+    assert f"This job cannot be resumed. {reason}</div>" in page
     page = admin_client_iwp.post(reverse("iwp:job_resume", args=[job.pk]), follow=True).content.decode()
     assert f"The job has not been resumed. {reason}" in page
+    assert "Resume the job" not in page and "This job cannot be resumed.</div>" in page  # the error says why
     with pytest.raises(CommandError, match=re.escape(f"Job {job.pk} has not been resumed. {reason}")):
         call_command("resume_job", str(job.pk))
     refused = assert_error(
