@@ -727,6 +727,23 @@ def test_a_failed_chunk_is_resumed_without_duplicating_history(monkeypatch) -> N
     assert latest == expected[0] and counts == expected[1]
 
 
+def _an_uprating_failed_at_its_second_chunk(monkeypatch) -> BackgroundJob:
+    """An uprating from UPRATED_FROM in chunks of 13 whose second chunk raised (its worker died): failed, the first
+    chunk done, the rest waiting for a resume."""
+    real = uprating._process_chunk_sql
+
+    def flaky(**kwargs):
+        if kwargs["index"] == 1:
+            raise RuntimeError("worker died")
+        return real(**kwargs)
+
+    monkeypatch.setattr(uprating, "_process_chunk_sql", flaky)
+    with pytest.raises(RuntimeError):
+        uprating.uprating_run_inline(UPRATED_FROM, "test", None, workers=1, chunk_size=13)
+    monkeypatch.setattr(uprating, "_process_chunk_sql", real)
+    return BackgroundJob.objects.get(kind=uprating.UPRATING_JOB_KIND)
+
+
 @pytest.mark.django_db
 def test_a_failed_job_is_not_resumed_once_the_thresholds_have_changed(
     monkeypatch, administrator, admin_client_iwp, api_for
@@ -740,18 +757,7 @@ def test_a_failed_job_is_not_resumed_once_the_thresholds_have_changed(
     from iwp.background.jobs import ResumeRefused, jobs_heal
 
     seed_caseload(random.Random(9), 30)
-    real = uprating._process_chunk_sql
-
-    def flaky(**kwargs):
-        if kwargs["index"] == 1:
-            raise RuntimeError("worker died")
-        return real(**kwargs)
-
-    monkeypatch.setattr(uprating, "_process_chunk_sql", flaky)
-    with pytest.raises(RuntimeError):
-        uprating.uprating_run_inline(UPRATED_FROM, "test", None, workers=1, chunk_size=13)
-    monkeypatch.setattr(uprating, "_process_chunk_sql", real)
-    job = BackgroundJob.objects.get(kind=uprating.UPRATING_JOB_KIND)
+    job = _an_uprating_failed_at_its_second_chunk(monkeypatch)
     assert job.state == BackgroundJobState.FAILED and job.result["chunks_done"] == [0]
     rows = RegimeAssessment.objects.count()
     AetParameter.objects.create(
@@ -814,18 +820,7 @@ def test_a_failed_job_is_resumed_when_the_only_changes_came_before_it_or_take_ef
         couple_hours=Decimal(31),
         hourly_rate=Decimal("12.71"),
     )
-    real = uprating._process_chunk_sql
-
-    def flaky(**kwargs):
-        if kwargs["index"] == 1:
-            raise RuntimeError("worker died")
-        return real(**kwargs)
-
-    monkeypatch.setattr(uprating, "_process_chunk_sql", flaky)
-    with pytest.raises(RuntimeError):
-        uprating.uprating_run_inline(UPRATED_FROM, "test", None, workers=1, chunk_size=13)
-    monkeypatch.setattr(uprating, "_process_chunk_sql", real)
-    job = BackgroundJob.objects.get(kind=uprating.UPRATING_JOB_KIND)
+    job = _an_uprating_failed_at_its_second_chunk(monkeypatch)
     AetParameter.objects.create(
         effective_from=timezone.localdate() + timedelta(days=120),
         single_hours=Decimal(20),
