@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -71,6 +71,7 @@ __all__ = [
     "ChunkResult",
     "classify_floor_sql",
     "classify_rows_sql",
+    "threshold_rows_named",
     "uprating_chunk_failed",
     "uprating_chunk_run",
     "uprating_job_run",
@@ -757,6 +758,13 @@ def _date_left(verb: str, payload: Any) -> date | None:
         return None
 
 
+def threshold_rows_named(rows: list[tuple[str, date]]) -> tuple[str, bool]:
+    """("the AET from 7 April 2026 and the wage rates from …", whether they take a plural verb), for the
+    (what, date) pairs ``uprating_thresholds_not_applied`` and ``uprating_resume_refusal`` find."""
+    named = " and ".join(f"the {what} from {format_date(day)}" for what, day in rows)
+    return named, len(rows) > 1 or rows[0][0] == "wage rates"
+
+
 def uprating_thresholds_not_applied(before: date) -> list[tuple[str, date]]:
     """The threshold changes an uprating from ``before`` would skip: AET or wage-rate rows that take effect before
     that date and were added, edited, deleted or moved (``_threshold_changes``) after every uprating that
@@ -814,19 +822,14 @@ def uprating_resume_refusal(*, job_id: int) -> str | None:
     A row taking effect after today changes no period recorded yet (an AP takes the thresholds in force on its
     first day), so entering next April's rates early does not stop a job."""
     job = BackgroundJob.objects.only("parameters", "created_at").get(pk=job_id)
-    today = timezone.localdate()
+    tomorrow = timezone.localdate() + timedelta(days=1)
     changes = sorted(
-        {
-            (what, day)
-            for what, day, when in _threshold_changes(date.max)
-            if when > job.created_at and day <= today
-        },
+        {(what, day) for what, day, when in _threshold_changes(tomorrow) if when > job.created_at},
         key=lambda row: (row[1], row[0]),
     )
     if not changes:
         return None
-    rows = " and ".join(f"the {what} from {format_date(day)}" for what, day in changes)
-    plural = len(changes) > 1 or changes[0][0] == "wage rates"
+    rows, plural = threshold_rows_named(changes)
     start = min(changes[0][1], date.fromisoformat(job.parameters["effective_from"]))
     return (
         f"{rows[0].upper()}{rows[1:]} {'have' if plural else 'has'} been added, changed or removed since this "

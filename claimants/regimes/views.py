@@ -251,8 +251,7 @@ class UpratingForm(forms.Form):
         skipped = uprating.uprating_thresholds_not_applied(effective_from)
         if skipped:
             earliest = skipped[0][1]
-            rows = " and ".join(f"the {what} from {format_date(day)}" for what, day in skipped)
-            plural = len(skipped) > 1 or skipped[0][0] == "wage rates"
+            rows, plural = uprating.threshold_rows_named(skipped)
             raise forms.ValidationError(
                 f"Recalculate from {format_date(earliest)} or earlier. No uprating has included {rows} since "
                 f"{'they were' if plural else 'it was'} added, changed or removed, so an uprating from "
