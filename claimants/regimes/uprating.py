@@ -997,8 +997,10 @@ def _preview_chunks(chunks: list[tuple[int, int]], params: dict) -> dict[str, An
             totals["claimants"] += rows[0][0]
             totals["waiting"] += rows[0][1]
             for _reached, _waiting, old, new, current, written, from_change, count in rows:
-                if count is None:
-                    continue  # the chunk's claimants reached have no AP decided
+                if count is None or new is None:
+                    # No AP decided for the chunk's claimants reached, or history rows of periods not decided (the
+                    # other side of uprating_latest_rows.sql's full join).
+                    continue
                 totals["periods"] += count if from_change else 0
                 totals["rows_to_write"] += count if written else 0
                 if current is not None and current != new:

@@ -870,6 +870,42 @@ def test_a_claimant_whose_latest_ap_cannot_be_decided() -> None:
     assert_same([claimant.pk, partner.pk], EVERYTHING)
 
 
+def test_the_preview_leaves_out_history_of_periods_it_cannot_decide_now() -> None:
+    """History rows of periods from the change on that cannot be decided now (the joint partner's facts removed
+    after the history was written) come out of the preview's full join with history on their own
+    (uprating_latest_rows.sql): no new regime, so they count nowhere. The preview's counts are the job's, for
+    this claimant beside one the change moves."""
+    from claimants.models import ClaimantFacts
+
+    jobcentre = JobcentreFactory()
+    claimant = _person(jobcentre, 10)
+    partner = _person(jobcentre, 10)
+    mover = _person(jobcentre, 10)
+    starts = [date(2026, 8, 10), date(2026, 9, 10), date(2026, 10, 10)]
+    _earn(claimant, starts, [1000] * 3)
+    _earn(partner, starts, [300] * 3)
+    _earn(mover, starts, [1290] * 3)  # over the AET before the change, under the new one (£1,386.67)
+    _change(claimant, date(2026, 8, 10), partner=partner)
+    _change(partner, date(2026, 8, 10), partner=claimant)
+    python_path([claimant.pk, partner.pk, mover.pk], EVERYTHING)
+    change = date(2026, 9, 10)
+    assert RegimeAssessment.objects.filter(claimant=claimant, period_start__gte=change).count() == 2
+    ClaimantFacts.objects.filter(claimant=partner).delete()
+    AetParameter.objects.create(
+        effective_from=change, single_hours=D(20), couple_hours=D(31), hourly_rate=D("16")
+    )
+
+    for chunk_size in (1, 1000):
+        preview = uprating.uprating_preview(effective_from=change, chunk_size=chunk_size, workers=1)
+        # The mover's two APs only: the claimant's cannot be decided, nor the partner's (no facts).
+        assert preview["periods"] == 2
+        assert preview["rows_to_write"] == 2
+        assert preview["moving"] == 1
+        assert preview["period_moves"] == [{"from": "light_touch", "to": "intensive_work_search", "count": 2}]
+    (info, _) = assert_same([claimant.pk, partner.pk, mover.pk], change)
+    assert info["rows_written"] == preview["rows_to_write"]
+
+
 def test_cycling_flags_across_the_change_with_gaps_easements_and_no_requirements() -> None:
     """Cyclers whose crossings run through the change: around the single AET before and after it (marginal), weekly
     pay (5 paydays), a seasonal pattern over two winters, a run broken by a gap right after the change, one by an
