@@ -1041,6 +1041,53 @@ def test_every_figure_of_the_preview_is_what_the_job_then_does_from_the_change_o
 
 
 @pytest.mark.django_db
+def test_the_preview_reads_a_chunks_history_once_whatever_join_the_planner_prefers() -> None:
+    """The preview's read of the chunk's latest history rows (uprating_latest_rows.sql) runs once a chunk. As a LEFT
+    join, a planner that expected a few APs out of the decisions nested it under them and ran it again for every AP
+    (at 1,000,000 claimants, a 25,000-claimant chunk for minutes instead of 0.4 s). Here the planner is pushed to
+    nested loops outright, as those estimates push it: the full join can only be hashed or merged, so it still
+    reads history once."""
+    ids = seed_caseload(random.Random(53), 30)
+    python_path(ids, EVERYTHING)
+    _uprate()
+    (statement,) = uprating._statements(
+        "classify_floor",
+        reached="classify_floor_reached",
+        written="uprating_preview_compared",
+        result="uprating_preview_result",
+    )
+    params = {"effective_from": UPRATED_FROM, "decide_from": UPRATED_FROM, "lo": min(ids), "hi": max(ids) + 1}
+
+    def path_to_history(node: dict) -> list[dict]:
+        """The plan's nodes from ``node`` down to the scan of the history index, or [] if it is not below."""
+        if node.get("Index Name") == "assessment_period_latest_idx":
+            return [node]
+        for child in node.get("Plans", []):
+            if below := path_to_history(child):
+                return [node, *below]
+        return []
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        uprating._tune_one_statement(cursor)
+        cursor.execute("SET LOCAL enable_hashjoin = off")
+        cursor.execute("SET LOCAL enable_mergejoin = off")
+        cursor.execute("SET LOCAL enable_material = off")  # nor a cached copy of the scan to loop over
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params)
+        [[plan]] = cursor.fetchall()
+    path = path_to_history(plan[0]["Plan"])
+    joined = max(
+        i for i, node in enumerate(path) if node["Node Type"] in ("Nested Loop", "Hash Join", "Merge Join")
+    )
+    # From the join down to the scan, each node ran once: history read once, however it was joined.
+    assert [node["Actual Loops"] for node in path[joined + 1 :]] == [1] * (len(path) - joined - 1)
+    assert (
+        path[-1]["Actual Rows"]
+        == RegimeAssessment.objects.filter(period_start__gte=UPRATED_FROM).count()
+        > 10
+    )
+
+
+@pytest.mark.django_db
 def test_each_chunk_is_planned_for_its_own_id_range_though_the_statement_is_prepared() -> None:
     """The app prepares a statement on its second use (iwp/settings.py). PostgreSQL may then keep one generic plan
     for every chunk: one such plan ran the preview's ninth chunk of ten at 1,000,000 claimants for ten minutes
