@@ -89,6 +89,23 @@ function initJobProgress (root) {
 
   const announce = (message) => { live.textContent = message }
   const setText = (message) => { if (text) text.textContent = message }
+  // A job's error is shown once, as an error message under the progress text (the page may already have drawn it):
+  // repeated in the progress text as well, a failed job's page said it twice.
+  const setError = (message) => {
+    let error = root.querySelector('[data-iwp-job-progress-error]')
+    if (!message) {
+      if (error) error.remove()
+      return
+    }
+    if (!error) {
+      error = document.createElement('p')
+      error.className = 'govuk-error-message'
+      error.setAttribute('data-iwp-job-progress-error', '')
+      if (text) text.after(error)
+      else root.append(error)
+    }
+    error.textContent = message
+  }
 
   function render (data) {
     const total = toNumber(data.total)
@@ -119,11 +136,8 @@ function initJobProgress (root) {
       }
     }
 
-    if (data.error) {
-      setText(`${message}. Error: ${data.error}`)
-    } else {
-      setText(message)
-    }
+    setText(message)
+    setError(data.error)
 
     // Announce sparingly: state changes, every 10%, the end and errors.
     const step = shown === null ? null : Math.floor(shown / 10)
