@@ -102,3 +102,15 @@ def admin_form_values(client, url: str) -> dict[str, str | list[str]]:
         else:
             data[name] = field.get("value", "")
     return data
+
+
+def threshold_rows_applied(queryset) -> None:
+    """Make AET or wage-rate rows count as included by every uprating, as the reference rows the migrations loaded
+    do: no ``recorded_at`` stamp, and nothing for their dates in the database's log of changes (migration 0027)."""
+    from claimants.models import ThresholdChange
+
+    dates = set(queryset.values_list("effective_from", flat=True))
+    queryset.update(recorded_at=None)  # the stamp alone: the log ignores it
+    ThresholdChange.objects.filter(
+        table_name=queryset.model._meta.db_table, effective_from__in=dates
+    ).delete()

@@ -57,7 +57,7 @@ from claimants.models.support_fund import (
     SupportFundPurpose,
     SupportFundRule,
 )
-from claimants.models.thresholds import AetParameter, WageBand, WageRate
+from claimants.models.thresholds import AetParameter, ThresholdChange, WageBand, WageRate
 
 __all__ = [
     "ACCEPT_WITHIN",
@@ -106,6 +106,7 @@ __all__ = [
     "SupportFundPurpose",
     "SupportFundRule",
     "SupportIntensity",
+    "ThresholdChange",
     "WageBand",
     "WageRate",
     "Weekday",

@@ -230,3 +230,23 @@ BAND_AGE_WORDS = {
     WageBand.YOUNG_ADULT: "ages 21 to 22 or 21 to 24",
     WageBand.ADULT: "ages 21, 23 or 25 and over (leave the oldest age empty)",
 }
+
+
+class ThresholdChange(models.Model):
+    """A change to an AET or wage-rate row, written by the database itself (triggers, migration 0027) whatever made
+    it: Django admin, a shell, a management command, ``QuerySet.update()`` (which stamps no ``recorded_at``) or
+    SQL. One row per date the change touched: an added row's date, a changed or deleted row's date, and both dates
+    of a row moved to another. An uprating from a later date would skip such a change for the periods between
+    (uprating_thresholds_not_applied). Rows changed before 0027 are not here; ``recorded_at`` and admin's audit
+    cover those."""
+
+    table_name = models.CharField(max_length=40)
+    effective_from = models.DateField()
+    # The database's clock at the change (the statement's, not the transaction's start).
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.table_name} from {self.effective_from} changed at {self.changed_at:%Y-%m-%d %H:%M:%S}"

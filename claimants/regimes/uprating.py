@@ -47,7 +47,7 @@ from typing import Any
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
-from claimants.models import AetParameter, Claimant, EarningsRecord, RegimeMove, WageRate
+from claimants.models import AetParameter, Claimant, EarningsRecord, RegimeMove, ThresholdChange, WageRate
 from claimants.regimes.cycling import CyclingSettings
 from claimants.regimes.engine import Cause, format_date
 from claimants.regimes.recalculation import claimant_recalculate
@@ -718,11 +718,20 @@ THRESHOLD_TABLES = (("AET", AetParameter), ("wage rates", WageRate))
 
 
 def _threshold_changes(before: date) -> list[tuple[str, date, datetime]]:
-    """Every recorded change to a threshold row taking effect before ``before``, as (what, date, when): a row's
-    own ``recorded_at`` (added or edited), and from the audit of Django admin (``iwp.admin_audit``) a row deleted
-    (its date) or moved to another date (the date it left). A deleted row leaves nothing to stamp, and a moved
-    row's stamp is on its new date only, yet the periods from the old date were calculated with it."""
+    """Every recorded change to a threshold row taking effect before ``before``, as (what, date, when): what the
+    database logged (``ThresholdChange``, migration 0027: any change, from anywhere, each date it touched), and
+    for the changes made before it logged them a row's own ``recorded_at`` (added or edited) and from the audit of
+    Django admin (``iwp.admin_audit``) a row deleted (its date) or moved to another date (the date it left). A
+    deleted row leaves nothing to stamp, and a moved row's stamp is on its new date only, yet the periods from the
+    old date were calculated with it."""
+    tables = {model._meta.db_table: what for what, model in THRESHOLD_TABLES}
     changes = [
+        (tables[table], effective_from, changed_at)
+        for table, effective_from, changed_at in ThresholdChange.objects.filter(
+            effective_from__lt=before, table_name__in=tables
+        ).values_list("table_name", "effective_from", "changed_at")
+    ]
+    changes += [
         (what, effective_from, recorded_at)
         for what, model in THRESHOLD_TABLES
         for effective_from, recorded_at in model.objects.filter(

@@ -201,3 +201,42 @@ def test_migration_0026_leaves_existing_threshold_rows_unstamped_and_stamps_each
         assert row.recorded_at is not None
     finally:
         _migrate()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0027_logs_each_threshold_change_from_then_on_and_none_before() -> None:
+    """Issue #13: the database logs every change to the threshold tables from 0027 on, whatever makes it; the rows
+    already there are not logged (they count as applied), and migrating back removes the log and its triggers."""
+    from claimants.models import AetParameter, ThresholdChange, WageRate
+
+    def triggers() -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE %s", ["iwp_claimants_%_changed"])
+            return {name for (name,) in cursor.fetchall()}
+
+    try:
+        _migrate([("claimants", "0026_thresholds_recorded_at")])
+        assert triggers() == set()
+        AetParameter.objects.update(note="Before the log")  # a change 0027 cannot know of
+        _migrate()
+        assert triggers() == {"iwp_claimants_aetparameter_changed", "iwp_claimants_wagerate_changed"}
+        assert not ThresholdChange.objects.exists()
+        row = AetParameter.objects.earliest("effective_from")
+        first = row.effective_from
+        AetParameter.objects.filter(pk=row.pk).update(effective_from=dt.date(2017, 4, 2))
+        wage = WageRate.objects.earliest("effective_from")
+        WageRate.objects.filter(pk=wage.pk).delete()
+        assert sorted(ThresholdChange.objects.values_list("table_name", "effective_from")) == sorted(
+            [
+                ("claimants_aetparameter", first),
+                ("claimants_aetparameter", dt.date(2017, 4, 2)),
+                ("claimants_wagerate", wage.effective_from),
+            ]
+        )
+        _migrate([("claimants", "0026_thresholds_recorded_at")])
+        assert triggers() == set()
+        AetParameter.objects.filter(pk=row.pk).update(
+            effective_from=first
+        )  # unlogged, and no table to log in
+    finally:
+        _migrate()  # the tables are flushed and the reference rows loaded again after the test (tests/conftest.py)

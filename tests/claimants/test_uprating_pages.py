@@ -4,13 +4,14 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from claimants.models import AetParameter, RegimeAssessment, RegimeMove
 from claimants.services import claimant_record_earnings
 from iwp.models import BackgroundJob
 from tests.claimants.factories import ClaimantFactory, claimant_with_earnings
-from tests.factories import admin_form_values, govuk_date
+from tests.factories import admin_form_values, govuk_date, threshold_rows_applied
 
 pytestmark = pytest.mark.django_db
 
@@ -268,14 +269,14 @@ def test_the_preview_says_when_claimants_wait_for_a_recalculation(
 
 def _applied_aet_from_may_2025() -> AetParameter:
     """An AET row from 1 May 2025 (20 hours at £12.21) that counts as included by every uprating: recorded before
-    the stamp was kept."""
+    the stamp and the log were kept."""
     row = AetParameter.objects.create(
         effective_from=dt.date(2025, 5, 1),
         single_hours=Decimal(20),
         couple_hours=Decimal(29),
         hourly_rate=Decimal("12.21"),
     )
-    AetParameter.objects.filter(pk=row.pk).update(recorded_at=None)
+    threshold_rows_applied(AetParameter.objects.filter(pk=row.pk))
     return row
 
 
@@ -307,6 +308,47 @@ def test_a_threshold_row_deleted_in_admin_refuses_a_later_date_until_an_uprating
         _uprating_page(admin_client_iwp, "2025-05-01", action="run")
     assert BackgroundJob.objects.get().state == "succeeded"
     assert "govuk-error-summary" not in _uprating_page(admin_client_iwp, "2025-06-01")
+
+
+def test_threshold_rows_changed_outside_admin_refuse_a_later_date(
+    admin_client_iwp, light_touch_claimant, django_capture_on_commit_callbacks
+):
+    """A row deleted from a shell (no admin, no audit), figures changed by ``QuerySet.update()`` (no stamp) and a
+    date moved in SQL all count: the database logs each change to the threshold tables itself (migration 0027)."""
+    from claimants.models import ThresholdChange
+
+    refused = (
+        "Recalculate from 1 May 2025 or earlier. No uprating has included the AET from 1 May 2025 since it was "
+        "added, changed or removed"
+    )
+    row = _applied_aet_from_may_2025()
+    assert "govuk-error-summary" not in _uprating_page(admin_client_iwp, "2025-06-01")
+    AetParameter.objects.filter(pk=row.pk).update(hourly_rate=Decimal("12.50"))
+    assert refused in _uprating_page(admin_client_iwp, "2025-06-01")
+
+    threshold_rows_applied(AetParameter.objects.filter(pk=row.pk))
+    assert "govuk-error-summary" not in _uprating_page(admin_client_iwp, "2025-06-01")
+    row.delete()  # as from ``manage.py shell``
+    assert refused in _uprating_page(admin_client_iwp, "2025-06-01")
+    assert "govuk-error-summary" not in _uprating_page(admin_client_iwp, "2025-05-01")
+    with django_capture_on_commit_callbacks(execute=True):
+        _uprating_page(admin_client_iwp, "2025-05-01", action="run")
+    assert BackgroundJob.objects.get().state == "succeeded"
+    assert "govuk-error-summary" not in _uprating_page(admin_client_iwp, "2025-06-01")
+
+    row = _applied_aet_from_may_2025()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE claimants_aetparameter SET effective_from = '2025-05-20' WHERE id = %s", [row.pk]
+        )
+    assert (
+        "No uprating has included the AET from 1 May 2025 and the AET from 20 May 2025 since they were added, "
+        "changed or removed" in _uprating_page(admin_client_iwp, "2025-06-01")
+    )
+    # The stamp alone is no change (the fixtures and threshold_rows_applied clear it).
+    logged = ThresholdChange.objects.count()
+    AetParameter.objects.update(recorded_at=None)
+    assert ThresholdChange.objects.count() == logged
 
 
 def test_a_threshold_row_moved_to_a_later_date_in_admin_refuses_dates_after_the_one_it_left(
@@ -351,7 +393,7 @@ def test_wage_rates_deleted_together_in_admin_refuse_a_later_date(
         )
         for r in WageRate.objects.filter(effective_from=latest.effective_from)
     )
-    WageRate.objects.filter(effective_from=dt.date(2025, 5, 1)).update(recorded_at=None)  # applied
+    threshold_rows_applied(WageRate.objects.filter(effective_from=dt.date(2025, 5, 1)))
     assert "govuk-error-summary" not in _uprating_page(admin_client_iwp, "2025-06-01")
     client, _root = superuser_client
     response = client.post(
