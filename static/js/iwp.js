@@ -104,7 +104,19 @@ function initJobProgress (root) {
       if (text) text.after(error)
       else root.append(error)
     }
-    error.textContent = message
+    // As GOV.UK's error message: a visually hidden "Error:" before the text, for screen readers.
+    const prefix = document.createElement('span')
+    prefix.className = 'govuk-visually-hidden'
+    prefix.textContent = 'Error: '
+    error.replaceChildren(prefix, message)
+  }
+  // The state's tag follows the job (a job that fails while watched no longer says "Running").
+  const tag = root.querySelector('[data-iwp-job-progress-state]')
+  const setState = (state, label) => {
+    if (!tag || !label) return
+    tag.textContent = label
+    tag.classList.toggle('govuk-tag--red', state === 'failed')
+    tag.classList.toggle('govuk-tag--green', state === 'succeeded')
   }
 
   function render (data) {
@@ -138,6 +150,7 @@ function initJobProgress (root) {
 
     setText(message)
     setError(data.error)
+    setState(data.state, data.state_label)
 
     // Announce sparingly: state changes, every 10%, the end and errors.
     const step = shown === null ? null : Math.floor(shown / 10)
