@@ -63,3 +63,13 @@ def test_each_change_is_logged_with_every_date_it_touched() -> None:
         db.execute(statement)
     db.execute("UPDATE claimants_aetparameter SET hourly_rate = 14")
     assert len(_log(db)) == 6
+
+
+def test_the_sqlite_triggers_compare_every_column_the_models_have() -> None:
+    """SQLite's update triggers name the columns they compare. A column added to either model needs a migration
+    that creates them again with it (and one that remakes the table on SQLite drops them): this fails until then."""
+    from claimants.models import AetParameter, WageRate
+
+    for model in (AetParameter, WageRate):
+        columns = {field.column for field in model._meta.concrete_fields} - {"id", "recorded_at"}
+        assert set(migration.COLUMNS[model._meta.db_table]) == columns

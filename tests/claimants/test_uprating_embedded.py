@@ -32,7 +32,18 @@ while time.monotonic() < deadline:
         break
     time.sleep(0.5)
 kept = RegimeMove.objects.filter(job=job)
+# The date check on SQLite (migration 0027's triggers): the new row is logged and, once this uprating from its date
+# has succeeded, applied; deleted as from a shell, it refuses a later date again.
+from claimants.models import ThresholdChange
+from claimants.regimes.uprating import uprating_thresholds_not_applied
+logged = list(ThresholdChange.objects.values_list("table_name", "effective_from"))
+applied = uprating_thresholds_not_applied(dt.date(2026, 5, 1))
+AetParameter.objects.filter(effective_from=dt.date(2026, 4, 7)).delete()
+refused = uprating_thresholds_not_applied(dt.date(2026, 5, 1))
 print(json.dumps({"state": job.state, "error": job.error, "done": job.done, "total": job.total,
+                  "logged": [[t, d.isoformat()] for t, d in logged],
+                  "not_applied": [[w, d.isoformat()] for w, d in applied],
+                  "refused": [[w, d.isoformat()] for w, d in refused],
                   "moved": job.result.get("moved"), "preview_moving": preview["moving"],
                   "kept": kept.count(), "kept_claimants": kept.values("claimant").distinct().count(),
                   "kept_now_in_new_regime": sum(
@@ -60,3 +71,8 @@ def test_the_embedded_default_runs_an_uprating_to_the_end(tmp_path) -> None:
     assert result["moved"] == result["preview_moving"] > 0
     # Who moved is kept one row per claimant (the per-claimant path's writer), exactly as many as the figure.
     assert result["kept"] == result["kept_claimants"] == result["kept_now_in_new_regime"] == result["moved"]
+    # The thresholds' log works on SQLite too: the row added is logged, applied by the uprating from its date, and
+    # its deletion (no admin, no audit) refuses a later date.
+    assert result["logged"] == [["claimants_aetparameter", "2026-04-07"]]
+    assert result["not_applied"] == []
+    assert result["refused"] == [["AET", "2026-04-07"]]
