@@ -44,6 +44,9 @@ class EarningsRecord(models.Model):
     class Meta:
         ordering = ["claimant", "-period_start", "-received_at"]
         constraints = [
+            # On PostgreSQL its index also carries the four figures the regime rules read (INCLUDE, migration
+            # 0028), so the uprating reads current earnings from the index alone. Not declared here: Django would
+            # then not create the constraint at all on SQLite, which has no INCLUDE.
             models.UniqueConstraint(
                 fields=["claimant", "period_start"],
                 condition=Q(is_current=True),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from tests.factories import JobcentreFactory
@@ -240,3 +240,62 @@ def test_migration_0027_logs_each_threshold_change_from_then_on_and_none_before(
         )  # unlogged, and no table to log in
     finally:
         _migrate()  # the tables are flushed and the reference rows loaded again after the test (tests/conftest.py)
+
+
+def _current_earnings_index() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_indexdef('one_current_earnings_per_period'::regclass)")
+        return cursor.fetchone()[0]
+
+
+def _current_earnings_read_plan() -> str:
+    """The plan of a chunk's read of its current earnings from a date on, as the uprating's statements read them,
+    with index-only scans the only plan not disabled."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_indexscan"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute(
+            "EXPLAIN SELECT e.claimant_id, e.period_start, e.employed_earnings, e.self_employed_earnings, "
+            "e.non_uc_partner_employed, e.non_uc_partner_self_employed FROM claimants_earningsrecord e "
+            "WHERE e.is_current AND e.claimant_id >= 1 AND e.claimant_id < 1000 AND e.period_start >= '2026-04-01'"
+        )
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0028_reads_the_current_earnings_from_their_unique_index_alone() -> None:
+    """Issue #13: the unique index of current earnings carries the four figures the regime rules read, so the
+    uprating reads them without fetching a row from the table; its keys, condition and uniqueness are unchanged, and
+    migrating back rebuilds it without them."""
+    import random
+
+    from claimants.models import EarningsRecord
+    from tests.claimants.test_uprating_job import _claimant
+
+    figures = (
+        "employed_earnings, self_employed_earnings, non_uc_partner_employed, non_uc_partner_self_employed"
+    )
+    keys = (
+        "CREATE UNIQUE INDEX one_current_earnings_per_period ON public.claimants_earningsrecord USING btree "
+    )
+    assert (
+        _current_earnings_index() == f"{keys}(claimant_id, period_start) INCLUDE ({figures}) WHERE is_current"
+    )
+    assert "Index Only Scan using one_current_earnings_per_period" in _current_earnings_read_plan()
+    claimant = _claimant(JobcentreFactory(), random.Random(1), 10)
+    row = {"claimant": claimant, "period_start": dt.date(2031, 4, 6), "employed_earnings": 900}
+    EarningsRecord.objects.create(**row, received_at=dt.datetime(2031, 5, 6, tzinfo=dt.UTC))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EarningsRecord.objects.create(**row, received_at=dt.datetime(2031, 5, 7, tzinfo=dt.UTC))
+    EarningsRecord.objects.create(**row, is_current=False, received_at=dt.datetime(2031, 5, 7, tzinfo=dt.UTC))
+    try:
+        _migrate([("claimants", "0027_threshold_changes_recorded_by_the_database")])
+        assert _current_earnings_index() == f"{keys}(claimant_id, period_start) WHERE is_current"
+        assert "Index Only Scan" not in _current_earnings_read_plan()
+    finally:
+        _migrate()
+    assert (
+        _current_earnings_index() == f"{keys}(claimant_id, period_start) INCLUDE ({figures}) WHERE is_current"
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EarningsRecord.objects.create(**row, received_at=dt.datetime(2031, 5, 8, tzinfo=dt.UTC))
