@@ -235,15 +235,21 @@ BAND_AGE_WORDS = {
 class ThresholdChange(models.Model):
     """A change to an AET or wage-rate row, written by the database itself (triggers, migration 0027) whatever made
     it: Django admin, a shell, a management command, ``QuerySet.update()`` (which stamps no ``recorded_at``) or
-    SQL. One row per date the change touched: an added row's date, a changed or deleted row's date, and both dates
-    of a row moved to another. An uprating from a later date would skip such a change for the periods between
-    (uprating_thresholds_not_applied). Rows changed before 0027 are not here; ``recorded_at`` and admin's audit
-    cover those."""
+    SQL. One row per date the change touched: an added row's date, a changed or deleted row's date, both dates
+    of a row moved to another, and every date of a table truncated (PostgreSQL, migration 0029). An uprating from
+    a later date would skip such a change for the periods between (uprating_thresholds_not_applied). Rows changed
+    before 0027 are not here; ``recorded_at`` and admin's audit cover those."""
 
     table_name = models.CharField(max_length=40)
     effective_from = models.DateField()
     # The database's clock at the change (the statement's, not the transaction's start).
     changed_at = models.DateTimeField()
+    # The writing transaction's id on PostgreSQL (pg_current_xact_id, migration 0029), and the database cluster's
+    # (pg_control_system's system_identifier: transaction ids of a restored copy start again, so only those of one
+    # cluster compare): a job's snapshot of the same cluster sees the change or not, whatever the clocks say and
+    # whenever it committed. Empty on SQLite and before 0029.
+    transaction_id = models.BigIntegerField(null=True, blank=True)
+    system_identifier = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["changed_at", "id"]

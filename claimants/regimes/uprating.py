@@ -717,22 +717,27 @@ def uprating_job_run(*, job_id: int, dispatch: Callable[[int, int], Any] | None 
 THRESHOLD_TABLES = (("AET", AetParameter), ("wage rates", WageRate))
 
 
-def _threshold_changes(before: date) -> list[tuple[str, date, datetime]]:
-    """Every recorded change to a threshold row taking effect before ``before``, as (what, date, when): what the
-    database logged (``ThresholdChange``, migration 0027: any change, from anywhere, each date it touched), and
-    for the changes made before it logged them a row's own ``recorded_at`` (added or edited) and from the audit of
-    Django admin (``iwp.admin_audit``) a row deleted (its date) or moved to another date (the date it left). A
-    deleted row leaves nothing to stamp, and a moved row's stamp is on its new date only, yet the periods from the
-    old date were calculated with it."""
+# The transaction that made a threshold change: (the cluster's system_identifier, the transaction's id).
+Transaction = tuple[int, int]
+
+
+def _threshold_changes(before: date) -> list[tuple[str, date, datetime, Transaction | None]]:
+    """Every recorded change to a threshold row taking effect before ``before``, as (what, date, when, made by):
+    what the database logged (``ThresholdChange``, migrations 0027 and 0029: any change, from anywhere, each date it
+    touched, with its transaction on PostgreSQL from 0029), and for the changes made before it logged them a
+    row's own ``recorded_at`` (added or edited) and from the audit of Django admin (``iwp.admin_audit``) a row
+    deleted (its date) or moved to another date (the date it left). A deleted row leaves nothing to stamp, and a
+    moved row's stamp is on its new date only, yet the periods from the old date were calculated with it. Only the
+    log knows the transaction (None otherwise)."""
     tables = {model._meta.db_table: what for what, model in THRESHOLD_TABLES}
     changes = [
-        (tables[table], effective_from, changed_at)
-        for table, effective_from, changed_at in ThresholdChange.objects.filter(
+        (tables[table], effective_from, changed_at, None if xid is None or system is None else (system, xid))
+        for table, effective_from, changed_at, xid, system in ThresholdChange.objects.filter(
             effective_from__lt=before, table_name__in=tables
-        ).values_list("table_name", "effective_from", "changed_at")
+        ).values_list("table_name", "effective_from", "changed_at", "transaction_id", "system_identifier")
     ]
     changes += [
-        (what, effective_from, recorded_at)
+        (what, effective_from, recorded_at, None)
         for what, model in THRESHOLD_TABLES
         for effective_from, recorded_at in model.objects.filter(
             effective_from__lt=before, recorded_at__isnull=False
@@ -745,8 +750,54 @@ def _threshold_changes(before: date) -> list[tuple[str, date, datetime]]:
     for target_type, verb, payload, at in events:
         left = _date_left(verb, payload)
         if left is not None and left < before:
-            changes.append((labels[target_type], left, at))
+            changes.append((labels[target_type], left, at, None))
     return changes
+
+
+def _database_snapshot() -> dict[str, Any]:
+    """What an uprating keeps when it is created, to tell later which threshold changes it read (_changed_after):
+    the committed transactions this statement sees (PostgreSQL's ``pg_current_snapshot()`` as text,
+    "xmin:xmax:xip,…"), the id of the transaction creating the job (given one now if it has none yet) and the
+    cluster's ``system_identifier``; nothing on SQLite."""
+    if not _is_postgresql():
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_current_snapshot()::text, pg_current_xact_id()::text::bigint, "
+            "(SELECT system_identifier FROM pg_control_system())"
+        )
+        snapshot, own, system = cursor.fetchone()
+    return {"snapshot": snapshot, "transaction": own, "system_identifier": system}
+
+
+def _seen_by(transaction_id: int, snapshot: str) -> bool:
+    """Whether a snapshot ("xmin:xmax:xip,…") sees the committed transaction ``transaction_id``: it committed before
+    the snapshot was taken. As PostgreSQL's ``pg_visible_in_snapshot``: every transaction below xmin had ended, none
+    from xmax on had started, and those listed were still running."""
+    xmin, xmax, running = snapshot.split(":")
+    if transaction_id < int(xmin):
+        return True
+    return transaction_id < int(xmax) and str(transaction_id) not in running.split(",")
+
+
+def _changed_after(changed_at: datetime, made_by: Transaction | None, job: BackgroundJob) -> bool:
+    """Whether a threshold change came after ``job`` started, so that some part of the job may not have read it.
+    By the job's snapshot where the change's transaction is known and of the same cluster (migration 0029): every
+    part of the job reads the thresholds after the job was committed, so each sees at least what the snapshot saw;
+    a change it did not see counts as after, whatever the database's and the application's clocks say and even if
+    its statement ran before the job started. Otherwise by the clocks: the job's start on the application's, the
+    change on the database's (the log) or the application's (stamps, audit). So too for a change made by the
+    transaction that created the job (its parts run after that commits, but a test may change figures in it after
+    the job), which the snapshot cannot order."""
+    parameters = job.parameters
+    if (
+        made_by is None
+        or not parameters.get("snapshot")
+        or made_by[0] != parameters.get("system_identifier")
+        or made_by[1] == parameters.get("transaction")
+    ):
+        return changed_at > job.created_at
+    return not _seen_by(made_by[1], parameters["snapshot"])
 
 
 def _date_left(verb: str, payload: Any) -> date | None:
@@ -782,7 +833,7 @@ def uprating_thresholds_not_applied(before: date) -> list[tuple[str, date]]:
     they were calculated with. Rows recorded before this was kept (``recorded_at`` empty) count as applied.
     Returns ("AET" or "wage rates", date) pairs, earliest first."""
     jobs = [
-        (date.fromisoformat(job.parameters["effective_from"]), job.created_at)
+        (date.fromisoformat(job.parameters["effective_from"]), job)
         for job in BackgroundJob.objects.filter(
             kind=UPRATING_JOB_KIND, state=BackgroundJobState.SUCCEEDED
         ).only("parameters", "created_at")
@@ -790,10 +841,32 @@ def uprating_thresholds_not_applied(before: date) -> list[tuple[str, date]]:
     ]
     skipped = {
         (what, effective_from)
-        for what, effective_from, recorded_at in _threshold_changes(before)
-        if not any(start <= effective_from and started > recorded_at for start, started in jobs)
+        for what, effective_from, changed_at, made_by in _threshold_changes(before)
+        if not any(
+            start <= effective_from and not _changed_after(changed_at, made_by, job) for start, job in jobs
+        )
     }
     return sorted(skipped, key=lambda row: (row[1], row[0]))
+
+
+def _job_created(
+    effective_from: date, reason: str, chunk_size: int, actor: StaffMember | None
+) -> BackgroundJob:
+    """A new uprating job, created in one transaction with the snapshot of committed transactions it starts with
+    (PostgreSQL, ``_database_snapshot``): every part of the job reads the thresholds after that commits, so each
+    sees at least the changes this snapshot sees (``_changed_after``)."""
+    with transaction.atomic():
+        return job_create(
+            kind=UPRATING_JOB_KIND,
+            description=f"Uprating from {format_date(effective_from)}: {reason}"[:200],
+            created_by=actor,
+            parameters={
+                "effective_from": effective_from.isoformat(),
+                "reason": reason,
+                "chunk_size": chunk_size,
+                **_database_snapshot(),
+            },
+        )
 
 
 def uprating_start(
@@ -807,12 +880,7 @@ def uprating_start(
     if not _is_postgresql():
         # SQLite has one writer at a time: small chunks (one transaction each) let coaches' saves interleave.
         chunk_size = min(chunk_size, SQLITE_CHUNK_SIZE)
-    job = job_create(
-        kind=UPRATING_JOB_KIND,
-        description=f"Uprating from {format_date(effective_from)}: {reason}"[:200],
-        created_by=actor,
-        parameters={"effective_from": effective_from.isoformat(), "reason": reason, "chunk_size": chunk_size},
-    )
+    job = _job_created(effective_from, reason, chunk_size, actor)
     send_on_commit("claimants.uprating_run", job.pk, key=f"uprating:{job.pk}", background=True)
     return job
 
@@ -833,7 +901,11 @@ def uprating_resume_refusal(*, job_id: int) -> str | None:
     job = BackgroundJob.objects.only("parameters", "created_at").get(pk=job_id)
     tomorrow = timezone.localdate() + timedelta(days=1)
     changes = sorted(
-        {(what, day) for what, day, when in _threshold_changes(tomorrow) if when > job.created_at},
+        {
+            (what, day)
+            for what, day, when, made_by in _threshold_changes(tomorrow)
+            if _changed_after(when, made_by, job)
+        },
         key=lambda row: (row[1], row[0]),
     )
     if not changes:
@@ -882,17 +954,7 @@ def uprating_run_inline(
     workers = workers or max(1, min(2, os.cpu_count() or 1))
     started = time.perf_counter()
     if job_id is None:
-        job = job_create(
-            kind=UPRATING_JOB_KIND,
-            description=f"Uprating from {format_date(effective_from)}: {reason}"[:200],
-            created_by=actor,
-            parameters={
-                "effective_from": effective_from.isoformat(),
-                "reason": reason,
-                "chunk_size": chunk_size,
-            },
-        )
-        job_id = job.pk
+        job_id = _job_created(effective_from, reason, chunk_size, actor).pk
     else:
         try:
             _refuse_resume_after_threshold_changes(job_id)

@@ -299,3 +299,41 @@ def test_migration_0028_reads_the_current_earnings_from_their_unique_index_alone
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         EarningsRecord.objects.create(**row, received_at=dt.datetime(2031, 5, 8, tzinfo=dt.UTC))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0029_logs_each_changes_transaction_and_a_truncate_and_back_without_them() -> None:
+    """Issue #13: from 0029 each logged change carries its transaction's id and a TRUNCATE is logged; migrating back
+    puts 0027's trigger function back, so that the column can go, and drops the TRUNCATE triggers."""
+    from claimants.models import AetParameter, ThresholdChange
+
+    truncated = {"iwp_claimants_aetparameter_truncated", "iwp_claimants_wagerate_truncated"}
+
+    def triggers() -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgname LIKE %s", ["iwp_claimants_%_truncated"]
+            )
+            return {name for (name,) in cursor.fetchall()}
+
+    def logged_columns() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM claimants_thresholdchange LIMIT 0")
+            return [column.name for column in cursor.description]
+
+    assert triggers() == truncated
+    row = AetParameter.objects.earliest("effective_from")
+    try:
+        _migrate([("claimants", "0028_current_earnings_read_from_the_index")])
+        assert triggers() == set()
+        assert not {"transaction_id", "system_identifier"} & set(logged_columns())
+        AetParameter.objects.filter(pk=row.pk).update(note="Logged by 0027's function")  # no column to fill
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM claimants_thresholdchange")
+            assert cursor.fetchone()[0] == 1
+    finally:
+        _migrate()
+    assert triggers() == truncated
+    AetParameter.objects.filter(pk=row.pk).update(note="Logged with its transaction")
+    latest = ThresholdChange.objects.latest("id")
+    assert latest.effective_from == row.effective_from and latest.transaction_id and latest.system_identifier
