@@ -71,15 +71,6 @@ POSTGRESQL_REVERSE = [
 ]
 
 
-def _run(statements: list[str]):
-    def run(apps, schema_editor) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement, params=None)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("claimants", "0028_current_earnings_read_from_the_index")]
 
@@ -94,5 +85,8 @@ class Migration(migrations.Migration):
             name="system_identifier",
             field=models.BigIntegerField(blank=True, null=True),
         ),
-        migrations.RunPython(_run(POSTGRESQL), _run(POSTGRESQL_REVERSE)),
+        # 0027's runner: the statements for this database's vendor (none for SQLite), without placeholders.
+        migrations.RunPython(
+            before._run({"postgresql": POSTGRESQL}), before._run({"postgresql": POSTGRESQL_REVERSE})
+        ),
     ]

@@ -164,14 +164,7 @@ def test_migration_0025_reads_a_claimants_earnings_from_a_period_by_the_index() 
     in the index beside the claimant (the partial unique index of current rows is the other)."""
     both = ["claimant_id, period_start", "claimant_id, period_start"]
     assert _earnings_indexes_led_by_the_claimant() == both
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute(
-            "EXPLAIN SELECT * FROM claimants_earningsrecord e "
-            "WHERE e.claimant_id >= 1 AND e.claimant_id < 1000 AND e.period_start >= '2026-04-01'"
-        )
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = _earnings_read_plan("*", "enable_seqscan", "enable_bitmapscan")
     # Every index that can serve the read tests the period in the index, fetching no earlier period's row.
     assert "Index Cond: ((claimant_id >= 1) AND (claimant_id < 1000) AND (period_start >= " in plan, plan
     try:
@@ -248,18 +241,30 @@ def _current_earnings_index() -> str:
         return cursor.fetchone()[0]
 
 
-def _current_earnings_read_plan() -> str:
-    """The plan of a chunk's read of its current earnings from a date on, as the uprating's statements read them,
-    with index-only scans the only plan not disabled."""
+def _earnings_read_plan(columns: str, *disabled: str, current_only: bool = False) -> str:
+    """The plan of a chunk's read of ``columns`` of its earnings (``current_only``: of its current rows) from a date
+    on, with the planner settings ``disabled`` off."""
+    current = "e.is_current AND " if current_only else ""
     with transaction.atomic(), connection.cursor() as cursor:
-        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_indexscan"):
+        for setting in disabled:
             cursor.execute(f"SET LOCAL {setting} = off")
         cursor.execute(
-            "EXPLAIN SELECT e.claimant_id, e.period_start, e.employed_earnings, e.self_employed_earnings, "
-            "e.non_uc_partner_employed, e.non_uc_partner_self_employed FROM claimants_earningsrecord e "
-            "WHERE e.is_current AND e.claimant_id >= 1 AND e.claimant_id < 1000 AND e.period_start >= '2026-04-01'"
+            f"EXPLAIN SELECT {columns} FROM claimants_earningsrecord e WHERE {current}"
+            "e.claimant_id >= 1 AND e.claimant_id < 1000 AND e.period_start >= '2026-04-01'"
         )
         return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def _current_earnings_read_plan() -> str:
+    """A chunk's read of its current earnings' figures, with index-only scans the only plan not disabled."""
+    return _earnings_read_plan(
+        "e.claimant_id, e.period_start, e.employed_earnings, e.self_employed_earnings, "
+        "e.non_uc_partner_employed, e.non_uc_partner_self_employed",
+        "enable_seqscan",
+        "enable_bitmapscan",
+        "enable_indexscan",
+        current_only=True,
+    )
 
 
 @pytest.mark.django_db(transaction=True)

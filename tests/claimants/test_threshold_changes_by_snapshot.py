@@ -16,7 +16,7 @@ from django.db.models import F
 from claimants.models import AetParameter, ThresholdChange, WageRate
 from claimants.regimes import uprating
 from iwp.models import BackgroundJob
-from tests.factories import threshold_rows_applied
+from tests.claimants.test_uprating_pages import _applied_aet_from_may_2025
 
 MAY = dt.date(2025, 5, 1)
 REFUSED = (
@@ -30,14 +30,6 @@ def _other_connection() -> psycopg.Connection:
     params = connection.get_connection_params()
     django_only = ("cursor_factory", "context", "prepare_threshold")
     return psycopg.connect(**{k: v for k, v in params.items() if k not in django_only})
-
-
-def _aet_from_may_2025() -> AetParameter:
-    row = AetParameter.objects.create(
-        effective_from=MAY, single_hours=Decimal(20), couple_hours=Decimal(29), hourly_rate=Decimal("12.21")
-    )
-    threshold_rows_applied(AetParameter.objects.filter(pk=row.pk))
-    return row
 
 
 def _uprating_from_may() -> BackgroundJob:
@@ -72,7 +64,7 @@ def test_a_change_committed_after_an_uprating_started_is_after_it_though_its_sta
     """Another session changes the AET and commits only once the job has started: by the clocks the change came
     first (its statement ran before), yet parts of the job could have read the old figures. The job's snapshot
     did not see it, so the job cannot be resumed, and it did not apply the change."""
-    row = _aet_from_may_2025()
+    row = _applied_aet_from_may_2025()
     with _other_connection() as other:
         other.execute("UPDATE claimants_aetparameter SET hourly_rate = 12.50 WHERE id = %s", [row.pk])
         job = _uprating_from_may()
@@ -93,7 +85,7 @@ def test_clocks_that_disagree_do_not_move_a_change_to_the_other_side_of_an_uprat
     """The log's time is the database's clock, a job's start the application's. With the database's an hour ahead, a
     change the job read still counts as before it; with it an hour behind, a change made after the job still
     counts as after."""
-    row = _aet_from_may_2025()
+    row = _applied_aet_from_may_2025()
     AetParameter.objects.filter(pk=row.pk).update(hourly_rate=Decimal("12.50"))
     ThresholdChange.objects.update(changed_at=F("changed_at") + timedelta(hours=1))
     job = _uprating_from_may()
